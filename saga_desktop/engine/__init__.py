@@ -1,0 +1,106 @@
+"""The generic saga engine: definitions, orchestrator, memory queue, events.
+
+Standard library only: no Qt, nothing about flights. A saga is any number of
+steps; the booking world is one user of it.
+"""
+
+from saga_desktop.engine._definition import (
+    NO_RETRY,
+    Action,
+    RetryPolicy,
+    SagaDefinition,
+    SagaStep,
+    StepContext,
+    compensation_name,
+)
+from saga_desktop.engine._describe import (
+    LOGGER_NAME,
+    LogLine,
+    describe,
+    format_log_line,
+    format_timestamp,
+)
+from saga_desktop.engine._events import (
+    EVENT_TYPES,
+    CompensationFailed,
+    CompensationRetried,
+    CompensationStarted,
+    CompensationSucceeded,
+    CompensationTriggered,
+    DeadLettered,
+    DeadLetterResolved,
+    SagaCompensated,
+    SagaCompleted,
+    SagaEvent,
+    SagaStarted,
+    StepFailed,
+    StepRetried,
+    StepStarted,
+    StepSucceeded,
+    event_from_dict,
+    event_to_dict,
+)
+from saga_desktop.engine._exceptions import (
+    DefinitionError,
+    EventStoreError,
+    SagaError,
+    SimulatedCrash,
+    StepError,
+    TransientStepError,
+)
+from saga_desktop.engine._orchestrator import (
+    CompensationRecord,
+    EventSink,
+    Listener,
+    SagaOrchestrator,
+    SagaResult,
+)
+from saga_desktop.engine._queue import SagaMemoryQueue
+from saga_desktop.engine._status import SagaOutcome, StepStatus
+
+__all__ = [
+    "EVENT_TYPES",
+    "LOGGER_NAME",
+    "NO_RETRY",
+    "Action",
+    "CompensationFailed",
+    "CompensationRecord",
+    "CompensationRetried",
+    "CompensationStarted",
+    "CompensationSucceeded",
+    "CompensationTriggered",
+    "DeadLetterResolved",
+    "DeadLettered",
+    "DefinitionError",
+    "EventSink",
+    "EventStoreError",
+    "Listener",
+    "LogLine",
+    "RetryPolicy",
+    "SagaCompensated",
+    "SagaCompleted",
+    "SagaDefinition",
+    "SagaError",
+    "SagaEvent",
+    "SagaMemoryQueue",
+    "SagaOrchestrator",
+    "SagaOutcome",
+    "SagaResult",
+    "SagaStarted",
+    "SagaStep",
+    "SimulatedCrash",
+    "StepContext",
+    "StepError",
+    "StepFailed",
+    "StepRetried",
+    "StepStarted",
+    "StepStatus",
+    "StepSucceeded",
+    "TransientStepError",
+    "compensation_name",
+    "describe",
+    "event_from_dict",
+    "event_to_dict",
+    "format_log_line",
+    "format_timestamp",
+]

@@ -1,0 +1,181 @@
+"""The guide's memory queue, kept as a projection of the saga's events.
+
+The orchestrator applies every event it emits to a :class:`SagaMemoryQueue`, and
+anybody else (the window, a replay, recovery) can rebuild the very same state
+from the saga log: there is one way to say what a saga's queue looks like.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+from saga_desktop.engine._events import (
+    CompensationFailed,
+    CompensationStarted,
+    CompensationSucceeded,
+    CompensationTriggered,
+    DeadLettered,
+    DeadLetterResolved,
+    SagaCompensated,
+    SagaCompleted,
+    SagaEvent,
+    SagaStarted,
+    StepFailed,
+    StepStarted,
+    StepSucceeded,
+)
+from saga_desktop.engine._status import SagaOutcome, StepStatus
+
+__all__ = ["SagaMemoryQueue"]
+
+
+class SagaMemoryQueue:
+    """Pending, executing, completed and failed steps, and the compensation stack.
+
+    Attributes
+    ----------
+    pending
+        Steps not yet started, next first.
+    executing
+        The step being executed, if any.
+    completed
+        Steps that completed, in order.
+    failed
+        Steps that failed.
+    compensation_stack
+        Steps whose compensation would run on failure; the last one runs first.
+    compensating
+        The step being compensated, if any.
+    compensated
+        Steps that were undone, in the order they were undone.
+    dead_letters
+        Steps whose compensation was parked in the dead-letter queue.
+    statuses
+        Each step's :class:`StepStatus`.
+    outcome
+        How the saga ended so far.
+    """
+
+    __slots__ = (
+        "compensated",
+        "compensating",
+        "compensation_stack",
+        "completed",
+        "correlation_id",
+        "dead_letters",
+        "executing",
+        "failed",
+        "outcome",
+        "pending",
+        "statuses",
+    )
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.correlation_id: str | None = None
+        self.pending: deque[str] = deque()
+        self.executing: str | None = None
+        self.completed: list[str] = []
+        self.failed: list[str] = []
+        self.compensation_stack: list[str] = []
+        self.compensating: str | None = None
+        self.compensated: list[str] = []
+        self.dead_letters: list[str] = []
+        self.statuses: dict[str, StepStatus] = {}
+        self.outcome = SagaOutcome.RUNNING
+
+    @classmethod
+    def from_events(cls, events: Iterable[SagaEvent]) -> SagaMemoryQueue:
+        """Rebuild the queue of a saga from its events.
+
+        Parameters
+        ----------
+        events
+            The saga's events, oldest first.
+
+        Returns
+        -------
+        SagaMemoryQueue
+            The state after the last event.
+        """
+        queue = cls()
+        for event in events:
+            queue.apply(event)
+        return queue
+
+    def apply(self, event: SagaEvent) -> None:  # noqa: C901 - one branch per event type
+        """Advance the queue by one event."""
+        if isinstance(event, SagaStarted):
+            self._reset()
+            self.correlation_id = event.correlation_id
+            self.pending.extend(event.steps)
+            self.statuses = dict.fromkeys(event.steps, StepStatus.PENDING)
+        elif isinstance(event, StepStarted):
+            if self.pending and self.pending[0] == event.step:
+                self.pending.popleft()
+            self.executing = event.step
+            self.statuses[event.step] = StepStatus.EXECUTING
+        elif isinstance(event, StepSucceeded):
+            self.executing = None
+            self.completed.append(event.step)
+            self.compensation_stack.append(event.step)
+            self.statuses[event.step] = StepStatus.COMPLETED
+        elif isinstance(event, StepFailed):
+            self.executing = None
+            self.failed.append(event.step)
+            self.statuses[event.step] = StepStatus.FAILED
+            if event.timed_out:
+                # The effect may have happened: it has to be undone like a completed step.
+                self.compensation_stack.append(event.step)
+        elif isinstance(event, CompensationTriggered):
+            # The stack is popped from its end, so the first step to undo goes last.
+            self.compensation_stack = list(reversed(event.steps))
+        elif isinstance(event, CompensationStarted):
+            if self.compensation_stack and self.compensation_stack[-1] == event.step:
+                self.compensation_stack.pop()
+            self.compensating = event.step
+            self.statuses[event.step] = StepStatus.COMPENSATING
+        elif isinstance(event, CompensationSucceeded):
+            self.compensating = None
+            self.compensated.append(event.step)
+            self.statuses[event.step] = StepStatus.COMPENSATED
+            if event.step in self.dead_letters:
+                self.dead_letters.remove(event.step)
+        elif isinstance(event, CompensationFailed):
+            self.statuses[event.step] = StepStatus.FAILED
+        elif isinstance(event, DeadLettered):
+            self.compensating = None
+            self.dead_letters.append(event.step)
+            self.statuses[event.step] = StepStatus.FAILED
+        elif isinstance(event, DeadLetterResolved):
+            if event.step in self.dead_letters:
+                self.dead_letters.remove(event.step)
+            if not self.dead_letters and self.outcome is SagaOutcome.DEAD_LETTERED:
+                self.outcome = SagaOutcome.COMPENSATED
+        elif isinstance(event, SagaCompleted):
+            self.outcome = SagaOutcome.COMPLETED
+        elif isinstance(event, SagaCompensated):
+            self.compensating = None
+            self.outcome = (
+                SagaOutcome.DEAD_LETTERED if event.dead_letters else SagaOutcome.COMPENSATED
+            )
+
+    def status(self) -> dict[str, Any]:
+        """Return a snapshot of the queue as plain data (the guide's status tracking)."""
+        return {
+            "correlation_id": self.correlation_id,
+            "outcome": self.outcome.value,
+            "pending": list(self.pending),
+            "executing": self.executing,
+            "completed": list(self.completed),
+            "failed": list(self.failed),
+            "compensation_queue": list(reversed(self.compensation_stack)),
+            "compensating": self.compensating,
+            "compensated": list(self.compensated),
+            "dead_letters": list(self.dead_letters),
+            "statuses": {name: status.value for name, status in self.statuses.items()},
+        }
