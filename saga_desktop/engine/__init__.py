@@ -4,6 +4,7 @@ Standard library only: no Qt, nothing about flights. A saga is any number of
 steps; the booking world is one user of it.
 """
 
+from saga_desktop.engine._clock import VirtualClock
 from saga_desktop.engine._definition import (
     NO_RETRY,
     Action,
@@ -97,6 +98,7 @@ __all__ = [
     "StepStatus",
     "StepSucceeded",
     "TransientStepError",
+    "VirtualClock",
     "compensation_name",
     "describe",
     "event_from_dict",

@@ -213,9 +213,13 @@ def describe(event: SagaEvent) -> tuple[LogLine, ...]:
 
 
 def format_timestamp(at: float) -> str:
-    """Format seconds since the epoch as the guide does: ``2024-01-20 10:30:45,123``."""
-    whole = int(at)
-    millis = int((at - whole) * 1000)
+    """Format seconds since the epoch as the guide does: ``2024-01-20 10:30:45,123``.
+
+    The time is rounded to the nearest millisecond.
+    """
+    # Rounding the whole count of milliseconds, not truncating the fraction:
+    # ``(at - int(at)) * 1000`` turns 1700000000.123 into 122.99... and so ",122".
+    whole, millis = divmod(round(at * 1000), 1000)
     return f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(whole))},{millis:03d}"
 
 

@@ -146,6 +146,8 @@ class SagaMemoryQueue:
             if event.step in self.dead_letters:
                 self.dead_letters.remove(event.step)
         elif isinstance(event, CompensationFailed):
+            # The attempt is over; a retried dead letter that fails again has no DeadLettered.
+            self.compensating = None
             self.statuses[event.step] = StepStatus.FAILED
         elif isinstance(event, DeadLettered):
             self.compensating = None

@@ -1,0 +1,309 @@
+"""The guide's public API: ``BookingSagaOrchestrator`` and ``BookingSagaService``."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from saga_desktop.booking._exceptions import InvalidBooking
+from saga_desktop.booking._faults import Fault, FaultPlan, plan_from_failure_scenarios
+from saga_desktop.booking._logs import SagaLogFiles
+from saga_desktop.booking._paths import default_data_dir
+from saga_desktop.booking._request import BookingRequest
+from saga_desktop.booking._saga import CrashHook, FaultInjector, booking_definition
+from saga_desktop.booking._world import FlightWorld
+from saga_desktop.engine import (
+    EventSink,
+    Listener,
+    SagaDefinition,
+    SagaOrchestrator,
+    SagaResult,
+    VirtualClock,
+    event_to_dict,
+)
+
+__all__ = ["BookingSagaOrchestrator", "BookingSagaService", "guide_response"]
+
+
+def guide_response(result: SagaResult) -> dict[str, Any]:
+    """Return the guide's success or failure response object for ``result``.
+
+    Parameters
+    ----------
+    result
+        How a booking saga ended.
+
+    Returns
+    -------
+    dict
+        Success: ``success``, ``correlation_id``, ``booking_reference``,
+        ``steps_completed``, ``total_steps``, ``saga_log``. Failure: ``success``,
+        ``correlation_id``, ``failed_step``, ``error``, ``steps_completed``,
+        ``total_steps``, ``compensation_result`` (``total_compensations``,
+        ``successful_compensations``, ``results`` of ``step`` and ``success``),
+        ``dead_letters``, ``saga_log``. Both also carry ``outcome``.
+    """
+    response: dict[str, Any] = {
+        "success": result.success,
+        "correlation_id": result.correlation_id,
+        "outcome": result.outcome.value,
+    }
+    if result.success:
+        response["booking_reference"] = result.results["CONFIRM_BOOKING"]["booking_reference"]
+    else:
+        response["failed_step"] = result.failed_step
+        response["error"] = result.error
+    response["steps_completed"] = result.steps_completed
+    response["total_steps"] = result.total_steps
+    if not result.success:
+        results = []
+        for record in result.compensations:
+            entry: dict[str, Any] = {
+                "step": record.compensation,
+                "success": record.success,
+                "attempts": record.attempts,
+            }
+            if record.error is not None:
+                entry["error"] = record.error
+            results.append(entry)
+        response["compensation_result"] = {
+            "total_compensations": len(result.compensations),
+            "successful_compensations": sum(r.success for r in result.compensations),
+            "results": results,
+        }
+        response["dead_letters"] = [r.compensation for r in result.dead_letters]
+    response["saga_log"] = [event_to_dict(event) for event in result.events]
+    return response
+
+
+class BookingSagaOrchestrator:
+    """Runs booking sagas on the world in a data directory (the guide's orchestrator).
+
+    Parameters
+    ----------
+    data_dir
+        The world's directory; the per-user data directory when omitted.
+    listeners
+        Called with every event of every saga, after the log file is written.
+    sink
+        Durable store every event is written to first (optional).
+    on_crash
+        What a ``crash`` fault does (default: raise ``SimulatedCrash``).
+    clock
+        Time of the saga log; its ``sleep`` moves time on (backoff, late replies).
+    rng
+        Source of retry jitter.
+    write_logs
+        Append to ``logs/saga_orchestrator.log`` and ``logs/saga_bookings.log``.
+    keep_events
+        Keep each saga's events (its ``saga_log``) in the result.
+    log_dir
+        Where the log files go; ``<data_dir>/logs`` when omitted.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path | str | None = None,
+        *,
+        listeners: Iterable[Listener] = (),
+        sink: EventSink | None = None,
+        on_crash: Callable[[str], None] | None = None,
+        clock: VirtualClock | None = None,
+        rng: random.Random | None = None,
+        write_logs: bool = True,
+        keep_events: bool = True,
+        log_dir: Path | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self.world = FlightWorld(self.data_dir)
+        self.listeners = list(listeners)
+        self.sink = sink
+        self.on_crash = on_crash
+        self.clock = clock or VirtualClock()
+        self.rng = rng or random.Random()
+        self.keep_events = keep_events
+        self.logs = SagaLogFiles(log_dir or self.data_dir / "logs") if write_logs else None
+
+    def close(self) -> None:
+        """Close the world's databases and the log files."""
+        self.world.close()
+        if self.logs is not None:
+            self.logs.close()
+
+    def __enter__(self) -> BookingSagaOrchestrator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def validate(self, booking_data: object) -> BookingRequest:
+        """Check the guide's request data against the world.
+
+        Raises
+        ------
+        InvalidBooking
+            When a field is wrong; nothing is started or changed.
+        """
+        return BookingRequest.from_mapping(booking_data, self.world)
+
+    def orchestrator(self, faults: FaultPlan | None = None) -> SagaOrchestrator:
+        """Return an engine orchestrator for the booking saga with ``faults`` planned."""
+        plan = dict(faults or {})
+        listeners: list[Listener] = []
+        if self.logs is not None:
+            listeners.append(self.logs)
+        listeners.extend(self.listeners)
+        # Last, so that every other listener has seen the step complete before dying.
+        listeners.append(CrashHook(plan, self.on_crash))
+        return SagaOrchestrator(
+            self.definition(plan),
+            listeners=listeners,
+            sink=self.sink,
+            clock=self.clock.time,
+            sleep=self.clock.sleep,
+            rng=self.rng,
+            keep_events=self.keep_events,
+        )
+
+    def definition(self, faults: FaultPlan | None = None) -> SagaDefinition:
+        """Return the booking saga's definition on this world with ``faults`` planned."""
+        return booking_definition(self.world, FaultInjector(faults or {}, self.clock.sleep))
+
+    def run(
+        self,
+        request: BookingRequest,
+        faults: FaultPlan | None = None,
+        *,
+        correlation_id: str | None = None,
+    ) -> SagaResult:
+        """Run one booking saga for a checked request.
+
+        Returns
+        -------
+        SagaResult
+            How the saga ended; its response is also appended to ``saga_bookings.log``.
+        """
+        result = self.orchestrator(faults).run(request.to_payload(), correlation_id=correlation_id)
+        self.record(result)
+        return result
+
+    def record(self, result: SagaResult) -> None:
+        """Append a finished saga's response to ``saga_bookings.log``."""
+        if self.logs is not None:
+            self.logs.write_booking(guide_response(result))
+
+    def start_booking_saga(
+        self,
+        booking_data: Mapping[str, Any],
+        failure_scenarios: Mapping[str, object] | None = None,
+        *,
+        faults: Mapping[str, Fault] | None = None,
+    ) -> dict[str, Any]:
+        """Run one booking saga and return the guide's response object.
+
+        Parameters
+        ----------
+        booking_data
+            The guide's request data.
+        failure_scenarios
+            The guide's map of step key → ``True`` to make that step fail.
+        faults
+            Richer failure injection (step key → :class:`Fault`); wins over
+            ``failure_scenarios`` for the same step.
+
+        Returns
+        -------
+        dict
+            The guide's success or failure response (see :func:`guide_response`).
+
+        Raises
+        ------
+        InvalidBooking
+            When the request is wrong; no saga is started, nothing changes.
+        InvalidFaultSpec
+            When ``failure_scenarios`` names an unknown step.
+        """
+        request = self.validate(booking_data)
+        plan = plan_from_failure_scenarios(failure_scenarios)
+        plan.update(faults or {})
+        return guide_response(self.run(request, plan))
+
+
+_SEAT_CLASSES = ("Economy", "Premium Economy", "Business", "First")
+
+
+class BookingSagaService:
+    """The guide's service layer: book from a user, flights, dates and passengers.
+
+    Parameters
+    ----------
+    data_dir
+        The world's directory; the per-user data directory when omitted.
+    """
+
+    def __init__(self, data_dir: Path | str | None = None) -> None:
+        self.orchestrator = BookingSagaOrchestrator(data_dir)
+
+    def close(self) -> None:
+        """Close the world and its logs."""
+        self.orchestrator.close()
+
+    def create_booking_saga(
+        self,
+        user: object,
+        flight_ids: Sequence[int],
+        flight_dates: Sequence[str],
+        passenger_data: Sequence[Mapping[str, Any]],
+        seat_class: str,
+        total_fare: float,
+        loyalty_points_to_use: int = 0,
+        payment_method: str = "card",
+        failure_scenarios: Mapping[str, object] | None = None,
+    ) -> dict[str, Any]:
+        """Book one flight for ``user`` through a saga; return the guide's response.
+
+        Parameters
+        ----------
+        user
+            A user id, or any object with an ``id`` attribute (a Django user).
+        flight_ids
+            One flight id (the world has no multi-leg trips).
+        flight_dates
+            The flight's date, ``YYYY-MM-DD``; checked against the flight.
+        passenger_data
+            One mapping per passenger: ``first_name``, ``last_name``, ``gender``.
+        seat_class
+            ``Economy``, ``Premium Economy``, ``Business`` or ``First``.
+        total_fare, loyalty_points_to_use, payment_method
+            As in the guide's request data.
+        failure_scenarios
+            The guide's map of step key → ``True`` to make that step fail.
+
+        Raises
+        ------
+        InvalidBooking
+            When an argument is wrong; nothing is started or changed.
+        """
+        user_id = getattr(user, "id", user)
+        if len(flight_ids) != 1:
+            raise InvalidBooking("flight_ids", f"book one flight at a time, not {len(flight_ids)}")
+        if seat_class not in _SEAT_CLASSES:
+            raise InvalidBooking(
+                "seat_class", f"seat_class must be one of {', '.join(_SEAT_CLASSES)}, not {seat_class!r}"
+            )
+        flight = self.orchestrator.world.seats.flight(int(flight_ids[0]))
+        if flight is not None and flight_dates and flight_dates[0] != flight[2]:
+            raise InvalidBooking(
+                "flight_dates", f"flight {flight_ids[0]} flies on {flight[2]}, not {flight_dates[0]}"
+            )
+        booking_data = {
+            "flight_id": flight_ids[0],
+            "user_id": user_id,
+            "total_fare": total_fare,
+            "loyalty_points_to_use": loyalty_points_to_use,
+            "payment_method": payment_method,
+            "passengers": [dict(p) for p in passenger_data],
+        }
+        return self.orchestrator.start_booking_saga(booking_data, failure_scenarios)

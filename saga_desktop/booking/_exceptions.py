@@ -1,0 +1,45 @@
+"""The booking world's exception tree.
+
+::
+
+    BookingError
+    ├── InvalidBooking     the booking request is wrong; nothing was started or changed
+    ├── InvalidFaultSpec   a failure-injection spec cannot be read ("process_payment=explode")
+    └── WorldError         the data directory or a database cannot be used
+
+Step refusals are the engine's :class:`~saga_desktop.engine.StepError`: a refusal
+is part of a saga's story, not an error of the caller.
+"""
+
+from __future__ import annotations
+
+__all__ = ["BookingError", "InvalidBooking", "InvalidFaultSpec", "WorldError"]
+
+
+class BookingError(Exception):
+    """Base of every error the booking world raises on purpose."""
+
+
+class InvalidBooking(BookingError):  # noqa: N818 - reads better at the call site
+    """A booking request that cannot be run, with the field at fault.
+
+    Parameters
+    ----------
+    field
+        The request field at fault (``"loyalty_points_to_use"``), or ``""``.
+    message
+        What is wrong, in words a person can act on.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class InvalidFaultSpec(BookingError):  # noqa: N818
+    """A failure-injection spec that names no step or no failure kind we know."""
+
+
+class WorldError(BookingError):
+    """The data directory or one of its databases cannot be used."""

@@ -1,0 +1,161 @@
+"""Failure injection: a plan of what goes wrong at which step.
+
+Kinds, as a person types them (``STEP=KIND``):
+
+``fail``
+    the participant rejects the step; nothing happens.
+``transient:N``
+    the step fails N times, then succeeds (retried with backoff).
+``timeout``
+    the participant applies the effect but answers after the step's timeout.
+``compensation_fail:N`` / ``compensation_fail:forever``
+    the undo fails N times / always (then it is dead-lettered).
+``crash``
+    the orchestrator dies right after the step completes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+
+from saga_desktop.booking._exceptions import InvalidFaultSpec
+
+__all__ = [
+    "STEP_KEYS",
+    "Fault",
+    "FaultKind",
+    "FaultPlan",
+    "parse_fault",
+    "parse_kind",
+    "plan_from_failure_scenarios",
+    "step_key",
+]
+
+#: The guide's ``failure_scenarios`` keys, in step order.
+STEP_KEYS: tuple[str, ...] = (
+    "reserve_seat",
+    "deduct_loyalty_points",
+    "process_payment",
+    "confirm_booking",
+)
+
+
+def step_key(step_name: str) -> str:
+    """``PROCESS_PAYMENT`` → ``process_payment`` (the CLI's and the guide's spelling)."""
+    return step_name.lower()
+
+
+class FaultKind(enum.Enum):
+    """What goes wrong."""
+
+    FAIL = "fail"
+    TRANSIENT = "transient"
+    TIMEOUT = "timeout"
+    COMPENSATION_FAIL = "compensation_fail"
+    CRASH = "crash"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Fault:
+    """One injected failure.
+
+    Attributes
+    ----------
+    kind
+        What goes wrong.
+    times
+        For ``transient`` and ``compensation_fail``: how many attempts fail;
+        ``None`` means for ever (``compensation_fail`` only).
+    """
+
+    kind: FaultKind
+    times: int | None = 1
+
+    def __str__(self) -> str:
+        if self.kind in (FaultKind.TRANSIENT, FaultKind.COMPENSATION_FAIL):
+            return f"{self.kind.value}:{'forever' if self.times is None else self.times}"
+        return self.kind.value
+
+
+#: Step key (``process_payment``) → its fault.
+FaultPlan = Mapping[str, Fault]
+
+
+def parse_fault(spec: str) -> tuple[str, Fault]:
+    """Read ``STEP=KIND`` (``process_payment=transient:2``).
+
+    Parameters
+    ----------
+    spec
+        The text a person typed.
+
+    Returns
+    -------
+    tuple
+        The step key and its fault.
+
+    Raises
+    ------
+    InvalidFaultSpec
+        With a message that says what is accepted.
+    """
+    step, sep, kind_text = spec.partition("=")
+    step = step.strip().lower()
+    if not sep or step not in STEP_KEYS:
+        raise InvalidFaultSpec(
+            f"bad fault {spec!r}: expected STEP=KIND with STEP one of {', '.join(STEP_KEYS)}"
+        )
+    return step, parse_kind(kind_text.strip().lower(), spec)
+
+
+def parse_kind(text: str, spec: str | None = None) -> Fault:
+    """Read a fault kind alone (``transient:2``, ``compensation_fail:forever``).
+
+    Raises
+    ------
+    InvalidFaultSpec
+        When the kind or its count is not one we know.
+    """
+    shown = spec if spec is not None else text
+    name, _, count = text.partition(":")
+    try:
+        kind = FaultKind(name)
+    except ValueError:
+        kinds = "fail, transient:N, timeout, compensation_fail:N|forever, crash"
+        raise InvalidFaultSpec(f"bad fault {shown!r}: KIND is one of {kinds}") from None
+    if kind in (FaultKind.TRANSIENT, FaultKind.COMPENSATION_FAIL):
+        if kind is FaultKind.COMPENSATION_FAIL and count == "forever":
+            return Fault(kind, None)
+        if not count:
+            return Fault(kind, 1)
+        if not count.isdigit() or int(count) < 1 or int(count) > 1000:
+            raise InvalidFaultSpec(
+                f"bad fault {shown!r}: the count after ':' is a whole number from 1 to 1000"
+                + (" or 'forever'" if kind is FaultKind.COMPENSATION_FAIL else "")
+            )
+        return Fault(kind, int(count))
+    if count:
+        raise InvalidFaultSpec(f"bad fault {shown!r}: {kind.value} takes no count")
+    return Fault(kind)
+
+
+def plan_from_failure_scenarios(failure_scenarios: Mapping[str, object] | None) -> dict[str, Fault]:
+    """Turn the guide's ``{"process_payment": True, ...}`` into a fault plan.
+
+    Raises
+    ------
+    InvalidFaultSpec
+        For a key that is not one of the four steps.
+    """
+    plan: dict[str, Fault] = {}
+    for key, fails in (failure_scenarios or {}).items():
+        if key not in STEP_KEYS:
+            raise InvalidFaultSpec(
+                f"unknown step {key!r} in failure_scenarios: expected one of {', '.join(STEP_KEYS)}"
+            )
+        if fails:
+            plan[key] = Fault(FaultKind.FAIL)
+    return plan
+

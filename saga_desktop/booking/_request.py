@@ -1,0 +1,175 @@
+"""The booking request (the guide's request data), validated before any saga starts."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from saga_desktop.booking._exceptions import InvalidBooking
+from saga_desktop.booking._world import FlightWorld
+
+__all__ = ["DEFAULT_BOOKING", "PAYMENT_METHODS", "BookingRequest"]
+
+#: The guide's example request: it works unchanged on the default world.
+DEFAULT_BOOKING: dict[str, Any] = {
+    "flight_id": 123,
+    "user_id": 1,
+    "total_fare": 500.00,
+    "loyalty_points_to_use": 1000,
+    "payment_method": "card",
+    "passengers": [{"first_name": "John", "last_name": "Doe", "gender": "male"}],
+}
+
+PAYMENT_METHODS: tuple[str, ...] = ("card", "paypal", "bank_transfer")
+_GENDERS = ("male", "female", "other", "")
+_MAX_PASSENGERS = 9
+
+
+def _whole_number(data: Mapping[str, Any], field: str) -> int:
+    value = data.get(field)
+    # bool is an int in Python, but True is no flight id.
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        raise InvalidBooking(field, f"{field} must be a whole number, not {value!r}")
+    return value
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BookingRequest:
+    """A booking the world can run: every field checked against the world.
+
+    Use :meth:`from_mapping`; the fields mirror the guide's request data, with
+    money in cents so that sums are exact.
+    """
+
+    flight_id: int
+    user_id: int
+    fare_cents: int
+    loyalty_points_to_use: int
+    payment_method: str
+    passengers: tuple[dict[str, str], ...]
+
+    @property
+    def discount_cents(self) -> int:
+        """What the loyalty points are worth."""
+        return self.loyalty_points_to_use  # one point is one cent
+
+    @property
+    def amount_due_cents(self) -> int:
+        """The fare less the loyalty discount."""
+        return self.fare_cents - self.discount_cents
+
+    def to_payload(self) -> dict[str, Any]:
+        """Return the request as the guide's request data (plain, JSON-ready)."""
+        return {
+            "flight_id": self.flight_id,
+            "user_id": self.user_id,
+            "total_fare": self.fare_cents / 100,
+            "loyalty_points_to_use": self.loyalty_points_to_use,
+            "payment_method": self.payment_method,
+            "passengers": [dict(p) for p in self.passengers],
+        }
+
+    @classmethod
+    def from_mapping(cls, data: object, world: FlightWorld) -> BookingRequest:  # noqa: C901
+        """Check the guide's request data against the world.
+
+        Parameters
+        ----------
+        data
+            The request (for example parsed from the guide's JSON).
+        world
+            The world whose flights and users the request must name.
+
+        Returns
+        -------
+        BookingRequest
+            The checked request.
+
+        Raises
+        ------
+        InvalidBooking
+            On the first field at fault, with a message a person can act on.
+        """
+        if not isinstance(data, Mapping):
+            raise InvalidBooking("", f"a booking is a JSON object, not {type(data).__name__}")
+        for field in ("flight_id", "user_id", "total_fare", "passengers"):
+            if field not in data:
+                raise InvalidBooking(field, f"the booking has no {field}")
+
+        flight_id = _whole_number(data, "flight_id")
+        if world.seats.flight(flight_id) is None:
+            raise InvalidBooking("flight_id", f"there is no flight {flight_id}")
+        user_id = _whole_number(data, "user_id")
+        user = world.loyalty.user(user_id)
+        if user is None:
+            raise InvalidBooking("user_id", f"there is no user {user_id}")
+
+        fare = data.get("total_fare")
+        if isinstance(fare, bool) or not isinstance(fare, int | float) or not math.isfinite(fare):
+            raise InvalidBooking("total_fare", f"total_fare must be a number, not {fare!r}")
+        if fare <= 0:
+            raise InvalidBooking("total_fare", f"total_fare must be more than 0, not {fare}")
+        if fare > 1_000_000:
+            raise InvalidBooking("total_fare", f"total_fare ({fare}) is more than 1,000,000")
+        fare_cents = round(fare * 100)
+
+        points = _whole_number(data, "loyalty_points_to_use") if (
+            data.get("loyalty_points_to_use") is not None
+        ) else 0
+        if points < 0:
+            raise InvalidBooking(
+                "loyalty_points_to_use", f"loyalty points to use ({points}) cannot be negative"
+            )
+        if points > user[1]:
+            raise InvalidBooking(
+                "loyalty_points_to_use",
+                f"loyalty points to use ({points}) exceed the balance of user {user_id} ({user[1]})",
+            )
+        if points > fare_cents:
+            raise InvalidBooking(
+                "loyalty_points_to_use",
+                f"loyalty points to use ({points}, worth {points / 100:.2f}) exceed the fare "
+                f"({fare_cents / 100:.2f})",
+            )
+
+        method = data.get("payment_method", "card")
+        if method not in PAYMENT_METHODS:
+            raise InvalidBooking(
+                "payment_method",
+                f"payment_method must be one of {', '.join(PAYMENT_METHODS)}, not {method!r}",
+            )
+
+        passengers = data.get("passengers")
+        if not isinstance(passengers, list) or not passengers:
+            raise InvalidBooking("passengers", "the booking needs at least one passenger")
+        if len(passengers) > _MAX_PASSENGERS:
+            raise InvalidBooking(
+                "passengers", f"at most {_MAX_PASSENGERS} passengers per booking, not {len(passengers)}"
+            )
+        checked: list[dict[str, str]] = []
+        for number, passenger in enumerate(passengers, start=1):
+            if not isinstance(passenger, Mapping):
+                raise InvalidBooking("passengers", f"passenger {number} is not an object")
+            entry: dict[str, str] = {}
+            for name_field in ("first_name", "last_name"):
+                value = passenger.get(name_field)
+                if not isinstance(value, str) or not value.strip():
+                    raise InvalidBooking(
+                        "passengers", f"passenger {number} has no {name_field.replace('_', ' ')}"
+                    )
+                entry[name_field] = value.strip()
+            gender = passenger.get("gender", "")
+            if gender not in _GENDERS:
+                raise InvalidBooking(
+                    "passengers",
+                    f"passenger {number}: gender is one of male, female, other, not {gender!r}",
+                )
+            if gender:
+                entry["gender"] = str(gender)
+            checked.append(entry)
+
+        return cls(flight_id, user_id, fare_cents, points, str(method), tuple(checked))

@@ -1,0 +1,256 @@
+"""The booking saga: four steps wired to the participants, with failure injection."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, step_key
+from saga_desktop.booking._world import FlightWorld
+from saga_desktop.engine import (
+    RetryPolicy,
+    SagaDefinition,
+    SagaEvent,
+    SagaStep,
+    SimulatedCrash,
+    StepContext,
+    StepError,
+    StepSucceeded,
+    TransientStepError,
+)
+
+__all__ = [
+    "ACTION_RETRY",
+    "COMPENSATION_RETRY",
+    "SAGA_NAME",
+    "STEP_NAMES",
+    "STEP_TEXTS",
+    "STEP_TIMEOUT",
+    "CrashHook",
+    "FaultInjector",
+    "StepText",
+    "booking_definition",
+]
+
+SAGA_NAME = "booking"
+
+STEP_NAMES: tuple[str, ...] = (
+    "RESERVE_SEAT",
+    "DEDUCT_LOYALTY_POINTS",
+    "PROCESS_PAYMENT",
+    "CONFIRM_BOOKING",
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StepText:
+    """What people read about a step: its title, action, undo and injected error."""
+
+    title: str
+    description: str
+    compensation: str
+    injected_error: str
+
+
+#: The guide's descriptions and compensations, and the error each injected failure gives.
+STEP_TEXTS: Mapping[str, StepText] = {
+    "RESERVE_SEAT": StepText(
+        "Reserve seat",
+        "Reserve seat for passenger",
+        "Cancel the seat reservation",
+        "Seat reservation failed",
+    ),
+    "DEDUCT_LOYALTY_POINTS": StepText(
+        "Deduct loyalty points",
+        "Deduct loyalty points for discount",
+        "Refund the loyalty points",
+        "Loyalty points deduction failed",
+    ),
+    "PROCESS_PAYMENT": StepText(
+        "Process payment",
+        "Process payment",
+        "Refund the payment",
+        "Payment authorization failed",
+    ),
+    "CONFIRM_BOOKING": StepText(
+        "Confirm booking",
+        "Confirm and issue booking",
+        "Cancel the booking",
+        "Booking confirmation failed",
+    ),
+}
+
+#: Transient failures are tried three times in all, 0.2 s then 0.4 s apart (±10 %).
+ACTION_RETRY = RetryPolicy(max_attempts=3, initial_delay=0.2, multiplier=2.0, max_delay=2.0, jitter=0.1)
+#: An undo is tried three times in all before it is dead-lettered.
+COMPENSATION_RETRY = RetryPolicy(
+    max_attempts=3, initial_delay=0.2, multiplier=2.0, max_delay=2.0, jitter=0.1
+)
+#: Seconds a participant has to answer before its reply counts as lost.
+STEP_TIMEOUT = 2.0
+
+
+class FaultInjector:
+    """Makes the planned failures happen around the real participant calls.
+
+    Parameters
+    ----------
+    plan
+        Step key → fault.
+    sleep
+        Moves time on (the late reply of a ``timeout`` fault).
+    """
+
+    def __init__(self, plan: FaultPlan, sleep: Callable[[float], None]) -> None:
+        self.plan = dict(plan)
+        self.sleep = sleep
+        # Failed undo attempts so far, by idempotency key: a dead letter retried
+        # later keeps counting where the saga left off.
+        self._undo_failures: dict[str, int] = {}
+
+    def _fault(self, step: str, *kinds: FaultKind) -> Fault | None:
+        fault = self.plan.get(step_key(step))
+        return fault if fault is not None and fault.kind in kinds else None
+
+    def before_action(self, context: StepContext) -> None:
+        """Refuse the action now if the plan says so."""
+        fault = self._fault(context.step, FaultKind.FAIL, FaultKind.TRANSIENT)
+        if fault is None:
+            return
+        message = STEP_TEXTS[context.step].injected_error
+        if fault.kind is FaultKind.FAIL:
+            raise StepError(f"{message} (injected)", injected=True)
+        if fault.times is None or context.attempt <= fault.times:
+            raise TransientStepError(
+                f"{message} (injected transient failure {context.attempt} of {fault.times})",
+                injected=True,
+            )
+
+    def after_action(self, context: StepContext) -> None:
+        """Delay the reply past the timeout if the plan says so (the effect stays)."""
+        if self._fault(context.step, FaultKind.TIMEOUT) is not None:
+            self.sleep(STEP_TIMEOUT * 1.5)
+
+    def before_compensation(self, context: StepContext) -> None:
+        """Refuse the undo now if the plan says so."""
+        fault = self._fault(context.step, FaultKind.COMPENSATION_FAIL)
+        if fault is None:
+            return
+        key = context.idempotency_key
+        failures = self._undo_failures.get(key, 0)
+        if fault.times is None or failures < fault.times:
+            self._undo_failures[key] = failures + 1
+            reason = "for ever" if fault.times is None else f"{failures + 1} of {fault.times}"
+            raise StepError(
+                f"COMPENSATE_{context.step} failed (injected failure {reason})", injected=True
+            )
+
+
+class CrashHook:
+    """A listener that makes the orchestrator die right after a ``crash`` step.
+
+    Parameters
+    ----------
+    plan
+        Step key → fault; only ``crash`` faults matter here.
+    on_crash
+        Called with the step name; must not return normally (raise
+        :class:`SimulatedCrash`, or end the process). The default raises.
+    """
+
+    def __init__(
+        self, plan: FaultPlan, on_crash: Callable[[str], None] | None = None
+    ) -> None:
+        self.steps = {key for key, fault in plan.items() if fault.kind is FaultKind.CRASH}
+        self.on_crash = on_crash or _raise_crash
+
+    def __call__(self, event: SagaEvent) -> None:
+        """Die if ``event`` completes a step planned to crash."""
+        if isinstance(event, StepSucceeded) and step_key(event.step) in self.steps:
+            self.on_crash(event.step)
+
+
+def _raise_crash(step: str) -> None:
+    raise SimulatedCrash(f"the orchestrator crashed right after {step}")
+
+
+def booking_definition(world: FlightWorld, injector: FaultInjector) -> SagaDefinition:
+    """Return the four-step booking saga on ``world``, with ``injector``'s failures.
+
+    The saga's payload is a checked request (:meth:`BookingRequest.to_payload`).
+    """
+    seats, loyalty, payments, bookings = world.participants
+
+    def reserve_seat(c: StepContext) -> dict[str, Any]:
+        return seats.reserve(
+            c.idempotency_key, c.correlation_id, int(c.payload["flight_id"]), len(c.payload["passengers"])
+        )
+
+    def deduct_points(c: StepContext) -> dict[str, Any]:
+        return loyalty.deduct(
+            c.idempotency_key,
+            c.correlation_id,
+            int(c.payload["user_id"]),
+            int(c.payload.get("loyalty_points_to_use") or 0),
+        )
+
+    def process_payment(c: StepContext) -> dict[str, Any]:
+        fare_cents = round(float(c.payload["total_fare"]) * 100)
+        discount = int(c.results["DEDUCT_LOYALTY_POINTS"]["discount_cents"])
+        return payments.capture(
+            c.idempotency_key,
+            c.correlation_id,
+            int(c.payload["user_id"]),
+            max(0, fare_cents - discount),
+            str(c.payload.get("payment_method", "card")),
+        )
+
+    def confirm_booking(c: StepContext) -> dict[str, Any]:
+        return bookings.confirm(
+            c.idempotency_key,
+            c.correlation_id,
+            {
+                "flight_id": int(c.payload["flight_id"]),
+                "user_id": int(c.payload["user_id"]),
+                "seat_ids": c.results["RESERVE_SEAT"]["seat_ids"],
+                "points_used": int(c.results["DEDUCT_LOYALTY_POINTS"]["points_deducted"]),
+                "amount_cents": int(c.results["PROCESS_PAYMENT"]["amount_cents"]),
+                "passengers": c.payload["passengers"],
+            },
+        )
+
+    actions: dict[str, tuple[Callable[[StepContext], dict[str, Any]], Callable[..., dict[str, Any]]]] = {
+        "RESERVE_SEAT": (reserve_seat, seats.release),
+        "DEDUCT_LOYALTY_POINTS": (deduct_points, loyalty.refund),
+        "PROCESS_PAYMENT": (process_payment, payments.refund),
+        "CONFIRM_BOOKING": (confirm_booking, bookings.cancel),
+    }
+
+    def make_step(name: str) -> SagaStep:
+        act, undo = actions[name]
+
+        def action(c: StepContext) -> dict[str, Any]:
+            injector.before_action(c)
+            result = act(c)
+            injector.after_action(c)
+            return result
+
+        def compensation(c: StepContext) -> dict[str, Any]:
+            injector.before_compensation(c)
+            result: dict[str, Any] = undo(c.idempotency_key, c.correlation_id)
+            return result
+
+        text = STEP_TEXTS[name]
+        return SagaStep(
+            name=name,
+            action=action,
+            compensation=compensation,
+            description=text.description,
+            compensation_description=text.compensation,
+            retry=ACTION_RETRY,
+            compensation_retry=COMPENSATION_RETRY,
+            timeout=STEP_TIMEOUT,
+        )
+
+    return SagaDefinition(SAGA_NAME, tuple(make_step(name) for name in STEP_NAMES))

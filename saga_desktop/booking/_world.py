@@ -1,0 +1,233 @@
+"""The flight-booking world: four participants in one data directory, and its invariants."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+from saga_desktop.booking._exceptions import WorldError
+from saga_desktop.booking._participants import (
+    BookingRegistry,
+    LoyaltyAccounts,
+    PaymentGateway,
+    SeatInventory,
+)
+
+__all__ = ["DEFAULT_FLIGHTS", "DEFAULT_USERS", "FlightWorld", "WorldSnapshot"]
+
+#: (id, origin, destination, date, fare in cents, rows of six seats). Flight 123 is the guide's.
+DEFAULT_FLIGHTS: tuple[tuple[int, str, str, str, int, int], ...] = (
+    (123, "JFK", "LAX", "2024-01-20", 50_000, 7),
+    (456, "LHR", "CDG", "2024-02-14", 18_000, 5),
+    (789, "SFO", "NRT", "2024-03-03", 120_000, 10),
+)
+
+#: (id, name, loyalty points). User 1 is the guide's.
+DEFAULT_USERS: tuple[tuple[int, str, int], ...] = (
+    (1, "John Doe", 5_000),
+    (2, "Jane Smith", 1_200),
+    (3, "Ada Lovelace", 20_000),
+)
+
+_DATABASES = ("seats.db", "loyalty.db", "payments.db", "bookings.db")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorldSnapshot:
+    """The world's figures at one moment, and whether they add up.
+
+    Attributes
+    ----------
+    flights
+        One dict per flight: ``id``, ``route``, ``date``, ``capacity``,
+        ``seats_taken``, ``seats_left``.
+    users
+        One dict per user: ``id``, ``name``, ``points``, ``opening_points``.
+    payments
+        ``captured``, ``refunded``, ``net`` (in currency units) and ``count``.
+    bookings
+        ``confirmed`` and ``cancelled`` counts.
+    violations
+        Every way the world does not add up; empty when consistent.
+    """
+
+    flights: tuple[dict[str, Any], ...]
+    users: tuple[dict[str, Any], ...]
+    payments: dict[str, Any]
+    bookings: dict[str, int]
+    violations: tuple[str, ...]
+
+    @property
+    def consistent(self) -> bool:
+        """True when seats, points and money all add up."""
+        return not self.violations
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the snapshot as JSON-ready data (``saga-desktop state --json``)."""
+        return {
+            "consistent": self.consistent,
+            "violations": list(self.violations),
+            "flights": [dict(f) for f in self.flights],
+            "users": [dict(u) for u in self.users],
+            "payments": dict(self.payments),
+            "bookings": dict(self.bookings),
+        }
+
+
+class FlightWorld:
+    """Seats, loyalty points, payments and bookings, each in its own database.
+
+    The default flights and users are created the first time a data directory
+    is opened, so the app works out of the box.
+
+    Parameters
+    ----------
+    data_dir
+        The directory holding ``seats.db``, ``loyalty.db``, ``payments.db`` and
+        ``bookings.db``; created when missing.
+
+    Raises
+    ------
+    WorldError
+        When the directory cannot be created or written, or a database is unusable.
+    """
+
+    def __init__(self, data_dir: Path | str) -> None:
+        self.data_dir = Path(data_dir)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorldError(f"cannot create the data directory {self.data_dir}: {exc}") from None
+        if not os.access(self.data_dir, os.W_OK | os.X_OK):
+            raise WorldError(f"the data directory {self.data_dir} is not writable")
+        self._open()
+
+    def _open(self) -> None:
+        self.seats = SeatInventory(self.data_dir / "seats.db")
+        self.loyalty = LoyaltyAccounts(self.data_dir / "loyalty.db")
+        self.payments = PaymentGateway(self.data_dir / "payments.db")
+        self.bookings = BookingRegistry(self.data_dir / "bookings.db")
+        try:
+            self._seed()
+        except Exception as exc:
+            self.close()
+            raise WorldError(f"cannot set up the default data in {self.data_dir}: {exc}") from None
+
+    def _seed(self) -> None:
+        if not self.seats.query("SELECT 1 FROM flights LIMIT 1"):
+            for flight in DEFAULT_FLIGHTS:
+                self.seats.add_flight(*flight)
+        if not self.loyalty.query("SELECT 1 FROM users LIMIT 1"):
+            for user in DEFAULT_USERS:
+                self.loyalty.add_user(*user)
+
+    @property
+    def participants(self) -> tuple[SeatInventory, LoyaltyAccounts, PaymentGateway, BookingRegistry]:
+        """The four services."""
+        return (self.seats, self.loyalty, self.payments, self.bookings)
+
+    def close(self) -> None:
+        """Close the four databases."""
+        for participant in self.participants:
+            with contextlib.suppress(Exception):
+                participant.close()
+
+    def __enter__(self) -> FlightWorld:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def reset(self) -> None:
+        """Throw the world away and start again from the default data."""
+        self.close()
+        for name in _DATABASES:
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    (self.data_dir / (name + suffix)).unlink()
+        self._open()
+
+    def snapshot(self) -> WorldSnapshot:
+        """Read every participant's figures and check the invariants."""
+        flights = []
+        for flight_id, origin, destination, date, capacity, taken in self.seats.query(
+            "SELECT f.id, f.origin, f.destination, f.date, COUNT(s.seat_no), COUNT(s.holder) "
+            "FROM flights f JOIN seats s ON s.flight_id = f.id GROUP BY f.id ORDER BY f.id"
+        ):
+            flights.append(
+                {
+                    "id": flight_id,
+                    "route": f"{origin} → {destination}",
+                    "date": date,
+                    "capacity": capacity,
+                    "seats_taken": taken,
+                    "seats_left": capacity - taken,
+                }
+            )
+        users = [
+            {"id": uid, "name": name, "points": points, "opening_points": opening}
+            for uid, name, points, opening in self.loyalty.query(
+                "SELECT id, name, points, opening_points FROM users ORDER BY id"
+            )
+        ]
+        captured, refunded, count = self.payments.totals()
+        confirmed, cancelled = self.bookings.counts()
+        return WorldSnapshot(
+            flights=tuple(flights),
+            users=tuple(users),
+            payments={
+                "captured": captured / 100,
+                "refunded": refunded / 100,
+                "net": (captured - refunded) / 100,
+                "count": count,
+            },
+            bookings={"confirmed": confirmed, "cancelled": cancelled},
+            violations=tuple(self.violations()),
+        )
+
+    def violations(self) -> list[str]:
+        """Every way the world does not add up, saga by saga.
+
+        For every saga: the seats it holds, the points it took and the money it
+        kept are exactly those of its confirmed booking — or nothing at all when
+        it has none (a compensated saga leaves no trace).
+        """
+        seats = self.seats.seats_by_saga()
+        points = self.loyalty.points_by_saga()
+        money = self.payments.net_by_saga()
+        bookings = self.bookings.confirmed_by_saga()
+        problems: list[str] = []
+        ((opening, balance),) = self.loyalty.query(
+            "SELECT COALESCE(SUM(opening_points), 0), COALESCE(SUM(points), 0) FROM users"
+        )
+        if opening - balance != sum(points.values()):
+            problems.append(
+                f"balances are {opening - balance} points below opening, but the ledger "
+                f"records {sum(points.values())}"
+            )
+        for cid in sorted(set(seats) | set(points) | set(money) | set(bookings)):
+            booked_seats, booked_points, booked_cents = bookings.get(cid, (set(), 0, 0))
+            short = cid[:8]
+            booked = cid in bookings
+
+            def differs(holds: str, booking_has: str, short: str = short, booked: bool = booked) -> str:
+                tail = f"its booking has {booking_has}" if booked else "it has no confirmed booking"
+                return f"saga {short} {holds} but {tail}"
+
+            held = seats.get(cid, set())
+            if held != booked_seats:
+                problems.append(
+                    differs(f"holds seats {sorted(held) or 'none'}", f"{sorted(booked_seats)}")
+                )
+            taken = points.get(cid, 0)
+            if taken != booked_points:
+                problems.append(differs(f"took {taken} loyalty points", f"{booked_points}"))
+            kept = money.get(cid, 0)
+            if kept != booked_cents:
+                problems.append(
+                    differs(f"kept {kept / 100:.2f} in payments", f"{booked_cents / 100:.2f}")
+                )
+        return problems

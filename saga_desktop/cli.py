@@ -1,0 +1,291 @@
+"""The ``saga-desktop`` command: the window by default, headless subcommands otherwise.
+
+Exit codes: ``run`` 0 booking confirmed, 1 saga failed and fully compensated,
+2 bad input, 3 saga ended with dead letters; ``state`` 0 when the world adds
+up, 1 when not; ``scenarios`` 0 iff all five pass. Errors are one line on
+stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from saga_desktop import __version__
+from saga_desktop.booking import (
+    STEP_KEYS,
+    BookingError,
+    BookingSagaOrchestrator,
+    Fault,
+    FaultKind,
+    FlightWorld,
+    InvalidBooking,
+    WorldSnapshot,
+    default_data_dir,
+    guide_response,
+    parse_fault,
+    run_scenarios,
+    write_report,
+)
+from saga_desktop.booking import DEFAULT_BOOKING as _DEFAULT_BOOKING
+from saga_desktop.engine import SagaEvent, describe
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_CRASHED", "EXIT_DEAD_LETTERS", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_DEAD_LETTERS = 3
+#: An error nobody planned for (a bug); still reported as one line.
+EXIT_INTERNAL = 4
+#: A ``crash`` fault ends the process with this code, with no cleanup at all.
+EXIT_CRASHED = 70
+
+
+class _UsageError(Exception):
+    """Bad command-line input, reported as one line and exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse prints the whole usage block; one line is what we promise.
+        raise _UsageError(message)
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="DIR",
+        help="the world's directory (default: $SAGA_DESKTOP_DATA_DIR or the per-user data dir)",
+    )
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="saga-desktop",
+        description="Watch a flight-booking saga fail and heal itself. "
+        "Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"saga-desktop {__version__}")
+    _add_data_dir(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = commands.add_parser("run", help="run one booking saga")
+    _add_data_dir(run)
+    run.add_argument(
+        "--fail",
+        action="append",
+        default=[],
+        metavar="STEP",
+        help=f"make STEP fail (repeatable): {', '.join(STEP_KEYS)}",
+    )
+    run.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="STEP=KIND",
+        help="inject a failure (repeatable): KIND is fail, transient:N, timeout, "
+        "compensation_fail:N|forever or crash",
+    )
+    run.add_argument("--booking", type=Path, metavar="FILE", help="the guide's request JSON")
+    run.add_argument("--json", action="store_true", help="print the guide's response object")
+    run.add_argument(
+        "-v", "--verbose", action="store_true", help="print the saga log as it happens"
+    )
+
+    scenarios = commands.add_parser("scenarios", help="run the guide's five test scenarios")
+    _add_data_dir(scenarios)
+    scenarios.add_argument(
+        "--report", type=Path, metavar="PATH", help="write saga_test_report.json here"
+    )
+    scenarios.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    state = commands.add_parser("state", help="show seats, points, payments and bookings")
+    _add_data_dir(state)
+    state.add_argument("--json", action="store_true", help="print the state as JSON")
+    return parser
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    return Path(getattr(args, "data_dir", None) or default_data_dir())
+
+
+def _read_booking(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return dict(_DEFAULT_BOOKING)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _UsageError(f"cannot read the booking file {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _UsageError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(data, dict):
+        raise _UsageError(f"{path} must hold a JSON object, not {type(data).__name__}")
+    return data
+
+
+def _fault_plan(args: argparse.Namespace) -> dict[str, Fault]:
+    plan: dict[str, Fault] = {}
+    for step in args.fail:
+        if step.lower() not in STEP_KEYS:
+            raise _UsageError(f"unknown step {step!r}: expected one of {', '.join(STEP_KEYS)}")
+        plan[step.lower()] = Fault(FaultKind.FAIL)
+    for spec in args.fault:
+        key, fault = parse_fault(spec)
+        plan[key] = fault
+    return plan
+
+
+def _crash_now(step: str) -> None:
+    # A real death: no cleanup, no flush, no compensation. Recovery finishes the saga.
+    sys.stderr.write(f"saga-desktop: the orchestrator crashed right after {step}\n")
+    sys.stderr.flush()
+    os._exit(EXIT_CRASHED)
+
+
+def _print_event(event: SagaEvent) -> None:
+    for line in describe(event):
+        print(f"{line.level:<7} {line.message}")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    booking = _read_booking(args.booking)
+    plan = _fault_plan(args)
+    listeners = [_print_event] if args.verbose and not args.json else []
+    with BookingSagaOrchestrator(
+        _data_dir(args), listeners=listeners, on_crash=_crash_now
+    ) as orchestrator:
+        request = orchestrator.validate(booking)
+        result = orchestrator.run(request, plan)
+        response = guide_response(result)
+    if args.json:
+        print(json.dumps(response, indent=2, ensure_ascii=False))
+    elif result.success:
+        print(
+            f"Booking confirmed: reference {response['booking_reference']} "
+            f"(correlation id {result.correlation_id})"
+        )
+    else:
+        print(f"Saga failed at {result.failed_step}: {result.error}")
+        for record in result.compensations:
+            mark = "done" if record.success else f"DEAD-LETTERED ({record.error})"
+            print(f"  {record.compensation}: {mark}")
+        print(f"correlation id {result.correlation_id}")
+    if result.success:
+        return EXIT_OK
+    return EXIT_DEAD_LETTERS if result.dead_letters else EXIT_FAILED
+
+
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    data_dir = _data_dir(args)
+    # The scenarios run on a scratch world of their own, reset each time, so they
+    # pass on every run and never spend the user's seats or points.
+    world_dir = data_dir / "scenario-world"
+    with FlightWorld(world_dir) as scratch:
+        scratch.reset()
+    with BookingSagaOrchestrator(world_dir, log_dir=data_dir / "logs") as orchestrator:
+        report = run_scenarios(orchestrator)
+    if args.report is not None:
+        try:
+            write_report(report, args.report)
+        except OSError as exc:
+            raise _UsageError(f"cannot write the report {args.report}: {exc.strerror or exc}") from None
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        for entry in report["results"]:
+            mark = "PASS" if entry["passed"] else "FAIL"
+            print(f"{mark}  {entry['title']}")
+            for problem in entry["problems"]:
+                print(f"      {problem}")
+        print(f"{report['passed']} passed, {report['failed']} failed")
+    return EXIT_OK if report["all_passed"] else EXIT_FAILED
+
+
+def _print_state(snapshot: WorldSnapshot) -> None:
+    for flight in snapshot.flights:
+        print(
+            f"Flight {flight['id']} {flight['route']} {flight['date']}: "
+            f"{flight['seats_left']} of {flight['capacity']} seats left"
+        )
+    for user in snapshot.users:
+        spent = user["opening_points"] - user["points"]
+        print(f"User {user['id']} {user['name']}: {user['points']} points ({spent} spent)")
+    payments = snapshot.payments
+    print(
+        f"Payments: {payments['count']}, captured {payments['captured']:.2f}, "
+        f"refunded {payments['refunded']:.2f}, net {payments['net']:.2f}"
+    )
+    print(
+        f"Bookings: {snapshot.bookings['confirmed']} confirmed, "
+        f"{snapshot.bookings['cancelled']} cancelled"
+    )
+    if snapshot.consistent:
+        print("Consistent: seats, points and money add up.")
+    else:
+        print("INCONSISTENT:")
+        for violation in snapshot.violations:
+            print(f"  - {violation}")
+
+
+def _cmd_state(args: argparse.Namespace) -> int:
+    with FlightWorld(_data_dir(args)) as world:
+        snapshot = world.snapshot()
+    if args.json:
+        print(json.dumps(snapshot.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_state(snapshot)
+    return EXIT_OK if snapshot.consistent else EXIT_FAILED
+
+
+def _cmd_window(args: argparse.Namespace) -> int:
+    # Qt is imported only here: every other command runs without a display.
+    from saga_desktop.gui.app import run_app
+
+    return run_app(_data_dir(args))
+
+
+_COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    None: _cmd_window,
+    "run": _cmd_run,
+    "scenarios": _cmd_scenarios,
+    "state": _cmd_state,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code.
+
+    Parameters
+    ----------
+    argv
+        The arguments, without the program name (``sys.argv[1:]`` by default).
+
+    Returns
+    -------
+    int
+        The exit code (see the module docstring).
+    """
+    try:
+        args = _build_parser().parse_args(argv)
+        return _COMMANDS[args.command](args)
+    except (_UsageError, BookingError) as exc:
+        where = f"{exc.field}: " if isinstance(exc, InvalidBooking) and exc.field else ""
+        print(f"saga-desktop: error: {where}{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("saga-desktop: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        # Still one line, never a traceback: a person can report it as it is.
+        print(f"saga-desktop: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL

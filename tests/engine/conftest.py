@@ -1,0 +1,136 @@
+"""Fakes shared by the engine tests: a clock that never waits, and scripted participants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from saga_desktop.engine import (
+    NO_RETRY,
+    RetryPolicy,
+    SagaDefinition,
+    SagaOrchestrator,
+    SagaStep,
+    StepContext,
+)
+
+START = 1_700_000_000.0
+
+
+class FakeClock:
+    """Time that moves only when the orchestrator sleeps or an action advances it."""
+
+    def __init__(self, start: float = START) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Participant:
+    """Builds steps whose actions and compensations are scripted and recorded.
+
+    ``calls`` gets ``"do X#n"`` / ``"undo X#n"`` for every attempt, failed ones included.
+    An ``errors`` iterable gives the exception (or ``None`` for success) of each attempt;
+    once it runs out, every attempt succeeds.
+    """
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.calls: list[str] = []
+        self.contexts: list[StepContext] = []
+
+    @property
+    def done(self) -> list[str]:
+        return [c.split()[1].split("#")[0] for c in self.calls if c.startswith("do ")]
+
+    @property
+    def undone(self) -> list[str]:
+        return [c.split()[1].split("#")[0] for c in self.calls if c.startswith("undo ")]
+
+    def step(
+        self,
+        name: str,
+        *,
+        errors: Iterable[BaseException | None] = (),
+        comp_errors: Iterable[BaseException | None] = (),
+        retry: RetryPolicy = NO_RETRY,
+        compensation_retry: RetryPolicy = NO_RETRY,
+        timeout: float | None = None,
+        takes: float = 0.0,
+    ) -> SagaStep:
+        action_errors: Iterator[BaseException | None] = iter(errors)
+        undo_errors: Iterator[BaseException | None] = iter(comp_errors)
+
+        def action(ctx: StepContext) -> Mapping[str, Any]:
+            self.calls.append(f"do {name}#{ctx.attempt}")
+            self.contexts.append(ctx)
+            self.clock.advance(takes)
+            error = next(action_errors, None)
+            if error is not None:
+                raise error
+            return {"ref": f"{name.lower()}-{ctx.attempt}"}
+
+        def compensation(ctx: StepContext) -> Mapping[str, Any]:
+            self.calls.append(f"undo {name}#{ctx.attempt}")
+            error = next(undo_errors, None)
+            if error is not None:
+                raise error
+            return {"undone": name}
+
+        return SagaStep(
+            name=name,
+            action=action,
+            compensation=compensation,
+            description=f"Do {name}",
+            compensation_description=f"Undo {name}",
+            retry=retry,
+            compensation_retry=compensation_retry,
+            timeout=timeout,
+        )
+
+
+def _orchestrator_factory(clock: FakeClock) -> Callable[..., SagaOrchestrator]:
+    def make(*steps: SagaStep, name: str = "demo", **kwargs: Any) -> SagaOrchestrator:
+        return SagaOrchestrator(
+            SagaDefinition(name, steps), clock=clock, sleep=clock.sleep, **kwargs
+        )
+
+    return make
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def participant(clock: FakeClock) -> Participant:
+    return Participant(clock)
+
+
+@pytest.fixture
+def orchestrator_for(clock: FakeClock) -> Callable[..., SagaOrchestrator]:
+    """Make an orchestrator on the fake clock for the given steps."""
+    return _orchestrator_factory(clock)
+
+
+@pytest.fixture(scope="session")
+def new_world() -> Callable[[], tuple[FakeClock, Participant, Callable[..., SagaOrchestrator]]]:
+    """A fresh clock, participant and orchestrator factory per call (for hypothesis)."""
+
+    def make() -> tuple[FakeClock, Participant, Callable[..., SagaOrchestrator]]:
+        clock = FakeClock()
+        return clock, Participant(clock), _orchestrator_factory(clock)
+
+    return make
