@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from saga_desktop import __version__
+from saga_desktop.booking import DEFAULT_BOOKING as _DEFAULT_BOOKING
 from saga_desktop.booking import (
     STEP_KEYS,
     BookingError,
@@ -32,8 +33,7 @@ from saga_desktop.booking import (
     run_scenarios,
     write_report,
 )
-from saga_desktop.booking import DEFAULT_BOOKING as _DEFAULT_BOOKING
-from saga_desktop.engine import SagaEvent, describe
+from saga_desktop.engine import EventStoreError, SagaEvent, describe
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CRASHED", "EXIT_DEAD_LETTERS", "main"]
 
@@ -106,6 +106,22 @@ def _build_parser() -> argparse.ArgumentParser:
         "--report", type=Path, metavar="PATH", help="write saga_test_report.json here"
     )
     scenarios.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    recover = commands.add_parser("recover", help="finish every saga a crash interrupted")
+    _add_data_dir(recover)
+    recover.add_argument("--json", action="store_true", help="print the recovered sagas as JSON")
+
+    dlq = commands.add_parser("dlq", help="list, retry or resolve dead-lettered compensations")
+    _add_data_dir(dlq)
+    dlq.add_argument("--json", action="store_true", help="print the dead letters as JSON")
+    dlq_actions = dlq.add_subparsers(dest="dlq_action", metavar="ACTION", parser_class=_Parser)
+    for action, text in (
+        ("retry", "run a dead letter's compensation again"),
+        ("resolve", "mark a dead letter settled by hand (runs nothing)"),
+    ):
+        sub = dlq_actions.add_parser(action, help=text)
+        _add_data_dir(sub)
+        sub.add_argument("id", metavar="ID", help="correlation id (or its start), or ID:STEP")
 
     state = commands.add_parser("state", help="show seats, points, payments and bookings")
     _add_data_dir(state)
@@ -198,7 +214,9 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
         try:
             write_report(report, args.report)
         except OSError as exc:
-            raise _UsageError(f"cannot write the report {args.report}: {exc.strerror or exc}") from None
+            raise _UsageError(
+                f"cannot write the report {args.report}: {exc.strerror or exc}"
+            ) from None
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
@@ -209,6 +227,55 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
                 print(f"      {problem}")
         print(f"{report['passed']} passed, {report['failed']} failed")
     return EXIT_OK if report["all_passed"] else EXIT_FAILED
+
+
+def _cmd_recover(args: argparse.Namespace) -> int:
+    with BookingSagaOrchestrator(_data_dir(args)) as orchestrator:
+        results = orchestrator.recover()
+        consistent = orchestrator.world.snapshot().consistent
+    if args.json:
+        print(json.dumps([guide_response(r) for r in results], indent=2, ensure_ascii=False))
+    elif not results:
+        print("Nothing to recover: no saga was interrupted.")
+    else:
+        for result in results:
+            undone = ", ".join(r.compensation for r in result.compensations if r.success)
+            parked = ", ".join(r.compensation for r in result.dead_letters)
+            print(
+                f"Recovered {result.correlation_id}: compensated {undone or 'nothing'}"
+                + (f"; dead-lettered {parked}" if parked else "")
+            )
+    return EXIT_OK if consistent or any(r.dead_letters for r in results) else EXIT_FAILED
+
+
+def _cmd_dlq(args: argparse.Namespace) -> int:
+    with BookingSagaOrchestrator(_data_dir(args)) as orchestrator:
+        if args.dlq_action is None:
+            letters = orchestrator.dead_letters()
+            if args.json:
+                print(json.dumps([letter.to_dict() for letter in letters], indent=2))
+            elif not letters:
+                print("The dead-letter queue is empty.")
+            for letter in [] if args.json else letters:
+                print(
+                    f"{letter.correlation_id}  {letter.compensation}  "
+                    f"{letter.attempts} attempt(s): {letter.error}"
+                )
+            return EXIT_OK
+        letter = orchestrator.find_dead_letter(args.id)
+        if args.dlq_action == "resolve":
+            orchestrator.resolve_dead_letter(letter)
+            print(f"{letter.compensation} of {letter.correlation_id} marked resolved.")
+            return EXIT_OK
+        if orchestrator.retry_dead_letter(letter):
+            print(
+                f"{letter.compensation} of {letter.correlation_id} succeeded: dead letter cleared."
+            )
+            return EXIT_OK
+        print(
+            f"{letter.compensation} of {letter.correlation_id} failed again; still dead-lettered."
+        )
+        return EXIT_DEAD_LETTERS
 
 
 def _print_state(snapshot: WorldSnapshot) -> None:
@@ -259,6 +326,8 @@ _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "run": _cmd_run,
     "scenarios": _cmd_scenarios,
     "state": _cmd_state,
+    "recover": _cmd_recover,
+    "dlq": _cmd_dlq,
 }
 
 
@@ -278,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
         return _COMMANDS[args.command](args)
-    except (_UsageError, BookingError) as exc:
+    except (_UsageError, BookingError, EventStoreError) as exc:
         where = f"{exc.field}: " if isinstance(exc, InvalidBooking) and exc.field else ""
         print(f"saga-desktop: error: {where}{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -15,16 +15,20 @@ from saga_desktop.booking._request import BookingRequest
 from saga_desktop.booking._saga import CrashHook, FaultInjector, booking_definition
 from saga_desktop.booking._world import FlightWorld
 from saga_desktop.engine import (
-    EventSink,
+    DeadLetter,
     Listener,
     SagaDefinition,
     SagaOrchestrator,
     SagaResult,
+    SqliteEventStore,
     VirtualClock,
     event_to_dict,
 )
 
-__all__ = ["BookingSagaOrchestrator", "BookingSagaService", "guide_response"]
+__all__ = ["SAGA_LOG_DB", "BookingSagaOrchestrator", "BookingSagaService", "guide_response"]
+
+#: The durable saga log's file in the data directory.
+SAGA_LOG_DB = "saga_log.db"
 
 
 def guide_response(result: SagaResult) -> dict[str, Any]:
@@ -87,8 +91,9 @@ class BookingSagaOrchestrator:
         The world's directory; the per-user data directory when omitted.
     listeners
         Called with every event of every saga, after the log file is written.
-    sink
-        Durable store every event is written to first (optional).
+    durable
+        Write every event to the saga log ``saga_log.db`` before acting on it,
+        so that sagas interrupted by a crash can be recovered.
     on_crash
         What a ``crash`` fault does (default: raise ``SimulatedCrash``).
     clock
@@ -108,7 +113,7 @@ class BookingSagaOrchestrator:
         data_dir: Path | str | None = None,
         *,
         listeners: Iterable[Listener] = (),
-        sink: EventSink | None = None,
+        durable: bool = True,
         on_crash: Callable[[str], None] | None = None,
         clock: VirtualClock | None = None,
         rng: random.Random | None = None,
@@ -119,7 +124,7 @@ class BookingSagaOrchestrator:
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self.world = FlightWorld(self.data_dir)
         self.listeners = list(listeners)
-        self.sink = sink
+        self.store = SqliteEventStore(self.data_dir / SAGA_LOG_DB) if durable else None
         self.on_crash = on_crash
         self.clock = clock or VirtualClock()
         self.rng = rng or random.Random()
@@ -129,6 +134,8 @@ class BookingSagaOrchestrator:
     def close(self) -> None:
         """Close the world's databases and the log files."""
         self.world.close()
+        if self.store is not None:
+            self.store.close()
         if self.logs is not None:
             self.logs.close()
 
@@ -160,7 +167,7 @@ class BookingSagaOrchestrator:
         return SagaOrchestrator(
             self.definition(plan),
             listeners=listeners,
-            sink=self.sink,
+            sink=self.store,
             clock=self.clock.time,
             sleep=self.clock.sleep,
             rng=self.rng,
@@ -193,6 +200,75 @@ class BookingSagaOrchestrator:
         """Append a finished saga's response to ``saga_bookings.log``."""
         if self.logs is not None:
             self.logs.write_booking(guide_response(result))
+
+    def recover(self) -> list[SagaResult]:
+        """Finish every saga that a crash left interrupted, oldest first.
+
+        Each step that may have run is compensated, newest first; idempotency
+        makes undoing a step that never applied a no-op.
+
+        Returns
+        -------
+        list of SagaResult
+            One per recovered saga (empty when nothing was interrupted).
+        """
+        if self.store is None:
+            return []
+        results = []
+        for correlation_id in self.store.incomplete():
+            result = self.orchestrator().recover(self.store.history(correlation_id))
+            self.record(result)
+            results.append(result)
+        return results
+
+    def dead_letters(self) -> list[DeadLetter]:
+        """Compensations waiting in the dead-letter queue, oldest first."""
+        return self.store.dead_letters() if self.store is not None else []
+
+    def find_dead_letter(self, reference: str) -> DeadLetter:
+        """Return the dead letter whose correlation id starts with ``reference``.
+
+        ``reference`` may also be ``<id prefix>:<STEP>`` when one saga has several.
+
+        Raises
+        ------
+        InvalidBooking
+            When no dead letter, or more than one, matches.
+        """
+        prefix, _, step = reference.partition(":")
+        matches = [
+            letter
+            for letter in self.dead_letters()
+            if letter.correlation_id.startswith(prefix.strip())
+            and (not step or letter.step == step.strip().upper())
+        ]
+        if not prefix.strip() or not matches:
+            raise InvalidBooking("dead_letter", f"no dead letter matches {reference!r}")
+        if len(matches) > 1:
+            raise InvalidBooking(
+                "dead_letter",
+                f"{reference!r} matches {len(matches)} dead letters: give more of the id, "
+                "or ID:STEP",
+            )
+        return matches[0]
+
+    def retry_dead_letter(self, letter: DeadLetter) -> bool:
+        """Run a dead letter's compensation again; return True if it left the queue."""
+        record = self.orchestrator().retry_dead_letter(letter.correlation_id, letter.step)
+        return record.success
+
+    def resolve_dead_letter(self, letter: DeadLetter) -> None:
+        """Record that a person settled a dead letter by hand (nothing is run)."""
+        self.orchestrator().resolve_dead_letter(letter.correlation_id, letter.step)
+
+    def reset_world(self) -> None:
+        """Back to the default data: the world and the saga log start again."""
+        self.world.reset()
+        if self.store is not None:
+            self.store.close()
+            for suffix in ("", "-wal", "-shm"):
+                (self.data_dir / (SAGA_LOG_DB + suffix)).unlink(missing_ok=True)
+            self.store = SqliteEventStore(self.data_dir / SAGA_LOG_DB)
 
     def start_booking_saga(
         self,
@@ -291,12 +367,14 @@ class BookingSagaService:
             raise InvalidBooking("flight_ids", f"book one flight at a time, not {len(flight_ids)}")
         if seat_class not in _SEAT_CLASSES:
             raise InvalidBooking(
-                "seat_class", f"seat_class must be one of {', '.join(_SEAT_CLASSES)}, not {seat_class!r}"
+                "seat_class",
+                f"seat_class must be one of {', '.join(_SEAT_CLASSES)}, not {seat_class!r}",
             )
         flight = self.orchestrator.world.seats.flight(int(flight_ids[0]))
         if flight is not None and flight_dates and flight_dates[0] != flight[2]:
             raise InvalidBooking(
-                "flight_dates", f"flight {flight_ids[0]} flies on {flight[2]}, not {flight_dates[0]}"
+                "flight_dates",
+                f"flight {flight_ids[0]} flies on {flight[2]}, not {flight_dates[0]}",
             )
         booking_data = {
             "flight_id": flight_ids[0],

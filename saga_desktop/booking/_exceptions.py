@@ -20,7 +20,7 @@ class BookingError(Exception):
     """Base of every error the booking world raises on purpose."""
 
 
-class InvalidBooking(BookingError):  # noqa: N818 - reads better at the call site
+class InvalidBooking(BookingError):
     """A booking request that cannot be run, with the field at fault.
 
     Parameters
@@ -37,7 +37,7 @@ class InvalidBooking(BookingError):  # noqa: N818 - reads better at the call sit
         self.message = message
 
 
-class InvalidFaultSpec(BookingError):  # noqa: N818
+class InvalidFaultSpec(BookingError):
     """A failure-injection spec that names no step or no failure kind we know."""
 
 

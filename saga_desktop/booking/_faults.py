@@ -76,7 +76,7 @@ class Fault:
     def __str__(self) -> str:
         if self.kind in (FaultKind.TRANSIENT, FaultKind.COMPENSATION_FAIL):
             return f"{self.kind.value}:{'forever' if self.times is None else self.times}"
-        return self.kind.value
+        return str(self.kind.value)
 
 
 #: Step key (``process_payment``) → its fault.
@@ -158,4 +158,3 @@ def plan_from_failure_scenarios(failure_scenarios: Mapping[str, object] | None) 
         if fails:
             plan[key] = Fault(FaultKind.FAIL)
     return plan
-

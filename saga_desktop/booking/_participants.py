@@ -97,7 +97,9 @@ class Participant:
             When the key was compensated already, or when ``effect`` refuses.
         """
         with self.transaction() as db:
-            row = db.execute("SELECT state, result FROM operations WHERE key = ?", (key,)).fetchone()
+            row = db.execute(
+                "SELECT state, result FROM operations WHERE key = ?", (key,)
+            ).fetchone()
             if row is not None:
                 state, result = row
                 if state == "applied":
@@ -120,11 +122,14 @@ class Participant:
             undo, ``{"repeated": True}`` when it was undone before.
         """
         with self.transaction() as db:
-            row = db.execute("SELECT state, result FROM operations WHERE key = ?", (key,)).fetchone()
+            row = db.execute(
+                "SELECT state, result FROM operations WHERE key = ?", (key,)
+            ).fetchone()
             if row is None:
                 db.execute(
-                    "INSERT INTO operations (key, correlation_id, state, result) VALUES (?, ?, ?, ?)",
-                    (key, correlation_id, "tombstone", "{}"),
+                    "INSERT INTO operations (key, correlation_id, state, result) "
+                    "VALUES (?, ?, 'tombstone', '{}')",
+                    (key, correlation_id),
                 )
                 return {"tombstone": True}
             state, result = row
@@ -184,9 +189,7 @@ class SeatInventory(Participant):
                 (flight_id, count),
             ).fetchall()
             if len(free) < count:
-                raise StepError(
-                    f"flight {flight_id} has {len(free)} free seat(s), {count} needed"
-                )
+                raise StepError(f"flight {flight_id} has {len(free)} free seat(s), {count} needed")
             seat_nos = [seat_no for (seat_no,) in free]
             db.executemany(
                 "UPDATE seats SET holder = ? WHERE flight_id = ? AND seat_no = ?",

@@ -74,7 +74,7 @@ class BookingRequest:
         }
 
     @classmethod
-    def from_mapping(cls, data: object, world: FlightWorld) -> BookingRequest:  # noqa: C901
+    def from_mapping(cls, data: object, world: FlightWorld) -> BookingRequest:
         """Check the guide's request data against the world.
 
         Parameters
@@ -117,9 +117,11 @@ class BookingRequest:
             raise InvalidBooking("total_fare", f"total_fare ({fare}) is more than 1,000,000")
         fare_cents = round(fare * 100)
 
-        points = _whole_number(data, "loyalty_points_to_use") if (
-            data.get("loyalty_points_to_use") is not None
-        ) else 0
+        points = (
+            _whole_number(data, "loyalty_points_to_use")
+            if (data.get("loyalty_points_to_use") is not None)
+            else 0
+        )
         if points < 0:
             raise InvalidBooking(
                 "loyalty_points_to_use", f"loyalty points to use ({points}) cannot be negative"
@@ -127,7 +129,8 @@ class BookingRequest:
         if points > user[1]:
             raise InvalidBooking(
                 "loyalty_points_to_use",
-                f"loyalty points to use ({points}) exceed the balance of user {user_id} ({user[1]})",
+                f"loyalty points to use ({points}) exceed the balance of user {user_id} "
+                f"({user[1]})",
             )
         if points > fare_cents:
             raise InvalidBooking(
@@ -148,7 +151,8 @@ class BookingRequest:
             raise InvalidBooking("passengers", "the booking needs at least one passenger")
         if len(passengers) > _MAX_PASSENGERS:
             raise InvalidBooking(
-                "passengers", f"at most {_MAX_PASSENGERS} passengers per booking, not {len(passengers)}"
+                "passengers",
+                f"at most {_MAX_PASSENGERS} passengers per booking, not {len(passengers)}",
             )
         checked: list[dict[str, str]] = []
         for number, passenger in enumerate(passengers, start=1):

@@ -82,7 +82,9 @@ STEP_TEXTS: Mapping[str, StepText] = {
 }
 
 #: Transient failures are tried three times in all, 0.2 s then 0.4 s apart (±10 %).
-ACTION_RETRY = RetryPolicy(max_attempts=3, initial_delay=0.2, multiplier=2.0, max_delay=2.0, jitter=0.1)
+ACTION_RETRY = RetryPolicy(
+    max_attempts=3, initial_delay=0.2, multiplier=2.0, max_delay=2.0, jitter=0.1
+)
 #: An undo is tried three times in all before it is dead-lettered.
 COMPENSATION_RETRY = RetryPolicy(
     max_attempts=3, initial_delay=0.2, multiplier=2.0, max_delay=2.0, jitter=0.1
@@ -159,9 +161,7 @@ class CrashHook:
         :class:`SimulatedCrash`, or end the process). The default raises.
     """
 
-    def __init__(
-        self, plan: FaultPlan, on_crash: Callable[[str], None] | None = None
-    ) -> None:
+    def __init__(self, plan: FaultPlan, on_crash: Callable[[str], None] | None = None) -> None:
         self.steps = {key for key, fault in plan.items() if fault.kind is FaultKind.CRASH}
         self.on_crash = on_crash or _raise_crash
 
@@ -184,7 +184,10 @@ def booking_definition(world: FlightWorld, injector: FaultInjector) -> SagaDefin
 
     def reserve_seat(c: StepContext) -> dict[str, Any]:
         return seats.reserve(
-            c.idempotency_key, c.correlation_id, int(c.payload["flight_id"]), len(c.payload["passengers"])
+            c.idempotency_key,
+            c.correlation_id,
+            int(c.payload["flight_id"]),
+            len(c.payload["passengers"]),
         )
 
     def deduct_points(c: StepContext) -> dict[str, Any]:
@@ -220,7 +223,9 @@ def booking_definition(world: FlightWorld, injector: FaultInjector) -> SagaDefin
             },
         )
 
-    actions: dict[str, tuple[Callable[[StepContext], dict[str, Any]], Callable[..., dict[str, Any]]]] = {
+    actions: dict[
+        str, tuple[Callable[[StepContext], dict[str, Any]], Callable[..., dict[str, Any]]]
+    ] = {
         "RESERVE_SEAT": (reserve_seat, seats.release),
         "DEDUCT_LOYALTY_POINTS": (deduct_points, loyalty.refund),
         "PROCESS_PAYMENT": (process_payment, payments.refund),

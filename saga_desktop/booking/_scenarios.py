@@ -132,7 +132,9 @@ def check_scenario(
         )
     ran = tuple(r["step"] for r in response.get("compensation_result", {}).get("results", []))
     if ran != scenario.expect_compensations:
-        problems.append(f"compensations ran {list(ran)}, expected {list(scenario.expect_compensations)}")
+        problems.append(
+            f"compensations ran {list(ran)}, expected {list(scenario.expect_compensations)}"
+        )
     if not all(r["success"] for r in response.get("compensation_result", {}).get("results", [])):
         problems.append("a compensation failed")
     if scenario.expect_success:

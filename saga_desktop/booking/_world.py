@@ -125,7 +125,9 @@ class FlightWorld:
                 self.loyalty.add_user(*user)
 
     @property
-    def participants(self) -> tuple[SeatInventory, LoyaltyAccounts, PaymentGateway, BookingRegistry]:
+    def participants(
+        self,
+    ) -> tuple[SeatInventory, LoyaltyAccounts, PaymentGateway, BookingRegistry]:
         """The four services."""
         return (self.seats, self.loyalty, self.payments, self.bookings)
 
@@ -213,7 +215,9 @@ class FlightWorld:
             short = cid[:8]
             booked = cid in bookings
 
-            def differs(holds: str, booking_has: str, short: str = short, booked: bool = booked) -> str:
+            def differs(
+                holds: str, booking_has: str, short: str = short, booked: bool = booked
+            ) -> str:
                 tail = f"its booking has {booking_has}" if booked else "it has no confirmed booking"
                 return f"saga {short} {holds} but {tail}"
 

@@ -58,11 +58,13 @@ from saga_desktop.engine._orchestrator import (
 )
 from saga_desktop.engine._queue import SagaMemoryQueue
 from saga_desktop.engine._status import SagaOutcome, StepStatus
+from saga_desktop.engine._store import SCHEMA_VERSION, DeadLetter, SagaSummary, SqliteEventStore
 
 __all__ = [
     "EVENT_TYPES",
     "LOGGER_NAME",
     "NO_RETRY",
+    "SCHEMA_VERSION",
     "Action",
     "CompensationFailed",
     "CompensationRecord",
@@ -70,6 +72,7 @@ __all__ = [
     "CompensationStarted",
     "CompensationSucceeded",
     "CompensationTriggered",
+    "DeadLetter",
     "DeadLetterResolved",
     "DeadLettered",
     "DefinitionError",
@@ -89,7 +92,9 @@ __all__ = [
     "SagaResult",
     "SagaStarted",
     "SagaStep",
+    "SagaSummary",
     "SimulatedCrash",
+    "SqliteEventStore",
     "StepContext",
     "StepError",
     "StepFailed",

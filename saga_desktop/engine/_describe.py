@@ -63,7 +63,9 @@ def _step_started(e: StepStarted) -> tuple[LogLine, ...]:
             LogLine(DEBUG, f"[QUEUE] Dequeued step: {e.step}"),
             LogLine(INFO, f"[QUEUE] Executing step: {e.step}"),
         )
-    return (LogLine(INFO, f"[QUEUE] Executing step: {e.step} (attempt {e.attempt}/{e.max_attempts})"),)
+    return (
+        LogLine(INFO, f"[QUEUE] Executing step: {e.step} (attempt {e.attempt}/{e.max_attempts})"),
+    )
 
 
 def _step_succeeded(e: StepSucceeded) -> tuple[LogLine, ...]:
@@ -113,7 +115,8 @@ def _compensation_started(e: CompensationStarted) -> tuple[LogLine, ...]:
         )
     return (
         LogLine(
-            INFO, f"[COMPENSATION] Executing {e.compensation} (attempt {e.attempt}/{e.max_attempts})"
+            INFO,
+            f"[COMPENSATION] Executing {e.compensation} (attempt {e.attempt}/{e.max_attempts})",
         ),
     )
 

@@ -58,7 +58,7 @@ class EventStoreError(SagaError):
     """The durable saga log is unreadable, unwritable or from a newer version."""
 
 
-class SimulatedCrash(BaseException):  # noqa: N818 - it is not an error, it is a death
+class SimulatedCrash(BaseException):
     """The orchestrator dies here, on purpose, as a killed process would.
 
     Raised by a crash hook; deliberately not an ``Exception`` so that no

@@ -228,10 +228,23 @@ class SagaOrchestrator:
         Returns
         -------
         SagaResult
-            The saga's end, always a compensation.
+            The saga's end, always a compensation. Its compensations include
+            those the earlier orchestrator finished or dead-lettered.
+
+        Raises
+        ------
+        ValueError
+            When the history does not start with :class:`SagaStarted`, or the
+            saga already ended (recovering it would undo a finished saga).
         """
         if not history or not isinstance(history[0], SagaStarted):
             raise ValueError("a saga history starts with SagaStarted")
+        ended = next((e for e in history if isinstance(e, SagaCompleted | SagaCompensated)), None)
+        if ended is not None:
+            raise ValueError(
+                f"saga {history[0].correlation_id} already ended ({type(ended).__name__}): "
+                "there is nothing to recover"
+            )
         started = history[0]
         run = self._new_run(started.correlation_id, started.payload)
         for event in history:
@@ -240,10 +253,20 @@ class SagaOrchestrator:
                 run.events.append(event)
             if isinstance(event, StepSucceeded):
                 run.results[event.step] = event.result
+            # Keep the earlier orchestrator's account, so that a dead letter it
+            # parked still makes the outcome DEAD_LETTERED.
+            elif isinstance(event, CompensationSucceeded):
+                run.compensations.append(
+                    CompensationRecord(event.step, event.compensation, True, event.attempt)
+                )
+            elif isinstance(event, DeadLettered):
+                run.compensations.append(
+                    CompensationRecord(
+                        event.step, event.compensation, False, event.attempts, event.error
+                    )
+                )
         failed = [e for e in history if isinstance(e, StepFailed)]
-        undone = {
-            e.step for e in history if isinstance(e, CompensationSucceeded | DeadLettered)
-        }
+        undone = {e.step for e in history if isinstance(e, CompensationSucceeded | DeadLettered)}
         begun: list[str] = []
         for event in history:
             if isinstance(event, StepStarted) and event.step not in begun:
@@ -381,7 +404,8 @@ class SagaOrchestrator:
         if steps is None:
             steps = tuple(reversed(run.queue.compensation_stack))
         self._emit(
-            run, CompensationTriggered(run.correlation_id, self.clock(), failed_step, steps, recovery)
+            run,
+            CompensationTriggered(run.correlation_id, self.clock(), failed_step, steps, recovery),
         )
         for name in steps:
             run.compensations.append(self._undo(run, self.definition.step(name)))
@@ -413,7 +437,9 @@ class SagaOrchestrator:
         while True:
             self._emit(
                 run,
-                CompensationStarted(cid, self.clock(), step.name, name, attempt, policy.max_attempts),
+                CompensationStarted(
+                    cid, self.clock(), step.name, name, attempt, policy.max_attempts
+                ),
             )
             try:
                 result = step.compensation(self._context(run, step, attempt)) or {}
@@ -423,7 +449,10 @@ class SagaOrchestrator:
                 error = str(exc) if isinstance(exc, StepError) else f"{type(exc).__name__}: {exc}"
             else:
                 self._emit(
-                    run, CompensationSucceeded(cid, self.clock(), step.name, name, attempt, dict(result))
+                    run,
+                    CompensationSucceeded(
+                        cid, self.clock(), step.name, name, attempt, dict(result)
+                    ),
                 )
                 return CompensationRecord(step.name, name, True, attempt)
             if attempt < policy.max_attempts:
@@ -431,14 +460,22 @@ class SagaOrchestrator:
                 self._emit(
                     run,
                     CompensationRetried(
-                        cid, self.clock(), step.name, name, attempt, policy.max_attempts, delay, error
+                        cid,
+                        self.clock(),
+                        step.name,
+                        name,
+                        attempt,
+                        policy.max_attempts,
+                        delay,
+                        error,
                     ),
                 )
                 self.sleep(delay)
                 attempt += 1
                 continue
             self._emit(
-                run, CompensationFailed(cid, self.clock(), step.name, name, attempt, error, injected)
+                run,
+                CompensationFailed(cid, self.clock(), step.name, name, attempt, error, injected),
             )
             if dead_letter_on_failure:
                 self._emit(run, DeadLettered(cid, self.clock(), step.name, name, attempt, error))

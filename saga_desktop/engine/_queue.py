@@ -107,7 +107,7 @@ class SagaMemoryQueue:
             queue.apply(event)
         return queue
 
-    def apply(self, event: SagaEvent) -> None:  # noqa: C901 - one branch per event type
+    def apply(self, event: SagaEvent) -> None:
         """Advance the queue by one event."""
         if isinstance(event, SagaStarted):
             self._reset()

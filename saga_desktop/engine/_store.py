@@ -1,0 +1,244 @@
+"""The durable saga log: an SQLite event store that survives a killed process.
+
+Every event is committed before the orchestrator acts on it (write-ahead), so
+the store always knows which sagas were interrupted, what they had done, and
+which compensations wait in the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from saga_desktop.engine._events import (
+    CompensationSucceeded,
+    DeadLettered,
+    DeadLetterResolved,
+    SagaCompensated,
+    SagaCompleted,
+    SagaEvent,
+    SagaStarted,
+    event_from_dict,
+    event_to_dict,
+)
+from saga_desktop.engine._exceptions import EventStoreError
+
+__all__ = ["SCHEMA_VERSION", "DeadLetter", "SagaSummary", "SqliteEventStore"]
+
+#: The version of the store's tables this code reads and writes.
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    correlation_id TEXT NOT NULL,
+    type           TEXT NOT NULL,
+    at             REAL NOT NULL,
+    data           TEXT NOT NULL          -- the whole event, JSON
+);
+CREATE INDEX IF NOT EXISTS events_by_saga ON events(correlation_id, seq);
+CREATE TABLE IF NOT EXISTS sagas (
+    correlation_id TEXT PRIMARY KEY,
+    saga_name      TEXT NOT NULL,
+    status         TEXT NOT NULL,         -- a SagaOutcome value
+    started_at     REAL NOT NULL,
+    ended_at       REAL,
+    failed_step    TEXT
+);
+CREATE INDEX IF NOT EXISTS sagas_by_status ON sagas(status);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    correlation_id TEXT NOT NULL,
+    step           TEXT NOT NULL,
+    compensation   TEXT NOT NULL,
+    attempts       INTEGER NOT NULL,
+    error          TEXT NOT NULL,
+    at             REAL NOT NULL,
+    PRIMARY KEY (correlation_id, step)
+);
+"""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SagaSummary:
+    """One saga as the store sees it."""
+
+    correlation_id: str
+    saga_name: str
+    status: str
+    started_at: float
+    ended_at: float | None
+    failed_step: str | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A compensation that kept failing and waits for a person."""
+
+    correlation_id: str
+    step: str
+    compensation: str
+    attempts: int
+    error: str
+    at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the dead letter as JSON-ready data."""
+        return dataclasses.asdict(self)
+
+
+class SqliteEventStore:
+    """Append-only saga log in one SQLite file.
+
+    Parameters
+    ----------
+    path
+        The database file; created when missing.
+
+    Raises
+    ------
+    EventStoreError
+        When the file is not a database, is damaged, or was written by a newer
+        version of SAGA Desktop. Nothing in it is changed then.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+            if version > SCHEMA_VERSION:
+                self._db.close()
+                raise EventStoreError(
+                    f"the saga log {self.path} was written by a newer SAGA Desktop "
+                    f"(format {version}; this version reads format {SCHEMA_VERSION}): "
+                    "upgrade, or point --data-dir elsewhere"
+                )
+            # WAL + synchronous=NORMAL: a commit survives the process being killed.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise EventStoreError(f"cannot open the saga log {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def append(self, event: SagaEvent) -> None:
+        """Commit ``event`` (and the saga's summary) before returning."""
+        data = json.dumps(event_to_dict(event), ensure_ascii=False)
+        db = self._db
+        try:
+            db.execute("BEGIN")
+            db.execute(
+                "INSERT INTO events (correlation_id, type, at, data) VALUES (?, ?, ?, ?)",
+                (event.correlation_id, type(event).__name__, event.at, data),
+            )
+            self._project(event)
+            db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise EventStoreError(f"cannot write to the saga log {self.path}: {exc}") from None
+
+    def _project(self, event: SagaEvent) -> None:
+        db = self._db
+        cid = event.correlation_id
+        if isinstance(event, SagaStarted):
+            db.execute(
+                "INSERT OR REPLACE INTO sagas VALUES (?, ?, 'RUNNING', ?, NULL, NULL)",
+                (cid, event.saga_name, event.at),
+            )
+        elif isinstance(event, SagaCompleted):
+            db.execute(
+                "UPDATE sagas SET status = 'COMPLETED', ended_at = ? WHERE correlation_id = ?",
+                (event.at, cid),
+            )
+        elif isinstance(event, SagaCompensated):
+            status = "DEAD_LETTERED" if event.dead_letters else "COMPENSATED"
+            db.execute(
+                "UPDATE sagas SET status = ?, ended_at = ?, failed_step = ? "
+                "WHERE correlation_id = ?",
+                (status, event.at, event.failed_step, cid),
+            )
+        elif isinstance(event, DeadLettered):
+            db.execute(
+                "INSERT OR REPLACE INTO dead_letters VALUES (?, ?, ?, ?, ?, ?)",
+                (cid, event.step, event.compensation, event.attempts, event.error, event.at),
+            )
+        elif isinstance(event, DeadLetterResolved | CompensationSucceeded):
+            deleted = db.execute(
+                "DELETE FROM dead_letters WHERE correlation_id = ? AND step = ?", (cid, event.step)
+            ).rowcount
+            if deleted:
+                db.execute(
+                    "UPDATE sagas SET status = 'COMPENSATED' WHERE correlation_id = ? "
+                    "AND status = 'DEAD_LETTERED' AND NOT EXISTS "
+                    "(SELECT 1 FROM dead_letters WHERE correlation_id = ?)",
+                    (cid, cid),
+                )
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise EventStoreError(f"cannot read the saga log {self.path}: {exc}") from None
+
+    def history(self, correlation_id: str) -> list[SagaEvent]:
+        """Return the saga's events, oldest first.
+
+        Raises
+        ------
+        EventStoreError
+            When a stored event cannot be read back.
+        """
+        events = []
+        for (data,) in self._read(
+            "SELECT data FROM events WHERE correlation_id = ? ORDER BY seq", (correlation_id,)
+        ):
+            try:
+                events.append(event_from_dict(json.loads(data)))
+            except ValueError as exc:
+                raise EventStoreError(
+                    f"the saga log {self.path} holds an event this version cannot read: {exc}"
+                ) from None
+        return events
+
+    def incomplete(self) -> list[str]:
+        """Correlation ids of the sagas that started and never ended, oldest first."""
+        return [
+            cid
+            for (cid,) in self._read(
+                "SELECT correlation_id FROM sagas WHERE status = 'RUNNING' ORDER BY started_at"
+            )
+        ]
+
+    def sagas(self, limit: int = 1000) -> list[SagaSummary]:
+        """The most recent sagas, newest first."""
+        return [
+            SagaSummary(*row)
+            for row in self._read(
+                "SELECT correlation_id, saga_name, status, started_at, ended_at, failed_step "
+                "FROM sagas ORDER BY started_at DESC LIMIT ?",
+                (limit,),
+            )
+        ]
+
+    def dead_letters(self) -> list[DeadLetter]:
+        """Every compensation waiting in the dead-letter queue, oldest first."""
+        return [
+            DeadLetter(*row)
+            for row in self._read(
+                "SELECT correlation_id, step, compensation, attempts, error, at "
+                "FROM dead_letters ORDER BY at"
+            )
+        ]
+
+    def count(self) -> int:
+        """How many events the log holds."""
+        ((count,),) = self._read("SELECT COUNT(*) FROM events")
+        return int(count)
