@@ -7,6 +7,7 @@ which compensations wait in the dead-letter queue.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import sqlite3
@@ -141,8 +142,10 @@ class SqliteEventStore:
             self._project(event)
             db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
+            # A closed or broken database fails the rollback too: report the first error.
+            with contextlib.suppress(sqlite3.DatabaseError):
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
             raise EventStoreError(f"cannot write to the saga log {self.path}: {exc}") from None
 
     def _project(self, event: SagaEvent) -> None:

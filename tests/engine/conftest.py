@@ -11,9 +11,12 @@ from saga_desktop.engine import (
     NO_RETRY,
     RetryPolicy,
     SagaDefinition,
+    SagaEvent,
     SagaOrchestrator,
     SagaStep,
     StepContext,
+    StepError,
+    TransientStepError,
 )
 
 START = 1_700_000_000.0
@@ -134,3 +137,29 @@ def new_world() -> Callable[[], tuple[FakeClock, Participant, Callable[..., Saga
         return clock, Participant(clock), _orchestrator_factory(clock)
 
     return make
+
+
+@pytest.fixture
+def sample_events(orchestrator_for, participant) -> list[SagaEvent]:
+    """Events of real runs that, together, hold every event type."""
+    busy = TransientStepError("busy", injected=True)
+    events: list[SagaEvent] = []
+    cid = "00000000-0000-4000-8000-00000000000e"
+    steps = (
+        participant.step("A", errors=[busy], retry=RetryPolicy(max_attempts=2)),
+        participant.step(
+            "B",
+            comp_errors=[RuntimeError("ledger offline")] * 2,
+            compensation_retry=RetryPolicy(max_attempts=2, initial_delay=0.5),
+        ),
+        participant.step("C", errors=[StepError("sold out", injected=True)]),
+    )
+    orchestrator = orchestrator_for(*steps, listeners=[events.append])
+    orchestrator.run({"user": 1, "tags": ["x"], "price": 9.5}, correlation_id=cid)
+    orchestrator.retry_dead_letter(cid, "B")
+    orchestrator.resolve_dead_letter(cid, "B")
+    orchestrator_for(participant.step("OK"), listeners=[events.append]).run({"n": None})
+    orchestrator_for(
+        participant.step("SLOW", timeout=1.0, takes=3.0), listeners=[events.append]
+    ).run()
+    return events

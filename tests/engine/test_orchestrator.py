@@ -184,7 +184,7 @@ def saga_plans(draw):
 @given(plan=saga_plans())
 def test_compensations_are_the_completed_steps_reversed(new_world, plan):
     n, fail_at, timed_out = plan
-    clock, participant, orchestrator_for = new_world()
+    _, participant, orchestrator_for = new_world()
     names = [f"S{i}" for i in range(1, n + 1)]
     steps = []
     for i, name in enumerate(names, start=1):
@@ -249,8 +249,10 @@ def test_earlier_results_visible_at_call_time(orchestrator_for):
 def test_generated_correlation_id_is_a_uuid4(participant, orchestrator_for):
     result = orchestrator_for(participant.step("A")).run()
 
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
-                        result.correlation_id)
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+        result.correlation_id,
+    )
     assert {e.correlation_id for e in result.events} == {result.correlation_id}
 
 
@@ -262,13 +264,19 @@ def test_two_runs_get_different_correlation_ids(participant, orchestrator_for):
 
 def test_keep_events_false_leaves_result_without_events(participant, orchestrator_for):
     seen = []
-    orchestrator = orchestrator_for(participant.step("A"), keep_events=False, listeners=[seen.append])
+    orchestrator = orchestrator_for(
+        participant.step("A"), keep_events=False, listeners=[seen.append]
+    )
 
     result = orchestrator.run()
 
     assert result.events == ()
-    assert trace(seen) == [("SagaStarted", None), ("StepStarted", "A"), ("StepSucceeded", "A"),
-                           ("SagaCompleted", None)]
+    assert trace(seen) == [
+        ("SagaStarted", None),
+        ("StepStarted", "A"),
+        ("StepSucceeded", "A"),
+        ("SagaCompleted", None),
+    ]
 
 
 def test_event_times_come_from_the_injected_clock(participant, orchestrator_for, clock):
@@ -442,8 +450,11 @@ def test_simulated_crash_in_action_propagates_without_compensation(participant, 
 def test_simulated_crash_in_compensation_propagates(participant, orchestrator_for):
     steps = [
         participant.step("A"),
-        participant.step("B", comp_errors=[SimulatedCrash("dead")],
-                         compensation_retry=RetryPolicy(max_attempts=5)),
+        participant.step(
+            "B",
+            comp_errors=[SimulatedCrash("dead")],
+            compensation_retry=RetryPolicy(max_attempts=5),
+        ),
         participant.step("C", errors=[StepError("no")]),
     ]
 

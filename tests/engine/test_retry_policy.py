@@ -25,7 +25,9 @@ CID = "00000000-0000-4000-8000-000000000002"
 
 
 def trace(events):
-    return [(type(e).__name__, getattr(e, "step", None), getattr(e, "attempt", None)) for e in events]
+    return [
+        (type(e).__name__, getattr(e, "step", None), getattr(e, "attempt", None)) for e in events
+    ]
 
 
 # -- the policy on its own -------------------------------------------------------
@@ -70,7 +72,9 @@ def test_jitter_without_rng_is_ignored():
 
 
 def test_jitter_is_reproducible_with_a_seeded_rng():
-    policy = RetryPolicy(max_attempts=10, initial_delay=1.0, multiplier=2.0, max_delay=8.0, jitter=0.25)
+    policy = RetryPolicy(
+        max_attempts=10, initial_delay=1.0, multiplier=2.0, max_delay=8.0, jitter=0.25
+    )
     reference = random.Random(1234)
 
     delays = [policy.delay(n, random.Random(1234)) for n in range(1, 8)]
@@ -253,7 +257,9 @@ def test_actions_see_their_attempt_number(participant, orchestrator_for):
 
 
 def test_orchestrator_jitter_uses_its_rng(participant, orchestrator_for, clock):
-    policy = RetryPolicy(max_attempts=4, initial_delay=1.0, multiplier=2.0, max_delay=3.0, jitter=0.2)
+    policy = RetryPolicy(
+        max_attempts=4, initial_delay=1.0, multiplier=2.0, max_delay=3.0, jitter=0.2
+    )
     steps = [participant.step("A", errors=itertools.repeat(TransientStepError("x")), retry=policy)]
 
     result = orchestrator_for(*steps, rng=random.Random(42)).run()

@@ -112,8 +112,9 @@ def test_no_timeout_means_no_limit(participant, orchestrator_for):
 def test_backoff_sleep_does_not_count_against_the_timeout(participant, orchestrator_for, clock):
     policy = RetryPolicy(max_attempts=2, initial_delay=30.0, max_delay=30.0)
     steps = [
-        participant.step("A", errors=[TransientStepError("busy")], retry=policy, timeout=1.0,
-                         takes=0.5)
+        participant.step(
+            "A", errors=[TransientStepError("busy")], retry=policy, timeout=1.0, takes=0.5
+        )
     ]
 
     result = orchestrator_for(*steps).run()

@@ -1,0 +1,222 @@
+"""The durable saga log: what survives a killed process, and what a restart finds in it."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+
+import pytest
+
+from saga_desktop.engine import (
+    SCHEMA_VERSION,
+    DeadLetter,
+    EventStoreError,
+    SagaCompleted,
+    SagaOutcome,
+    SagaStarted,
+    SagaSummary,
+    SimulatedCrash,
+    SqliteEventStore,
+    StepError,
+    StepStarted,
+)
+
+CID = "00000000-0000-4000-8000-000000000009"
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = SqliteEventStore(tmp_path / "saga.db")
+    yield store
+    store.close()
+
+
+def test_every_event_type_round_trips_through_the_store(tmp_path, sample_events):
+    store = SqliteEventStore(tmp_path / "saga.db")
+    for event in sample_events:
+        store.append(event)
+    store.close()
+
+    reopened = SqliteEventStore(tmp_path / "saga.db")
+    by_saga = {}
+    for event in sample_events:
+        by_saga.setdefault(event.correlation_id, []).append(event)
+
+    for cid, events in by_saga.items():
+        assert reopened.history(cid) == events
+    assert reopened.count() == len(sample_events)
+    reopened.close()
+
+
+def test_completed_saga_summary(store, participant, orchestrator_for, clock):
+    orchestrator_for(participant.step("A"), sink=store).run(correlation_id=CID)
+
+    assert store.sagas() == [SagaSummary(CID, "demo", "COMPLETED", clock.now, clock.now, None)]
+    assert store.incomplete() == []
+    assert store.dead_letters() == []
+    assert store.count() == 4
+
+
+def test_compensated_and_dead_lettered_sagas(store, participant, orchestrator_for, clock):
+    steps = [
+        participant.step("A"),
+        participant.step("B", comp_errors=itertools.repeat(StepError("offline"))),
+        participant.step("C", errors=[StepError("no")]),
+    ]
+    orchestrator = orchestrator_for(*steps, sink=store)
+
+    orchestrator.run(correlation_id=CID)
+
+    assert [s.status for s in store.sagas()] == ["DEAD_LETTERED"]
+    assert store.sagas()[0].failed_step == "C"
+    assert store.dead_letters() == [DeadLetter(CID, "B", "COMPENSATE_B", 1, "offline", clock.now)]
+    assert store.dead_letters()[0].to_dict() == {
+        "correlation_id": CID,
+        "step": "B",
+        "compensation": "COMPENSATE_B",
+        "attempts": 1,
+        "error": "offline",
+        "at": clock.now,
+    }
+
+    orchestrator.resolve_dead_letter(CID, "B")
+
+    assert store.dead_letters() == []
+    assert [s.status for s in store.sagas()] == ["COMPENSATED"]
+
+
+def test_dead_letter_retried_successfully_leaves_the_queue(store, participant, orchestrator_for):
+    steps = [
+        participant.step("A", comp_errors=[StepError("offline")]),
+        participant.step("B", errors=[StepError("no")]),
+    ]
+    orchestrator = orchestrator_for(*steps, sink=store)
+    orchestrator.run(correlation_id=CID)
+    assert len(store.dead_letters()) == 1
+
+    assert orchestrator.retry_dead_letter(CID, "A").success
+
+    assert store.dead_letters() == []
+    assert store.sagas()[0].status == SagaOutcome.COMPENSATED.value
+
+
+def test_a_crashed_saga_is_found_and_recovered_after_a_restart(
+    tmp_path, participant, orchestrator_for
+):
+    def crash(event):
+        if isinstance(event, StepStarted) and event.step == "C":
+            raise SimulatedCrash("killed")
+
+    steps = [participant.step(name) for name in ("A", "B", "C")]
+    first = SqliteEventStore(tmp_path / "saga.db")
+    with pytest.raises(SimulatedCrash):
+        orchestrator_for(*steps, sink=first, listeners=[crash]).run(correlation_id=CID)
+    first.close()
+
+    store = SqliteEventStore(tmp_path / "saga.db")
+    assert store.incomplete() == [CID]
+    history = store.history(CID)
+    assert [type(e).__name__ for e in history][-1] == "StepStarted"
+
+    result = orchestrator_for(*steps, sink=store).recover(history)
+
+    assert result.outcome is SagaOutcome.COMPENSATED
+    assert participant.undone == ["C", "B", "A"]
+    assert store.incomplete() == []
+    assert store.sagas()[0].status == "COMPENSATED"
+    assert store.history(CID) == list(result.events)
+    store.close()
+
+
+def test_recovered_saga_keeps_its_earlier_dead_letter(tmp_path, participant, orchestrator_for):
+    stored = []
+
+    def crash(event):
+        stored.append(event)
+        if type(event).__name__ == "DeadLettered":
+            raise SimulatedCrash("killed")
+
+    steps = [
+        participant.step("A"),
+        participant.step("B", comp_errors=[StepError("offline")]),
+        participant.step("C", errors=[StepError("no")]),
+    ]
+    store = SqliteEventStore(tmp_path / "saga.db")
+    with pytest.raises(SimulatedCrash):
+        orchestrator_for(*steps, sink=store, listeners=[crash]).run(correlation_id=CID)
+
+    result = orchestrator_for(*steps, sink=store).recover(store.history(CID))
+
+    assert result.outcome is SagaOutcome.DEAD_LETTERED
+    assert [d.step for d in store.dead_letters()] == ["B"]
+    assert store.sagas()[0].status == "DEAD_LETTERED"
+    store.close()
+
+
+def test_incomplete_lists_running_sagas_oldest_first(store):
+    for i, at in enumerate((30.0, 10.0, 20.0)):
+        store.append(SagaStarted(f"cid-{i}", at, "demo", ("A",), {}))
+
+    assert store.incomplete() == ["cid-1", "cid-2", "cid-0"]
+    assert [s.correlation_id for s in store.sagas(limit=2)] == ["cid-0", "cid-2"]
+
+
+def test_history_of_an_unknown_saga_is_empty(store):
+    assert store.history("nobody") == []
+
+
+def test_newer_schema_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "saga.db"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    before = path.read_bytes()
+
+    with pytest.raises(EventStoreError, match="newer SAGA Desktop"):
+        SqliteEventStore(path)
+
+    assert path.read_bytes() == before
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    path = tmp_path / "saga.db"
+    path.write_bytes(b"this is not sqlite " * 100)
+
+    with pytest.raises(EventStoreError, match="cannot open the saga log"):
+        SqliteEventStore(path)
+
+
+def test_an_unreadable_event_is_an_event_store_error(store):
+    store.append(SagaStarted(CID, 1.0, "demo", ("A",), {}))
+    store._db.execute("UPDATE events SET data = ?", ('{"type": "FromTheFuture"}',))
+
+    with pytest.raises(EventStoreError, match="cannot read: unknown event type 'FromTheFuture'"):
+        store.history(CID)
+
+
+def test_writing_to_a_closed_store_is_an_event_store_error(tmp_path):
+    store = SqliteEventStore(tmp_path / "saga.db")
+    store.close()
+
+    with pytest.raises(EventStoreError, match="cannot write to the saga log"):
+        store.append(SagaStarted(CID, 1.0, "demo", ("A",), {}))
+    with pytest.raises(EventStoreError, match="cannot read the saga log"):
+        store.count()
+
+
+def test_a_failed_write_leaves_nothing_half_written(store):
+    store.append(SagaStarted(CID, 1.0, "demo", ("A",), {}))
+    # A trigger stands in for a disk error in the middle of the transaction.
+    store._db.execute(
+        "CREATE TRIGGER fail BEFORE UPDATE ON sagas BEGIN SELECT RAISE(ABORT, 'disk'); END"
+    )
+
+    with pytest.raises(EventStoreError, match="disk"):
+        store.append(SagaCompleted(CID, 2.0, 1, {"A": {}}))
+
+    assert store.count() == 1
+    assert store.sagas()[0].status == "RUNNING"
+    # The store still works after the failure.
+    store._db.execute("DROP TRIGGER fail")
+    store.append(SagaCompleted(CID, 2.0, 1, {"A": {}}))
+    assert store.sagas()[0].status == "COMPLETED"
