@@ -74,6 +74,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "Without a command, opens the window.",
     )
     parser.add_argument("--version", action="version", version=f"saga-desktop {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window, run the five scenarios through it at Instant speed, "
+        "check the invariants, print one line and exit 0 or 1",
+    )
     _add_data_dir(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -140,6 +146,8 @@ def _read_booking(path: Path | None) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise _UsageError(f"cannot read the booking file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise _UsageError(f"{path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -316,6 +324,11 @@ def _cmd_state(args: argparse.Namespace) -> int:
 
 def _cmd_window(args: argparse.Namespace) -> int:
     # Qt is imported only here: every other command runs without a display.
+    if args.self_test:
+        from saga_desktop.gui.self_test import run_self_test
+
+        data_dir = getattr(args, "data_dir", None)
+        return run_self_test(Path(data_dir) if data_dir else None)
     from saga_desktop.gui.app import run_app
 
     return run_app(_data_dir(args))

@@ -1,0 +1,66 @@
+"""Start the window: the application object, the theme, and the event loop."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from saga_desktop import __version__
+from saga_desktop._resources import icon_path
+
+__all__ = ["app_icon", "create_application", "quiet_offscreen_warnings", "run_app"]
+
+_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
+
+
+def app_icon() -> QIcon:
+    """The application icon, from the PNG sizes (no SVG plugin needed)."""
+    icon = QIcon()
+    for size in _ICON_SIZES:
+        path = icon_path(size)
+        if path.exists():
+            icon.addFile(str(path))
+    return icon
+
+
+def _quiet_handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    # The offscreen platform says this once per window; it means nothing to a user.
+    if "propagateSizeHints" in message:
+        return
+    sys.stderr.write(message + "\n")
+
+
+def quiet_offscreen_warnings() -> None:
+    """Drop the offscreen platform's meaningless warning; print every other Qt message."""
+    qInstallMessageHandler(_quiet_handler)
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """Return the running ``QApplication``, creating it with the app's names and style."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("SAGA Desktop")
+    app.setOrganizationName("saga-desktop")
+    app.setApplicationVersion(__version__)
+    # Fusion looks the same everywhere and follows light and dark palettes.
+    app.setStyle("Fusion")
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("saga-desktop")
+    return app
+
+
+def run_app(data_dir: Path) -> int:
+    """Open the main window on ``data_dir`` and run until it closes; return the exit code."""
+    quiet_offscreen_warnings()
+    app = create_application()
+    from saga_desktop.gui.main_window import MainWindow
+
+    window = MainWindow(data_dir=data_dir)
+    window.show()
+    return int(app.exec())

@@ -1,0 +1,180 @@
+"""The booking form: the guide's request data, with errors shown beside their field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from saga_desktop.booking import DEFAULT_BOOKING, PAYMENT_METHODS
+from saga_desktop.gui._qt import named
+
+__all__ = ["FIELDS", "BookingForm", "parse_passengers"]
+
+#: The request fields the form edits, each with an error label beside it.
+FIELDS = (
+    "flight_id",
+    "user_id",
+    "passengers",
+    "total_fare",
+    "loyalty_points_to_use",
+    "payment_method",
+)
+
+
+def parse_passengers(text: str) -> list[dict[str, str]]:
+    """``"John Doe; Jane Smith"`` → the guide's passenger objects.
+
+    A name with one word gets an empty last name, so that the same validation
+    as the command line's reports it ("passenger 1 has no last name").
+    """
+    passengers = []
+    for chunk in text.replace(",", ";").split(";"):
+        words = chunk.split()
+        if not words:
+            continue
+        passengers.append({"first_name": words[0], "last_name": " ".join(words[1:])})
+    return passengers
+
+
+class BookingForm(QGroupBox):
+    """Edits a booking request; the worker validates it as the CLI does."""
+
+    #: The flight or the user changed: (flight id, user id).
+    focus_changed = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Booking", parent)
+        self.setObjectName("bookingForm")
+        self.setAccessibleName("Booking request")
+        booking = DEFAULT_BOOKING
+
+        self.flight = named(QSpinBox(minimum=1, maximum=999_999), "bookingFlight")
+        self.flight.setValue(int(booking["flight_id"]))
+        self.flight.setToolTip("Flight id (default flights: 123, 456, 789)")
+        self.user = named(QSpinBox(minimum=1, maximum=999_999), "bookingUser")
+        self.user.setValue(int(booking["user_id"]))
+        self.user.setToolTip("User id (default users: 1, 2, 3)")
+        first = booking["passengers"][0]
+        self.passengers = named(
+            QLineEdit(f"{first['first_name']} {first['last_name']}"), "bookingPassengers"
+        )
+        self.passengers.setToolTip("Passengers as 'First Last', separated by ';'")
+        self.fare = named(QDoubleSpinBox(minimum=0.0, maximum=1_000_000.0), "bookingFare")
+        self.fare.setDecimals(2)
+        self.fare.setValue(float(booking["total_fare"]))
+        self.fare.setToolTip("Total fare (must be more than 0)")
+        self.points = named(QSpinBox(minimum=0, maximum=10_000_000), "bookingPoints")
+        self.points.setSingleStep(100)
+        self.points.setValue(int(booking["loyalty_points_to_use"]))
+        self.points.setToolTip("Loyalty points to use (100 points = 1.00 off)")
+        self.method = named(QComboBox(), "bookingPaymentMethod")
+        self.method.addItems(PAYMENT_METHODS)
+        self.method.setToolTip("Payment method")
+
+        editors: dict[str, QWidget] = {
+            "flight_id": self.flight,
+            "user_id": self.user,
+            "passengers": self.passengers,
+            "total_fare": self.fare,
+            "loyalty_points_to_use": self.points,
+            "payment_method": self.method,
+        }
+        captions = {
+            "flight_id": "Flight",
+            "user_id": "User",
+            "passengers": "Passengers",
+            "total_fare": "Fare",
+            "loyalty_points_to_use": "Points to use",
+            "payment_method": "Payment",
+        }
+        self.errors: dict[str, QLabel] = {}
+        form = QFormLayout()
+        for field in FIELDS:
+            editor = editors[field]
+            editor.setAccessibleName(captions[field])
+            error = named(QLabel(), f"bookingError_{field}")
+            error.setStyleSheet("color: #D55E00;")
+            error.setWordWrap(True)
+            error.setAccessibleName(f"{captions[field]} error")
+            error.hide()
+            self.errors[field] = error
+            column = QVBoxLayout()
+            column.setSpacing(1)
+            column.addWidget(editor)
+            column.addWidget(error)
+            form.addRow(captions[field], column)
+        # An error about the whole request (not one field) goes under the form.
+        self.general_error = named(QLabel(), "bookingError_general")
+        self.general_error.setStyleSheet("color: #D55E00;")
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.general_error)
+
+        self.flight.valueChanged.connect(self._on_focus_edited)
+        self.user.valueChanged.connect(self._on_focus_edited)
+        for editor in editors.values():
+            signal = getattr(editor, "valueChanged", None) or getattr(editor, "textChanged", None)
+            if signal is None:
+                signal = editor.currentTextChanged  # type: ignore[attr-defined]
+            signal.connect(self.clear_errors)
+
+    def booking(self) -> dict[str, Any]:
+        """The request as the guide's request data."""
+        return {
+            "flight_id": self.flight.value(),
+            "user_id": self.user.value(),
+            "total_fare": round(self.fare.value(), 2),
+            "loyalty_points_to_use": self.points.value(),
+            "payment_method": self.method.currentText(),
+            "passengers": parse_passengers(self.passengers.text()),
+        }
+
+    def set_booking(self, booking: dict[str, Any]) -> None:
+        """Fill the form from request data (for example the last booking used)."""
+        self.flight.setValue(int(booking.get("flight_id", self.flight.value())))
+        self.user.setValue(int(booking.get("user_id", self.user.value())))
+        self.fare.setValue(float(booking.get("total_fare", self.fare.value())))
+        self.points.setValue(int(booking.get("loyalty_points_to_use", self.points.value())))
+        self.method.setCurrentText(str(booking.get("payment_method", self.method.currentText())))
+        passengers = booking.get("passengers") or []
+        self.passengers.setText(
+            "; ".join(
+                f"{p.get('first_name', '')} {p.get('last_name', '')}".strip() for p in passengers
+            )
+        )
+
+    def show_error(self, field: str, message: str) -> None:
+        """Show ``message`` beside ``field`` (or under the form for a general error)."""
+        label = self.errors.get(field, self.general_error)
+        label.setText(message)
+        label.show()
+
+    def error_text(self, field: str) -> str:
+        """The error shown beside ``field`` ("" when none)."""
+        label = self.errors.get(field, self.general_error)
+        return label.text() if label.isVisible() or not label.isHidden() else ""
+
+    @Slot()
+    def clear_errors(self) -> None:
+        """Hide every error."""
+        for label in (*self.errors.values(), self.general_error):
+            label.clear()
+            label.hide()
+
+    @Slot()
+    def _on_focus_edited(self) -> None:
+        self.focus_changed.emit(self.flight.value(), self.user.value())

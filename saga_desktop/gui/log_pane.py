@@ -1,0 +1,208 @@
+"""The log pane: every event's lines in the guide's format, filtered, searched, saved."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QColor, QFontDatabase, QPalette, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from saga_desktop.engine import SagaEvent, describe, format_log_line
+from saga_desktop.gui._qt import named
+
+__all__ = ["LEVELS", "LogPane"]
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+# Okabe–Ito hues, readable on light and dark backgrounds.
+_LEVEL_COLOURS = {"WARNING": "#E69F00", "ERROR": "#D55E00"}
+
+
+class LogPane(QWidget):
+    """Streams log lines; keeps at most ``max_lines`` (the log file keeps them all).
+
+    Parameters
+    ----------
+    max_lines
+        Lines kept in memory and on screen; older ones drop off the top.
+    """
+
+    #: The number of lines shown changed (after a filter, a search or new lines).
+    lines_changed = Signal(int)
+
+    def __init__(self, max_lines: int = 20_000, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("logPane")
+        self.setAccessibleName("Saga log")
+        self._entries: deque[tuple[str, str]] = deque(maxlen=max_lines)
+        self._min_rank = _RANK["DEBUG"]
+        self._needle = ""
+        self._shown = 0
+
+        self.level_filter = named(QComboBox(), "logLevelFilter")
+        self.level_filter.addItems(LEVELS)
+        self.level_filter.setToolTip("Show lines of this level and above")
+        self.level_filter.setAccessibleName("Minimum log level")
+        self.search = named(QLineEdit(placeholderText="Search the log…"), "logSearch")
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip("Show only lines containing this text (Ctrl+F)")
+        self.search.setAccessibleName("Search the log")
+        self.clear_button = named(QPushButton("Clear"), "logClearButton")
+        self.clear_button.setToolTip("Clear the log pane (the log file keeps everything)")
+        self.clear_button.setAccessibleName("Clear the log")
+        self.save_button = named(QPushButton("Save…"), "logSaveButton")
+        self.save_button.setToolTip("Save the lines in the pane to a text file")
+        self.save_button.setAccessibleName("Save the log")
+        self.count_label = named(QLabel(), "logCount")
+
+        self.text = named(QPlainTextEdit(readOnly=True), "logText")
+        self.text.setAccessibleName("Log lines")
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.text.setMaximumBlockCount(max_lines)
+        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.text.setUndoRedoEnabled(False)
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Level"))
+        bar.addWidget(self.level_filter)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.count_label)
+        bar.addWidget(self.clear_button)
+        bar.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.text)
+
+        self.level_filter.currentTextChanged.connect(self._on_level_filter_changed)
+        self.search.textChanged.connect(self._on_search_text_changed)
+        self.clear_button.clicked.connect(self.clear)
+        self.save_button.clicked.connect(self._on_save_button_clicked)
+        self._update_count()
+
+    # -- feeding ------------------------------------------------------------------
+
+    def append_events(self, events: Iterable[SagaEvent]) -> None:
+        """Add the log lines of ``events``: one screen update for the whole batch."""
+        self.append_lines(
+            (line.level, format_log_line(event, line))
+            for event in events
+            for line in describe(event)
+        )
+
+    def append_lines(self, lines: Iterable[tuple[str, str]]) -> None:
+        """Add ``(level, text)`` lines."""
+        shown: list[tuple[str, str]] = []
+        for level, text in lines:
+            self._entries.append((level, text))
+            if self._visible(level, text):
+                shown.append((level, text))
+        if shown:
+            self._show(shown)
+            self._shown += len(shown)
+        self._update_count()
+
+    def clear(self) -> None:
+        """Forget every line in the pane."""
+        self._entries.clear()
+        self.text.clear()
+        self._shown = 0
+        self._update_count()
+
+    # -- reading ------------------------------------------------------------------
+
+    def visible_lines(self) -> list[str]:
+        """The lines currently shown (after filter and search)."""
+        return [text for level, text in self._entries if self._visible(level, text)]
+
+    def all_lines(self) -> list[str]:
+        """Every line kept, whatever the filter."""
+        return [text for _, text in self._entries]
+
+    def save(self, path: Path) -> None:
+        """Write the shown lines to ``path`` (UTF-8, one per line)."""
+        path.write_text("".join(line + "\n" for line in self.visible_lines()), encoding="utf-8")
+
+    # -- internals ----------------------------------------------------------------
+
+    def _visible(self, level: str, text: str) -> bool:
+        return _RANK.get(level, 0) >= self._min_rank and (
+            not self._needle or self._needle in text.lower()
+        )
+
+    def _format(self, level: str) -> QTextCharFormat:
+        fmt = QTextCharFormat()
+        colour = _LEVEL_COLOURS.get(level)
+        if colour is not None:
+            fmt.setForeground(QColor(colour))
+        elif level == "DEBUG":
+            fmt.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        return fmt
+
+    def _show(self, lines: list[tuple[str, str]]) -> None:
+        bar = self.text.verticalScrollBar()
+        # Follow new lines only if the person has not scrolled up to read.
+        following = bar.value() >= bar.maximum() - 2
+        keep = bar.value()
+        document = self.text.document()
+        cursor = QTextCursor(document)
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        # One edit block per batch: one layout pass, however many lines arrive.
+        cursor.beginEditBlock()
+        formats = {level: self._format(level) for level in LEVELS}
+        for level, text in lines:
+            if not document.isEmpty():
+                cursor.insertBlock()
+            cursor.insertText(text, formats.get(level, formats["INFO"]))
+        cursor.endEditBlock()
+        bar.setValue(bar.maximum() if following else keep)
+
+    def _rerender(self) -> None:
+        self.text.clear()
+        self._shown = 0
+        lines = [(level, text) for level, text in self._entries if self._visible(level, text)]
+        if lines:
+            self._show(lines)
+        self._shown = len(lines)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        self._shown = min(self._shown, self._entries.maxlen or self._shown)
+        self.count_label.setText(f"{self._shown} lines")
+        self.lines_changed.emit(self._shown)
+
+    @Slot(str)
+    def _on_level_filter_changed(self, level: str) -> None:
+        self._min_rank = _RANK[level]
+        self._rerender()
+
+    @Slot(str)
+    def _on_search_text_changed(self, text: str) -> None:
+        self._needle = text.strip().lower()
+        self._rerender()
+
+    @Slot()
+    def _on_save_button_clicked(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save the log", "saga_log.txt", "Text files (*.txt *.log);;All files (*)"
+        )
+        if not name:
+            return
+        try:
+            self.save(Path(name))
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot save the log", f"{name}: {exc.strerror or exc}")

@@ -1,0 +1,323 @@
+"""The worker: runs the engine in its own thread and paces events for people.
+
+The window never touches a database or runs a saga. It asks the worker through
+queued signals (``*_requested``) and hears back through the worker's signals.
+While a saga runs, the worker's thread is busy, so speed, pause, step and
+cancel are shared through :class:`Pacer`, a thread-safe object both threads see.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from saga_desktop.booking import (
+    BookingError,
+    BookingSagaOrchestrator,
+    InvalidBooking,
+    guide_response,
+    parse_kind,
+    step_key,
+)
+from saga_desktop.engine import (
+    CompensationSucceeded,
+    SagaCompensated,
+    SagaCompleted,
+    SagaError,
+    SagaEvent,
+    SagaResult,
+    SimulatedCrash,
+    StepSucceeded,
+)
+
+__all__ = ["INSTANT", "Pacer", "SagaWorker"]
+
+#: The pacer's delay that means "do not slow down at all".
+INSTANT = 0.0
+
+# Events that change the world: a fresh snapshot follows them.
+_WORLD_EVENTS = (StepSucceeded, CompensationSucceeded, SagaCompleted, SagaCompensated)
+# At Instant speed, events reach the window in batches at most this often (seconds).
+_FLUSH_INTERVAL = 0.05
+
+
+class Pacer:
+    """Speed, pause, single step and cancel, shared by the window and the worker.
+
+    The worker calls :meth:`wait` after every event; the window sets the delay,
+    pauses, steps and cancels from its own thread. A condition variable wakes
+    the worker at once when anything changes, so a pause or a speed change
+    takes effect mid-wait.
+    """
+
+    def __init__(self, delay: float = 0.6) -> None:
+        self._condition = threading.Condition()
+        self._delay = delay
+        self._paused = False
+        self._steps = 0
+        self.cancelled = threading.Event()
+
+    @property
+    def delay(self) -> float:
+        """Seconds between two events (0 is Instant)."""
+        return self._delay
+
+    @property
+    def instant(self) -> bool:
+        """True when nothing is slowed down (Instant speed, or cancelled)."""
+        return (self._delay <= INSTANT and not self._paused) or self.cancelled.is_set()
+
+    @property
+    def paused(self) -> bool:
+        """True while paused."""
+        return self._paused
+
+    def set_delay(self, seconds: float) -> None:
+        """Change the pace; a wait in progress is shortened or lengthened at once."""
+        with self._condition:
+            self._delay = max(0.0, seconds)
+            self._condition.notify_all()
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause or resume."""
+        with self._condition:
+            self._paused = paused
+            self._steps = 0
+            self._condition.notify_all()
+
+    def step(self) -> None:
+        """While paused, let exactly one more event through."""
+        with self._condition:
+            self._steps += 1
+            self._condition.notify_all()
+
+    def cancel(self) -> None:
+        """Stop slowing down for good: the current saga finishes at full speed."""
+        self.cancelled.set()
+        with self._condition:
+            self._condition.notify_all()
+
+    def wait(self) -> None:
+        """Block the worker for one event's worth of pacing."""
+        with self._condition:
+            deadline = time.monotonic() + self._delay
+            while not self.cancelled.is_set():
+                if self._paused:
+                    if self._steps:
+                        self._steps -= 1
+                        return
+                    self._condition.wait()
+                    # A resume restarts the delay, so the next event does not rush in.
+                    deadline = time.monotonic() + self._delay
+                    continue
+                remaining = min(deadline, time.monotonic() + self._delay) - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._condition.wait(remaining)
+
+
+class SagaWorker(QObject):
+    """Runs booking sagas, recovery and dead-letter actions in the worker thread.
+
+    Create it in the GUI thread, ``moveToThread`` it, and call its slots only
+    through queued signals. ``pacer`` is the one thing shared across threads.
+
+    Parameters
+    ----------
+    data_dir
+        The world's directory.
+    pacer
+        Shared speed, pause, step and cancel.
+    """
+
+    #: A batch of events, oldest first (coalesced at Instant speed).
+    events_ready = Signal(object)
+    #: A world snapshot (``WorldSnapshot.to_dict()``) plus ``dead_letters``.
+    world_changed = Signal(object)
+    #: The guide's response object of a finished saga.
+    saga_finished = Signal(object)
+    #: The orchestrator "died" right after this step.
+    crashed = Signal(str)
+    #: Recovery finished: the responses of the recovered sagas.
+    recovered = Signal(object)
+    #: The booking was refused before anything ran: field, message.
+    booking_rejected = Signal(str, str)
+    #: Something went wrong that a person must read.
+    errored = Signal(str)
+    #: True while the worker is running something.
+    busy_changed = Signal(bool)
+    #: The dead-letter queue, as a list of dicts.
+    dead_letters_changed = Signal(object)
+
+    def __init__(self, data_dir: Path, pacer: Pacer) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.pacer = pacer
+        self._orchestrator: BookingSagaOrchestrator | None = None
+        self._pending: list[SagaEvent] = []
+        self._last_flush = 0.0
+        self._world_dirty = False
+
+    # -- life cycle -------------------------------------------------------------
+
+    def _open(self) -> BookingSagaOrchestrator:
+        if self._orchestrator is None:
+            self._orchestrator = BookingSagaOrchestrator(self.data_dir, listeners=[self._on_event])
+        return self._orchestrator
+
+    def close(self) -> None:
+        """Close the databases and logs (after the thread has stopped)."""
+        if self._orchestrator is not None:
+            self._orchestrator.close()
+            self._orchestrator = None
+
+    # -- pacing and coalescing ----------------------------------------------------
+
+    def _on_event(self, event: SagaEvent) -> None:
+        self._pending.append(event)
+        if isinstance(event, _WORLD_EVENTS):
+            self._world_dirty = True
+        if self.pacer.instant:
+            # Coalesce: one signal per interval, not one per event.
+            if time.monotonic() - self._last_flush >= _FLUSH_INTERVAL:
+                self._flush()
+            return
+        self._flush()
+        self.pacer.wait()
+
+    def _flush(self) -> None:
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self.events_ready.emit(batch)
+        if self._world_dirty:
+            self._world_dirty = False
+            self._emit_world()
+        self._last_flush = time.monotonic()
+
+    def _emit_world(self) -> None:
+        orchestrator = self._open()
+        state = orchestrator.world.snapshot().to_dict()
+        letters = [letter.to_dict() for letter in orchestrator.dead_letters()]
+        state["dead_letters"] = letters
+        self.world_changed.emit(state)
+        self.dead_letters_changed.emit(letters)
+
+    def _guarded(self, work: str) -> bool:
+        """Open the world; on failure tell the window and return False."""
+        try:
+            self._open()
+        except (BookingError, SagaError) as exc:
+            self.errored.emit(f"Cannot {work}: {exc}")
+            return False
+        return True
+
+    # -- requests from the window ---------------------------------------------------
+
+    @Slot()
+    def start(self) -> None:
+        """Open the world, finish any saga a crash interrupted, and show the world."""
+        if not self._guarded("open the data directory"):
+            return
+        self.recover()
+
+    @Slot()
+    def refresh(self) -> None:
+        """Send a fresh world snapshot."""
+        if self._guarded("read the world"):
+            self._emit_world()
+
+    @Slot(object, object)
+    def run_saga(self, booking: Mapping[str, Any], fault_specs: Mapping[str, str]) -> None:
+        """Validate ``booking`` and run one saga with the given fault specs.
+
+        ``fault_specs`` maps a step key (``process_payment``) to a kind spec
+        (``transient:2``).
+        """
+        if not self._guarded("run a saga"):
+            return
+        orchestrator = self._open()
+        try:
+            request = orchestrator.validate(dict(booking))
+            plan = {step_key(k): parse_kind(v) for k, v in fault_specs.items()}
+        except InvalidBooking as exc:
+            self.booking_rejected.emit(exc.field, exc.message)
+            return
+        except BookingError as exc:
+            self.errored.emit(str(exc))
+            return
+        self.busy_changed.emit(True)
+        try:
+            result = orchestrator.run(request, plan)
+        except SimulatedCrash as crash:
+            self._flush()
+            self.crashed.emit(str(crash))
+            return
+        except (BookingError, SagaError) as exc:
+            self._flush()
+            self.errored.emit(f"The saga stopped: {exc}")
+            return
+        finally:
+            self.busy_changed.emit(False)
+        self._finish(result)
+
+    def _finish(self, result: SagaResult) -> None:
+        self._world_dirty = True
+        self._flush()
+        self.saga_finished.emit(guide_response(result))
+
+    @Slot()
+    def recover(self) -> None:
+        """Finish every interrupted saga, visibly (paced like a run)."""
+        if not self._guarded("recover"):
+            return
+        self.busy_changed.emit(True)
+        try:
+            results = self._open().recover()
+        except (BookingError, SagaError) as exc:
+            self.errored.emit(f"Recovery failed: {exc}")
+            results = []
+        finally:
+            self.busy_changed.emit(False)
+        self._world_dirty = True
+        self._flush()
+        self.recovered.emit([guide_response(r) for r in results])
+
+    @Slot()
+    def reset_world(self) -> None:
+        """Back to the default data (the window asked the person first)."""
+        if self._guarded("reset the world"):
+            self._open().reset_world()
+            self._emit_world()
+
+    @Slot(str, str)
+    def retry_dead_letter(self, correlation_id: str, step: str) -> None:
+        """Run a dead letter's compensation again."""
+        self._dead_letter_action(correlation_id, step, retry=True)
+
+    @Slot(str, str)
+    def resolve_dead_letter(self, correlation_id: str, step: str) -> None:
+        """Mark a dead letter settled by hand."""
+        self._dead_letter_action(correlation_id, step, retry=False)
+
+    def _dead_letter_action(self, correlation_id: str, step: str, *, retry: bool) -> None:
+        if not self._guarded("reach the dead-letter queue"):
+            return
+        orchestrator = self._open()
+        try:
+            letter = orchestrator.find_dead_letter(f"{correlation_id}:{step}")
+            if retry:
+                if not orchestrator.retry_dead_letter(letter):
+                    self.errored.emit(
+                        f"{letter.compensation} failed again; it stays dead-lettered."
+                    )
+            else:
+                orchestrator.resolve_dead_letter(letter)
+        except (BookingError, SagaError) as exc:
+            self.errored.emit(str(exc))
+        self._world_dirty = True
+        self._flush()

@@ -1,0 +1,200 @@
+"""The world panel: seats, points, money and bookings, with what each step changed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
+
+from saga_desktop.gui._qt import named
+
+__all__ = ["WorldPanel"]
+
+_GOOD, _BAD = "#009E73", "#D55E00"
+
+
+def _delta(now: float, then: float | None, money: bool = False) -> str:
+    if then is None or now == then:
+        return ""
+    change = now - then
+    text = f"{change:+,.2f}" if money else f"{change:+,.0f}"
+    return f"  ({text.replace('-', '−')})"
+
+
+class WorldPanel(QFrame):
+    """Shows the world's figures for the booking's flight and user.
+
+    The figures come from the worker as snapshots; the panel never reads a
+    database. Each figure shows its change since the current run started.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("worldPanel")
+        self.setAccessibleName("World")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._flight_id = 123
+        self._user_id = 1
+        self._state: dict[str, Any] | None = None
+        self._baseline: dict[str, float] | None = None
+        self._running = False
+
+        title = QLabel("World")
+        font = QFont(title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        title.setFont(font)
+
+        def value(name: str, tip: str) -> QLabel:
+            label = named(QLabel("–"), name)
+            label.setToolTip(tip)
+            label.setAccessibleName(tip)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            return label
+
+        self.flight_label = QLabel("Flight")
+        self.seats = value("worldSeats", "Seats left on the booking's flight")
+        self.user_label = QLabel("User")
+        self.points = value("worldPoints", "Loyalty points of the booking's user")
+        self.captured = value("worldCaptured", "Money captured by all payments")
+        self.refunded = value("worldRefunded", "Money refunded by compensations")
+        self.net = value("worldNet", "Money kept: captured minus refunded")
+        self.bookings = value("worldBookings", "Confirmed and cancelled bookings")
+        self.dead_letters = value(
+            "worldDeadLetters", "Compensations waiting in the dead-letter queue"
+        )
+        self.consistency = named(QLabel(), "worldConsistency")
+        self.consistency.setWordWrap(True)
+        self.consistency.setAccessibleName("Consistency of the world")
+        self.consistency.setTextFormat(Qt.TextFormat.RichText)
+        big = QFont(self.consistency.font())
+        big.setBold(True)
+        big.setPointSizeF(big.pointSizeF() * 1.1)
+        self.consistency.setFont(big)
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        form.addRow(self.flight_label, self.seats)
+        form.addRow(self.user_label, self.points)
+        form.addRow("Captured", self.captured)
+        form.addRow("Refunded", self.refunded)
+        form.addRow("Net", self.net)
+        form.addRow("Bookings", self.bookings)
+        form.addRow("Dead letters", self.dead_letters)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(form)
+        layout.addSpacing(8)
+        layout.addWidget(self.consistency)
+        layout.addStretch(1)
+
+    # -- feeding ----------------------------------------------------------------
+
+    def set_focus(self, flight_id: int, user_id: int) -> None:
+        """Show figures for this flight and user (those of the booking form)."""
+        self._flight_id, self._user_id = flight_id, user_id
+        self._render()
+
+    def mark_baseline(self) -> None:
+        """Remember the current figures: changes are shown against them."""
+        self._baseline = self._figures() if self._state is not None else None
+        self._render()
+
+    def update_state(self, state: Mapping[str, Any]) -> None:
+        """Take a new snapshot from the worker (``WorldSnapshot.to_dict()`` + dead letters)."""
+        self._state = dict(state)
+        if self._baseline is None:
+            self._baseline = self._figures()
+        self._render()
+
+    def set_running(self, running: bool) -> None:
+        """While a saga runs, an unbalanced world is expected and shown as "in flight"."""
+        self._running = running
+        self._render()
+
+    @property
+    def state(self) -> dict[str, Any] | None:
+        """The last snapshot received (None before the first)."""
+        return self._state
+
+    @property
+    def consistent(self) -> bool | None:
+        """Whether the last snapshot adds up (None before the first)."""
+        return None if self._state is None else bool(self._state["consistent"])
+
+    # -- internals --------------------------------------------------------------
+
+    def _figures(self) -> dict[str, float]:
+        assert self._state is not None
+        flight = next((f for f in self._state["flights"] if f["id"] == self._flight_id), None)
+        user = next((u for u in self._state["users"] if u["id"] == self._user_id), None)
+        payments = self._state["payments"]
+        return {
+            "seats_left": float(flight["seats_left"]) if flight else 0.0,
+            "points": float(user["points"]) if user else 0.0,
+            "captured": float(payments["captured"]),
+            "refunded": float(payments["refunded"]),
+            "net": float(payments["net"]),
+            "confirmed": float(self._state["bookings"]["confirmed"]),
+        }
+
+    def _render(self) -> None:
+        if self._state is None:
+            return
+        state, now, then = self._state, self._figures(), self._baseline or {}
+        flight = next((f for f in state["flights"] if f["id"] == self._flight_id), None)
+        user = next((u for u in state["users"] if u["id"] == self._user_id), None)
+        self.flight_label.setText(
+            f"Flight {self._flight_id} {flight['route']}" if flight else f"Flight {self._flight_id}"
+        )
+        self.seats.setText(
+            f"{flight['seats_left']} of {flight['capacity']} seats left"
+            f"{_delta(now['seats_left'], then.get('seats_left'))}"
+            if flight
+            else "no such flight"
+        )
+        self.user_label.setText(
+            f"User {self._user_id} {user['name']}" if user else f"User {self._user_id}"
+        )
+        self.points.setText(
+            f"{user['points']:,} points{_delta(now['points'], then.get('points'))}"
+            if user
+            else "no such user"
+        )
+        self.captured.setText(
+            f"{now['captured']:,.2f}{_delta(now['captured'], then.get('captured'), True)}"
+        )
+        self.refunded.setText(
+            f"{now['refunded']:,.2f}{_delta(now['refunded'], then.get('refunded'), True)}"
+        )
+        self.net.setText(f"{now['net']:,.2f}{_delta(now['net'], then.get('net'), True)}")
+        self.bookings.setText(
+            f"{state['bookings']['confirmed']} confirmed"
+            f"{_delta(now['confirmed'], then.get('confirmed'))}, "
+            f"{state['bookings']['cancelled']} cancelled"
+        )
+        letters = state.get("dead_letters", [])
+        self.dead_letters.setText(f"{len(letters)} open" if letters else "none")
+        if state["consistent"]:
+            self.consistency.setText(
+                f'<span style="color:{_GOOD}">✔ Consistent</span>'
+                "<br><small>seats, points and money add up</small>"
+            )
+            self.consistency.setToolTip("Every saga's seats, points and money match its booking.")
+        elif self._running:
+            self.consistency.setText(
+                '<span style="color:#0072B2">◌ Saga in flight</span>'
+                "<br><small>checked again when the saga ends</small>"
+            )
+            self.consistency.setToolTip("\n".join(state["violations"]))
+        else:
+            items = "".join(f"<li>{v}</li>" for v in state["violations"][:6])
+            more = len(state["violations"]) - 6
+            self.consistency.setText(
+                f'<span style="color:{_BAD}">✖ Inconsistent</span><ul>{items}</ul>'
+                + (f"<small>and {more} more</small>" if more > 0 else "")
+            )
+            self.consistency.setToolTip("\n".join(state["violations"]))
