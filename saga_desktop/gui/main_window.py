@@ -11,6 +11,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSlider,
     QSplitter,
     QTableWidget,
@@ -253,7 +255,8 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.speed_label)
         toolbar.addSeparator()
         toolbar.addWidget(self.reset_button)
-        toolbar.addWidget(self.restart_button)
+        # A widget in a tool bar is shown and hidden through the action that holds it.
+        self._restart_slot = toolbar.addWidget(self.restart_button)
         self.speed_slider.valueChanged.connect(self._on_speed_slider_value_changed)
         self._on_speed_slider_value_changed(self.speed_slider.value())
 
@@ -277,15 +280,18 @@ class MainWindow(QMainWindow):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.world, 1)
-        right_layout.addWidget(self.form)
+        # The verdict can grow (violations); scroll rather than squash the figures.
+        world_scroll = QScrollArea(widgetResizable=True)
+        world_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        world_scroll.setWidget(self.world)
+        right_layout.addWidget(world_scroll, 1)
 
         top = named(QSplitter(Qt.Orientation.Horizontal), "topSplitter")
         top.addWidget(left)
         top.addWidget(right)
         top.setStretchFactor(0, 4)
         top.setStretchFactor(1, 1)
-        top.setSizes([960, 320])
+        top.setSizes([970, 310])
 
         self.log = LogPane()
         self.history = named(QTreeWidget(), "historyList")
@@ -311,7 +317,10 @@ class MainWindow(QMainWindow):
         self.dead_letter_table.setHorizontalHeaderLabels(
             ["Correlation id", "Compensation", "Attempts", "Error"]
         )
-        self.dead_letter_table.horizontalHeader().setStretchLastSection(True)
+        header = self.dead_letter_table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.dead_letter_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.dead_letter_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.dead_letter_table.setAccessibleName("Dead letters")
@@ -336,6 +345,12 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.log, "Log")
         self.tabs.addTab(history_tab, "History")
         self.tabs.addTab(dead_tab, "Dead letters")
+        # The form lives in a tab so the world panel keeps the whole right column.
+        self.booking_tab = QWidget()
+        booking_layout = QHBoxLayout(self.booking_tab)
+        booking_layout.addWidget(self.form)
+        booking_layout.addStretch(1)
+        self.tabs.addTab(self.booking_tab, "Booking")
 
         main = named(QSplitter(Qt.Orientation.Vertical), "mainSplitter")
         main.addWidget(top)
@@ -452,7 +467,7 @@ class MainWindow(QMainWindow):
         self.run_action.setEnabled(idle and not self._crashed)
         self.reset_action.setEnabled(idle)
         self.restart_action.setEnabled(idle and self._crashed)
-        self.restart_button.setVisible(self._crashed)
+        self._restart_slot.setVisible(self._crashed)
         self.step_action.setEnabled(self.pause_action.isChecked())
         self.pipeline.set_controls_enabled(idle)
         self.form.setEnabled(idle)
@@ -772,6 +787,7 @@ class MainWindow(QMainWindow):
         self._elapsed_timer.stop()
         self.world.set_running(False)
         self.form.show_error(field, message)
+        self.tabs.setCurrentWidget(self.booking_tab)
         self._set_banner("idle", f"<b>Nothing was run:</b> {message}")
         self._update_controls()
 

@@ -70,10 +70,6 @@ class WorldPanel(QFrame):
         self.consistency.setWordWrap(True)
         self.consistency.setAccessibleName("Consistency of the world")
         self.consistency.setTextFormat(Qt.TextFormat.RichText)
-        big = QFont(self.consistency.font())
-        big.setBold(True)
-        big.setPointSizeF(big.pointSizeF() * 1.1)
-        self.consistency.setFont(big)
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
@@ -180,21 +176,22 @@ class WorldPanel(QFrame):
         self.dead_letters.setText(f"{len(letters)} open" if letters else "none")
         if state["consistent"]:
             self.consistency.setText(
-                f'<span style="color:{_GOOD}">✔ Consistent</span>'
+                f'<b style="color:{_GOOD}; font-size:large">✔ Consistent</b>'
                 "<br><small>seats, points and money add up</small>"
             )
             self.consistency.setToolTip("Every saga's seats, points and money match its booking.")
         elif self._running:
             self.consistency.setText(
-                '<span style="color:#0072B2">◌ Saga in flight</span>'
+                '<b style="color:#0072B2; font-size:large">◌ Saga in flight</b>'
                 "<br><small>checked again when the saga ends</small>"
             )
             self.consistency.setToolTip("\n".join(state["violations"]))
         else:
-            items = "".join(f"<li>{v}</li>" for v in state["violations"][:6])
-            more = len(state["violations"]) - 6
+            # A few lines only: the full list is in the tooltip and in `saga-desktop state`.
+            items = "".join(f"<li>{v}</li>" for v in state["violations"][:3])
+            more = len(state["violations"]) - 3
             self.consistency.setText(
-                f'<span style="color:{_BAD}">✖ Inconsistent</span><ul>{items}</ul>'
+                f'<b style="color:{_BAD}; font-size:large">✖ Inconsistent</b><ul style="margin-left:-20px">{items}</ul>'
                 + (f"<small>and {more} more</small>" if more > 0 else "")
             )
             self.consistency.setToolTip("\n".join(state["violations"]))

@@ -1,0 +1,101 @@
+"""Regenerate the README's screenshots: ``.venv/bin/python resources/screenshots/make_screenshots.py``.
+
+Drives the real window (worker thread, SQLite world) offscreen on a scratch data
+directory and saves PNGs beside this script.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+
+from saga_desktop.gui.app import create_application, quiet_offscreen_warnings  # noqa: E402
+from saga_desktop.gui.main_window import SPEED_INSTANT, MainWindow  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+def pump(ms: int = 30) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        pump()
+
+
+def status(window: MainWindow, step: str) -> str:
+    return str(window.pipeline.card(step).property("status"))
+
+
+def shoot(window: MainWindow, name: str) -> None:
+    pump(400)  # let animations settle
+    window.grab().save(str(HERE / f"{name}.png"))
+    print("saved", HERE / f"{name}.png")
+
+
+def main() -> int:
+    quiet_offscreen_warnings()
+    create_application()
+    with tempfile.TemporaryDirectory() as scratch:
+        window = MainWindow(data_dir=Path(scratch) / "world")
+        window.resize(1280, 800)
+        window.show()
+        wait_until(lambda: window.world.state is not None)
+        shoot(window, "idle")
+
+        # Mid-compensation: payment fails; pause once the points are being given back.
+        window.speed_slider.setValue(60)
+        window.pipeline.card("PROCESS_PAYMENT").fail_toggle().setChecked(True)
+        window.pause_button.click()
+        window.run_button.click()
+        while status(window, "DEDUCT_LOYALTY_POINTS") != "COMPENSATING":
+            window.step_button.click()
+            pump(120)
+        shoot(window, "compensating")
+        window.speed_slider.setValue(SPEED_INSTANT)
+        window.pause_button.click()
+        wait_until(lambda: not window.busy and status(window, "RESERVE_SEAT") == "COMPENSATED")
+
+        # Success.
+        window.pipeline.card("PROCESS_PAYMENT").fail_toggle().setChecked(False)
+        window.run_button.click()
+        wait_until(lambda: status(window, "CONFIRM_BOOKING") == "COMPLETED" and not window.busy)
+        shoot(window, "success")
+
+        # Crash after payment, then recovery.
+        window.pipeline.card("PROCESS_PAYMENT").set_fault_spec("crash")
+        window.run_button.click()
+        wait_until(lambda: window.restart_button.isVisible())
+        shoot(window, "crash")
+        window.pipeline.card("PROCESS_PAYMENT").set_fault_spec(None)
+        window.restart_button.click()
+        wait_until(lambda: not window.restart_button.isVisible() and not window.busy)
+        shoot(window, "recovered")
+
+        # A dead letter: the seat cannot be given back.
+        window.pipeline.card("RESERVE_SEAT").set_fault_spec("compensation_fail:forever")
+        window.pipeline.card("CONFIRM_BOOKING").set_fault_spec("fail")
+        window.run_button.click()
+        wait_until(lambda: window.dead_letter_table.rowCount() > 0 and not window.busy)
+        window.tabs.setCurrentIndex(2)
+        shoot(window, "dead_letters")
+        window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
