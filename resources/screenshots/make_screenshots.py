@@ -1,4 +1,6 @@
-"""Regenerate the README's screenshots: ``.venv/bin/python resources/screenshots/make_screenshots.py``.
+"""Regenerate the README's screenshots.
+
+Run ``.venv/bin/python resources/screenshots/make_screenshots.py`` from the repository root.
 
 Drives the real window (worker thread, SQLite world) offscreen on a scratch data
 directory and saves PNGs beside this script.
@@ -15,10 +17,10 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer
 
-from saga_desktop.gui.app import create_application, quiet_offscreen_warnings  # noqa: E402
-from saga_desktop.gui.main_window import SPEED_INSTANT, MainWindow  # noqa: E402
+from saga_desktop.gui.app import create_application, quiet_offscreen_warnings
+from saga_desktop.gui.main_window import SPEED_INSTANT, MainWindow
 
 HERE = Path(__file__).resolve().parent
 

@@ -130,7 +130,10 @@ def parse_kind(text: str, spec: str | None = None) -> Fault:
             return Fault(kind, None)
         if not count:
             return Fault(kind, 1)
-        if not count.isdigit() or int(count) < 1 or int(count) > 1000:
+        # ASCII and short: "²".isdigit() is true yet int("²") fails, and int() refuses
+        # strings of thousands of digits.
+        digits = count.isascii() and count.isdigit() and len(count) <= 4
+        if not digits or not 1 <= int(count) <= 1000:
             raise InvalidFaultSpec(
                 f"bad fault {shown!r}: the count after ':' is a whole number from 1 to 1000"
                 + (" or 'forever'" if kind is FaultKind.COMPENSATION_FAIL else "")

@@ -58,6 +58,15 @@ class Participant:
             # check_same_thread=False: the window's worker opens the world in one
             # thread and may hand it to another; calls are never concurrent.
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            # A damaged file is refused before anything writes to it, rather than
+            # failing in the middle of a saga (or of `state`) later on.
+            (check,) = self._db.execute("PRAGMA quick_check(1)").fetchone()
+            if check != "ok":
+                self._db.close()
+                raise WorldError(
+                    f"cannot open {path}: the database is damaged ({check}); "
+                    "restore it from a backup, or point --data-dir elsewhere"
+                )
             # WAL with synchronous=NORMAL survives a killed process (the WAL is in
             # the OS cache); only a power cut could lose the last commits.
             self._db.execute("PRAGMA journal_mode=WAL")

@@ -25,15 +25,24 @@ DEFAULT_BOOKING: dict[str, Any] = {
 PAYMENT_METHODS: tuple[str, ...] = ("card", "paypal", "bank_transfer")
 _GENDERS = ("male", "female", "other", "")
 _MAX_PASSENGERS = 9
+_MAX_WHOLE = 2**63 - 1  # SQLite's largest INTEGER
 
 
 def _whole_number(data: Mapping[str, Any], field: str) -> int:
     value = data.get(field)
+    if isinstance(value, str):
+        text = value.strip()
+        # ASCII only: "²".isdigit() is true, yet int("²") fails.
+        if text.isascii() and text.isdigit():
+            if len(text) > len(str(_MAX_WHOLE)):
+                raise InvalidBooking(field, f"{field} is out of range (at most {_MAX_WHOLE})")
+            value = int(text)
     # bool is an int in Python, but True is no flight id.
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value)
         raise InvalidBooking(field, f"{field} must be a whole number, not {value!r}")
+    # SQLite cannot even look up an id beyond 64 bits: it raises OverflowError.
+    if abs(value) > _MAX_WHOLE:
+        raise InvalidBooking(field, f"{field} is out of range (at most {_MAX_WHOLE})")
     return value
 
 
@@ -109,13 +118,20 @@ class BookingRequest:
             raise InvalidBooking("user_id", f"there is no user {user_id}")
 
         fare = data.get("total_fare")
-        if isinstance(fare, bool) or not isinstance(fare, int | float) or not math.isfinite(fare):
+        # math.isfinite() of an int beyond a float's range raises OverflowError.
+        if (
+            isinstance(fare, bool)
+            or not isinstance(fare, int | float)
+            or (isinstance(fare, float) and not math.isfinite(fare))
+        ):
             raise InvalidBooking("total_fare", f"total_fare must be a number, not {fare!r}")
         if fare <= 0:
             raise InvalidBooking("total_fare", f"total_fare must be more than 0, not {fare}")
         if fare > 1_000_000:
-            raise InvalidBooking("total_fare", f"total_fare ({fare}) is more than 1,000,000")
+            raise InvalidBooking("total_fare", "total_fare is more than 1,000,000")
         fare_cents = round(fare * 100)
+        if fare_cents < 1:
+            raise InvalidBooking("total_fare", f"total_fare ({fare}) is less than one cent")
 
         points = (
             _whole_number(data, "loyalty_points_to_use")

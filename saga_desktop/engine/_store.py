@@ -117,6 +117,14 @@ class SqliteEventStore:
                     f"(format {version}; this version reads format {SCHEMA_VERSION}): "
                     "upgrade, or point --data-dir elsewhere"
                 )
+            # Checked before anything below writes to the file (even user_version does).
+            (check,) = self._db.execute("PRAGMA quick_check(1)").fetchone()
+            if check != "ok":
+                self._db.close()
+                raise EventStoreError(
+                    f"the saga log {self.path} is damaged ({check}): restore it from a "
+                    "backup, or point --data-dir elsewhere"
+                )
             # WAL + synchronous=NORMAL: a commit survives the process being killed.
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")

@@ -191,7 +191,8 @@ class WorldPanel(QFrame):
             items = "".join(f"<li>{v}</li>" for v in state["violations"][:3])
             more = len(state["violations"]) - 3
             self.consistency.setText(
-                f'<b style="color:{_BAD}; font-size:large">✖ Inconsistent</b><ul style="margin-left:-20px">{items}</ul>'
+                f'<b style="color:{_BAD}; font-size:large">✖ Inconsistent</b>'
+                f'<ul style="margin-left:-20px">{items}</ul>'
                 + (f"<small>and {more} more</small>" if more > 0 else "")
             )
             self.consistency.setToolTip("\n".join(state["violations"]))
