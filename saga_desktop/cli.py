@@ -367,6 +367,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("saga-desktop: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`saga-desktop run --json | head`): not an error of ours.
+        # Point stdout at /dev/null so the interpreter's final flush stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:
         # Still one line, never a traceback: a person can report it as it is.
         print(f"saga-desktop: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QEvent,
+    QMessageLogContext,
+    QObject,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from saga_desktop import __version__
 from saga_desktop._resources import icon_path
 
-__all__ = ["app_icon", "create_application", "quiet_offscreen_warnings", "run_app"]
+__all__ = [
+    "EXIT_AFTER_PAINT_ENV",
+    "app_icon",
+    "create_application",
+    "quiet_offscreen_warnings",
+    "run_app",
+]
 
 _ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 
@@ -62,5 +76,23 @@ def run_app(data_dir: Path) -> int:
     from saga_desktop.gui.main_window import MainWindow
 
     window = MainWindow(data_dir=data_dir)
+    if os.environ.get(EXIT_AFTER_PAINT_ENV):
+        # Start-up benchmarks: quit as soon as the window has painted once.
+        window.installEventFilter(_QuitOnFirstPaint(window))
     window.show()
-    return int(app.exec())
+    code = int(app.exec())
+    # However the loop ended (last window closed, or quit()), stop the worker cleanly.
+    window.shutdown()
+    return code
+
+
+#: Set to quit right after the first paint (for start-up time measurements).
+EXIT_AFTER_PAINT_ENV = "SAGA_DESKTOP_EXIT_AFTER_PAINT"
+
+
+class _QuitOnFirstPaint(QObject):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, QApplication.quit)
+        return False
