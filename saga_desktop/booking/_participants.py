@@ -63,6 +63,7 @@ class Participant:
             (check,) = self._db.execute("PRAGMA quick_check(1)").fetchone()
             if check != "ok":
                 self._db.close()
+                check = " ".join(str(check).split())  # SQLite's report spans lines
                 raise WorldError(
                     f"cannot open {path}: the database is damaged ({check}); "
                     "restore it from a backup, or point --data-dir elsewhere"

@@ -121,6 +121,7 @@ class SqliteEventStore:
             (check,) = self._db.execute("PRAGMA quick_check(1)").fetchone()
             if check != "ok":
                 self._db.close()
+                check = " ".join(str(check).split())  # SQLite's report spans lines
                 raise EventStoreError(
                     f"the saga log {self.path} is damaged ({check}): restore it from a "
                     "backup, or point --data-dir elsewhere"
