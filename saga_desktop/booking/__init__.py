@@ -4,10 +4,12 @@ Imports the engine, never Qt.
 """
 
 from saga_desktop.booking._api import BookingSagaOrchestrator, BookingSagaService, guide_response
+from saga_desktop.booking._captions import caption, captions
 from saga_desktop.booking._exceptions import (
     BookingError,
     InvalidBooking,
     InvalidFaultSpec,
+    InvalidRunFile,
     WorldError,
 )
 from saga_desktop.booking._faults import (
@@ -29,7 +31,26 @@ from saga_desktop.booking._participants import (
     SeatInventory,
 )
 from saga_desktop.booking._paths import DATA_DIR_ENV, default_data_dir
+from saga_desktop.booking._presets import (
+    PRESET_OUTCOMES,
+    PRESETS,
+    Preset,
+    describe_plan,
+    parse_plan,
+    preset,
+    random_fault_plan,
+)
 from saga_desktop.booking._request import DEFAULT_BOOKING, PAYMENT_METHODS, BookingRequest
+from saga_desktop.booking._runfile import (
+    RUN_FILE_FORMAT,
+    RUN_FILE_VERSION,
+    RunFile,
+    export_log_text,
+    export_run,
+    parse_run,
+    read_run,
+    write_run,
+)
 from saga_desktop.booking._saga import (
     ACTION_RETRY,
     COMPENSATION_RETRY,
@@ -61,6 +82,10 @@ __all__ = [
     "DEFAULT_USERS",
     "ORCHESTRATOR_LOG",
     "PAYMENT_METHODS",
+    "PRESETS",
+    "PRESET_OUTCOMES",
+    "RUN_FILE_FORMAT",
+    "RUN_FILE_VERSION",
     "SAGA_NAME",
     "SCENARIOS",
     "STEP_KEYS",
@@ -80,9 +105,12 @@ __all__ = [
     "FlightWorld",
     "InvalidBooking",
     "InvalidFaultSpec",
+    "InvalidRunFile",
     "LoyaltyAccounts",
     "Participant",
     "PaymentGateway",
+    "Preset",
+    "RunFile",
     "SagaLogFiles",
     "Scenario",
     "SeatInventory",
@@ -90,13 +118,24 @@ __all__ = [
     "WorldError",
     "WorldSnapshot",
     "booking_definition",
+    "caption",
+    "captions",
     "check_scenario",
     "default_data_dir",
+    "describe_plan",
+    "export_log_text",
+    "export_run",
     "guide_response",
     "parse_fault",
     "parse_kind",
+    "parse_plan",
+    "parse_run",
     "plan_from_failure_scenarios",
+    "preset",
+    "random_fault_plan",
+    "read_run",
     "run_scenarios",
     "step_key",
     "write_report",
+    "write_run",
 ]

@@ -5,6 +5,7 @@
     BookingError
     ├── InvalidBooking     the booking request is wrong; nothing was started or changed
     ├── InvalidFaultSpec   a failure-injection spec cannot be read ("process_payment=explode")
+    ├── InvalidRunFile     an exported run file cannot be replayed (not one, damaged, too new)
     └── WorldError         the data directory or a database cannot be used
 
 Step refusals are the engine's :class:`~saga_desktop.engine.StepError`: a refusal
@@ -13,7 +14,7 @@ is part of a saga's story, not an error of the caller.
 
 from __future__ import annotations
 
-__all__ = ["BookingError", "InvalidBooking", "InvalidFaultSpec", "WorldError"]
+__all__ = ["BookingError", "InvalidBooking", "InvalidFaultSpec", "InvalidRunFile", "WorldError"]
 
 
 class BookingError(Exception):
@@ -39,6 +40,10 @@ class InvalidBooking(BookingError):
 
 class InvalidFaultSpec(BookingError):
     """A failure-injection spec that names no step or no failure kind we know."""
+
+
+class InvalidRunFile(BookingError):
+    """A run file that cannot be read back, with the one-line reason why."""
 
 
 class WorldError(BookingError):

@@ -1,0 +1,465 @@
+"""The timeline of one run: a lane per step, bars for attempts, waits and compensations.
+
+The bars are computed once from the run's events (:func:`build_bars`), then
+painted by Qt or exported as SVG from the same geometry, so the picture on
+screen and the exported file never disagree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from collections.abc import Sequence
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from saga_desktop.engine import (
+    CompensationFailed,
+    CompensationRetried,
+    CompensationStarted,
+    CompensationSucceeded,
+    DeadLettered,
+    SagaEvent,
+    SagaStarted,
+    StepFailed,
+    StepRetried,
+    StepStarted,
+    StepSucceeded,
+    describe,
+    format_log_line,
+)
+from saga_desktop.gui._qt import named
+
+__all__ = ["KIND_COLOURS", "Bar", "TimelinePanel", "TimelineView", "build_bars"]
+
+#: Okabe–Ito colours per bar kind, as in the pipeline.
+KIND_COLOURS: dict[str, str] = {
+    "attempt": "#009E73",
+    "attempt_failed": "#D55E00",
+    "attempt_retried": "#E69F00",
+    "timeout": "#D55E00",
+    "backoff": "#999999",
+    "compensation": "#CC79A7",
+    "compensation_failed": "#D55E00",
+    "compensation_retried": "#E69F00",
+    "dead_letter": "#000000",
+}
+_KIND_LABELS = {
+    "attempt": "attempt",
+    "attempt_failed": "failed",
+    "attempt_retried": "failed, retried",
+    "timeout": "timed out",
+    "backoff": "backoff wait",
+    "compensation": "compensation",
+    "compensation_failed": "undo failed",
+    "compensation_retried": "undo retried",
+    "dead_letter": "dead letter",
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar of the timeline.
+
+    ``start`` and ``end`` are positions on the axis (seconds from the saga's
+    start, or event numbers when evenly spaced); ``events`` are the indices of
+    the events the bar stands for (to select their log lines).
+    """
+
+    lane: str
+    start: float
+    end: float
+    kind: str
+    label: str
+    events: tuple[int, ...]
+
+
+def build_bars(events: Sequence[SagaEvent], *, even: bool = False) -> tuple[list[str], list[Bar]]:
+    """Turn a run's events into lanes and bars.
+
+    Parameters
+    ----------
+    events
+        One saga's events, oldest first.
+    even
+        Space events evenly (event number as the axis) instead of by time,
+        which reads better when most events happen within a millisecond.
+
+    Returns
+    -------
+    tuple
+        The lane names (steps, in the order they appear) and the bars.
+    """
+    if not events:
+        return [], []
+    lanes: list[str] = []
+    if isinstance(events[0], SagaStarted):
+        lanes.extend(events[0].steps)
+    t0 = events[0].at
+
+    def x(index: int) -> float:
+        return float(index) if even else events[index].at - t0
+
+    bars: list[Bar] = []
+    open_at: dict[str, int] = {}  # step → index of the event that opened its current bar
+    waiting: dict[str, int] = {}  # step → index of the retry that started a backoff wait
+    for i, event in enumerate(events):
+        step: str | None = getattr(event, "step", None)
+        if step is None:
+            continue
+        if step not in lanes:
+            lanes.append(step)
+        if isinstance(event, StepStarted | CompensationStarted):
+            if step in waiting:
+                w = waiting.pop(step)
+                bars.append(Bar(step, x(w), x(i), "backoff", "backoff wait", (w, i)))
+            open_at[step] = i
+        elif isinstance(
+            event,
+            StepSucceeded
+            | StepFailed
+            | StepRetried
+            | CompensationSucceeded
+            | CompensationFailed
+            | CompensationRetried,
+        ):
+            start = open_at.pop(step, i)
+            kind, label = _kind_of(event)
+            bars.append(Bar(step, x(start), x(i), kind, label, (start, i)))
+            if isinstance(event, StepRetried | CompensationRetried):
+                waiting[step] = i
+        elif isinstance(event, DeadLettered):
+            bars.append(Bar(step, x(i), x(i), "dead_letter", "dead letter", (i,)))
+    return lanes, bars
+
+
+def _kind_of(event: SagaEvent) -> tuple[str, str]:
+    if isinstance(event, StepSucceeded):
+        return "attempt", f"attempt {event.attempt} ✔"
+    if isinstance(event, StepRetried):
+        return "attempt_retried", f"attempt {event.attempt} ✖, retry in {event.delay:.2f} s"
+    if isinstance(event, StepFailed):
+        if event.timed_out:
+            return "timeout", "timed out: effect unknown"
+        return "attempt_failed", f"attempt {event.attempt} ✖"
+    if isinstance(event, CompensationSucceeded):
+        return "compensation", f"{event.compensation} ✔"
+    if isinstance(event, CompensationRetried):
+        return "compensation_retried", f"undo attempt {event.attempt} ✖"
+    if isinstance(event, CompensationFailed):
+        return "compensation_failed", f"undo attempt {event.attempt} ✖"
+    return "attempt", ""
+
+
+class TimelineView(QWidget):
+    """Paints the bars of one run; a click on a bar emits its event indices."""
+
+    bar_clicked = Signal(object)
+
+    _LABEL_WIDTH = 190
+    _AXIS_HEIGHT = 28
+    _LANE_HEIGHT = 34
+    _MIN_BAR = 8.0
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "timelineView", "Timeline of the selected run")
+        self.setToolTip("One lane per step; click a bar to select its log lines")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMouseTracking(True)
+        self._events: list[SagaEvent] = []
+        self._even = True
+        self._lanes: list[str] = []
+        self._bars: list[Bar] = []
+        self._selected: Bar | None = None
+
+    # -- data -----------------------------------------------------------------
+
+    def set_events(self, events: Sequence[SagaEvent]) -> None:
+        """Show the run made of ``events``."""
+        self._events = list(events)
+        self._selected = None
+        self._rebuild()
+
+    def set_even_spacing(self, even: bool) -> None:
+        """Axis by event number (True) or by time (False)."""
+        self._even = even
+        self._rebuild()
+
+    def bars(self) -> list[Bar]:
+        """The bars shown."""
+        return list(self._bars)
+
+    def lanes(self) -> list[str]:
+        """The lanes shown."""
+        return list(self._lanes)
+
+    def _rebuild(self) -> None:
+        self._lanes, self._bars = build_bars(self._events, even=self._even)
+        self.updateGeometry()
+        self.update()
+
+    # -- geometry ---------------------------------------------------------------
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, self._AXIS_HEIGHT + self._LANE_HEIGHT * max(4, len(self._lanes)) + 16)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(400, self._AXIS_HEIGHT + self._LANE_HEIGHT * max(1, len(self._lanes)))
+
+    def _span(self) -> float:
+        ends = [bar.end for bar in self._bars] or [1.0]
+        return max(max(ends), 1e-9)
+
+    def _rect(self, bar: Bar, width: float) -> QRectF:
+        plot = max(50.0, width - self._LABEL_WIDTH - 16)
+        scale = plot / self._span()
+        left = self._LABEL_WIDTH + bar.start * scale
+        right = self._LABEL_WIDTH + bar.end * scale
+        if right - left < self._MIN_BAR:
+            right = left + self._MIN_BAR
+        top = self._AXIS_HEIGHT + self._lanes.index(bar.lane) * self._LANE_HEIGHT + 6
+        return QRectF(left, top, right - left, self._LANE_HEIGHT - 12)
+
+    def bar_at(self, point: QPointF) -> Bar | None:
+        """The bar under ``point`` (widget coordinates), if any."""
+        for bar in reversed(self._bars):
+            if self._rect(bar, self.width()).adjusted(-2, -2, 2, 2).contains(point):
+                return bar
+        return None
+
+    # -- painting -----------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.render_to(painter, self.width(), self.height())
+        painter.end()
+
+    def render_to(self, painter: QPainter, width: float, height: float) -> None:
+        """Draw the timeline with ``painter`` (screen, PNG or SVG alike)."""
+        palette = self.palette()
+        text = palette.color(palette.ColorRole.WindowText)
+        muted = palette.color(palette.ColorRole.PlaceholderText)
+        painter.fillRect(QRectF(0, 0, width, height), palette.color(palette.ColorRole.Base))
+        if not self._lanes:
+            painter.setPen(muted)
+            painter.drawText(
+                QRectF(0, 0, width, height),
+                Qt.AlignmentFlag.AlignCenter,
+                "Select a run in the history to see its timeline.",
+            )
+            return
+        font = QFont(self.font())
+        painter.setFont(font)
+        # Axis.
+        plot = max(50.0, width - self._LABEL_WIDTH - 16)
+        painter.setPen(QPen(muted, 1))
+        painter.drawLine(
+            QPointF(self._LABEL_WIDTH, self._AXIS_HEIGHT - 4),
+            QPointF(self._LABEL_WIDTH + plot, self._AXIS_HEIGHT - 4),
+        )
+        span = self._span()
+        for tick in range(6):
+            value = span * tick / 5
+            x = self._LABEL_WIDTH + plot * tick / 5
+            painter.drawLine(QPointF(x, self._AXIS_HEIGHT - 8), QPointF(x, self._AXIS_HEIGHT - 4))
+            label = f"#{value:.0f}" if self._even else f"{value * 1000:.0f} ms"
+            # The last label ends at the axis' end instead of running off the widget.
+            box = QRectF(x - (80 if tick == 5 else 40), 0, 80, self._AXIS_HEIGHT - 10)
+            align = Qt.AlignmentFlag.AlignRight if tick == 5 else Qt.AlignmentFlag.AlignHCenter
+            painter.drawText(box, int(align | Qt.AlignmentFlag.AlignVCenter), label)
+        # Lanes.
+        for row, lane in enumerate(self._lanes):
+            top = self._AXIS_HEIGHT + row * self._LANE_HEIGHT
+            if row % 2:
+                painter.fillRect(
+                    QRectF(0, top, width, self._LANE_HEIGHT),
+                    palette.color(palette.ColorRole.AlternateBase),
+                )
+            painter.setPen(text)
+            painter.drawText(
+                QRectF(8, top, self._LABEL_WIDTH - 14, self._LANE_HEIGHT),
+                int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+                lane,
+            )
+        # Bars.
+        for bar in self._bars:
+            rect = self._rect(bar, width)
+            colour = QColor(KIND_COLOURS[bar.kind])
+            if bar.kind == "dead_letter":
+                painter.setPen(QPen(text, 3))
+                painter.drawLine(rect.topLeft(), rect.bottomRight())
+                painter.drawLine(rect.bottomLeft(), rect.topRight())
+                continue
+            fill = QColor(colour)
+            fill.setAlpha(90 if bar.kind == "backoff" else 210)
+            brush = QBrush(
+                fill,
+                Qt.BrushStyle.BDiagPattern if bar.kind == "backoff" else Qt.BrushStyle.SolidPattern,
+            )
+            painter.setBrush(brush)
+            selected = bar is self._selected
+            painter.setPen(QPen(text if selected else colour.darker(130), 2.5 if selected else 1))
+            painter.drawRoundedRect(rect, 4, 4)
+            if rect.width() > 60:
+                painter.setPen(QColor("white") if bar.kind != "backoff" else text)
+                painter.drawText(
+                    rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, bar.label
+                )
+
+    def to_svg(self, width: int = 1000) -> str:
+        """The timeline as a standalone SVG document (same geometry as on screen)."""
+        height = self._AXIS_HEIGHT + self._LANE_HEIGHT * max(1, len(self._lanes)) + 8
+        parts = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'font-family="DejaVu Sans, sans-serif" font-size="12">',
+            f'<rect width="{width}" height="{height}" fill="white"/>',
+        ]
+        for row, lane in enumerate(self._lanes):
+            y = self._AXIS_HEIGHT + row * self._LANE_HEIGHT
+            if row % 2:
+                parts.append(
+                    f'<rect y="{y}" width="{width}" height="{self._LANE_HEIGHT}" fill="#f4f4f4"/>'
+                )
+            parts.append(
+                f'<text x="8" y="{y + self._LANE_HEIGHT / 2 + 4}">{html.escape(lane)}</text>'
+            )
+        for bar in self._bars:
+            r = self._rect(bar, width)
+            colour = KIND_COLOURS[bar.kind]
+            words = html.escape(bar.label or _KIND_LABELS[bar.kind])
+            title = f"<title>{html.escape(bar.lane)}: {words}</title>"
+            if bar.kind == "dead_letter":
+                parts.append(
+                    f'<g stroke="black" stroke-width="3">{title}'
+                    f'<line x1="{r.left()}" y1="{r.top()}" '
+                    f'x2="{r.right()}" y2="{r.bottom()}"/><line x1="{r.left()}" y1="{r.bottom()}" '
+                    f'x2="{r.right()}" y2="{r.top()}"/></g>'
+                )
+                continue
+            opacity = 0.35 if bar.kind == "backoff" else 0.85
+            parts.append(
+                f'<rect x="{r.left():.1f}" y="{r.top():.1f}" width="{r.width():.1f}" '
+                f'height="{r.height():.1f}" rx="4" fill="{colour}" fill-opacity="{opacity}" '
+                f'stroke="{colour}">{title}</rect>'
+            )
+            if r.width() > 60:
+                parts.append(
+                    f'<text x="{r.left() + 4:.1f}" y="{r.center().y() + 4:.1f}" fill="white">'
+                    f"{html.escape(bar.label)}</text>"
+                )
+        parts.append("</svg>")
+        return "\n".join(parts)
+
+    # -- interaction --------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        bar = self.bar_at(event.position())
+        self._selected = bar
+        self.update()
+        if bar is not None:
+            self.bar_clicked.emit(bar.events)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        bar = self.bar_at(event.position())
+        self.setToolTip(
+            f"{bar.lane}: {bar.label or _KIND_LABELS[bar.kind]}"
+            if bar is not None
+            else "One lane per step; click a bar to select its log lines"
+        )
+        super().mouseMoveEvent(event)
+
+
+class TimelinePanel(QWidget):
+    """The timeline and, beside it, the run's log lines; a bar selects its lines."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "timelinePanel", "Timeline")
+        self.view = TimelineView()
+        self.even = named(QCheckBox("Even spacing"), "timelineEvenSpacing", "Space events evenly")
+        self.even.setChecked(True)
+        self.even.setToolTip(
+            "Space events evenly (most happen within a millisecond); off: real time"
+        )
+        self.lines = named(QListWidget(), "timelineLines", "Events of the selected run")
+        self.lines.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        legend = QLabel(
+            " ".join(
+                f'<span style="color:{KIND_COLOURS[k]}">■</span> {_KIND_LABELS[k]}'
+                for k in (
+                    "attempt",
+                    "attempt_retried",
+                    "backoff",
+                    "timeout",
+                    "compensation",
+                    "dead_letter",
+                )
+            )
+        )
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(legend, 1)
+        top.addWidget(self.even)
+        column.addLayout(top)
+        column.addWidget(self.view, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.lines)
+        splitter.setSizes([760, 520])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self._line_rows: list[list[int]] = []
+        self.view.set_even_spacing(True)
+        self.even.toggled.connect(self.view.set_even_spacing)
+        self.view.bar_clicked.connect(self._on_view_bar_clicked)
+
+    def set_events(self, events: Sequence[SagaEvent]) -> None:
+        """Show ``events`` (one run) in the timeline and the list."""
+        self.view.set_events(events)
+        self.lines.clear()
+        self._line_rows = []
+        row = 0
+        for event in events:
+            rows = []
+            for line in describe(event):
+                item = QListWidgetItem(f"{line.level:<7} {line.message}")
+                item.setToolTip(format_log_line(event, line))
+                self.lines.addItem(item)
+                rows.append(row)
+                row += 1
+            self._line_rows.append(rows)
+
+    def selected_lines(self) -> list[str]:
+        """The log lines currently selected."""
+        return [item.text() for item in self.lines.selectedItems()]
+
+    @Slot(object)
+    def _on_view_bar_clicked(self, indices: tuple[int, ...]) -> None:
+        self.lines.clearSelection()
+        first = None
+        for index in indices:
+            for row in self._line_rows[index] if index < len(self._line_rows) else []:
+                item = self.lines.item(row)
+                item.setSelected(True)
+                first = first or item
+        if first is not None:
+            self.lines.scrollToItem(first)
