@@ -48,6 +48,7 @@ class LogPane(QWidget):
         super().__init__(parent)
         self.setObjectName("logPane")
         self.setAccessibleName("Saga log")
+        self.setToolTip("Every saga event in the guide's log format, newest at the bottom")
         self._entries: deque[tuple[str, str]] = deque(maxlen=max_lines)
         self._min_rank = _RANK["DEBUG"]
         self._needle = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QElapsedTimer, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
@@ -67,6 +67,10 @@ SPEED_INSTANT = 100
 _DEFAULT_SPEED = 55
 # History keeps this many runs (with their log lines) before forgetting the oldest.
 _HISTORY_LIMIT = 500
+# Runs back to back at Instant speed would repaint the whole window for every saga
+# and starve the event loop; the view follows the worker at most this often instead
+# (nothing is dropped: the log and the history get every event).
+_FRAME_MS = 40
 
 
 def delay_for_speed(value: int) -> float:
@@ -77,12 +81,77 @@ def delay_for_speed(value: int) -> float:
     return round(0.03 + 2.5 * (1 - value / SPEED_INSTANT) ** 2, 3)
 
 
-def _show_attempt(pipeline: PipelineView, step: str, attempt: int, max_attempts: int) -> None:
+class _Stage(Protocol):
+    """What ``show_event`` moves: the pipeline itself, or a frame gathered for it."""
+
+    def reset(self) -> None: ...
+    def set_step_status(self, name: str, status: str) -> None: ...
+    def set_attempt(self, name: str, attempt: int, max_attempts: int) -> None: ...
+    def set_note(self, name: str, text: str) -> None: ...
+    def set_compensating(self, active: bool) -> None: ...
+
+
+class _PipelineFrame:
+    """Where a frame's events leave the pipeline, applied to it in one go.
+
+    Replaying a whole saga card by card costs a restyle per status; a frame sets
+    each card once, to its last status, and leaves unchanged cards alone.
+    """
+
+    def __init__(self) -> None:
+        self._reset = False
+        # Insertion order is the order of the last change: the token ends where it should.
+        self._statuses: dict[str, str] = {}
+        self._attempts: dict[str, tuple[int, int]] = {}
+        self._notes: dict[str, str] = {}
+        self._compensating: bool | None = None
+
+    def reset(self) -> None:
+        self._reset = True
+        self._statuses.clear()
+        self._attempts.clear()
+        self._notes.clear()
+        self._compensating = False
+
+    def set_step_status(self, name: str, status: str) -> None:
+        self._statuses.pop(name, None)
+        self._statuses[name] = status
+
+    def set_attempt(self, name: str, attempt: int, max_attempts: int) -> None:
+        self._attempts[name] = (attempt, max_attempts)
+
+    def set_note(self, name: str, text: str) -> None:
+        self._notes[name] = text
+
+    def set_compensating(self, active: bool) -> None:
+        self._compensating = active
+
+    def apply(self, pipeline: PipelineView) -> None:
+        cards = pipeline.cards()
+        if self._reset:
+            for name in cards:
+                self._attempts.setdefault(name, (0, 0))
+                self._notes.setdefault(name, "")
+            untouched = {name: "PENDING" for name in cards if name not in self._statuses}
+            self._statuses = untouched | self._statuses
+        for name, status in self._statuses.items():
+            if cards[name].property("status") != status:
+                pipeline.set_step_status(name, status)
+        for name, (attempt, max_attempts) in self._attempts.items():
+            pipeline.set_attempt(name, attempt, max_attempts)
+        for name, text in self._notes.items():
+            if cards[name].note() != text:
+                pipeline.set_note(name, text)
+        if self._compensating is not None:
+            pipeline.set_compensating(self._compensating)
+
+
+def _show_attempt(pipeline: _Stage, step: str, attempt: int, max_attempts: int) -> None:
     # A first attempt needs no counter; a retry shows "attempt 2/3".
     pipeline.set_attempt(step, attempt, max_attempts if attempt > 1 else 1)
 
 
-def show_event(pipeline: PipelineView, event: SagaEvent) -> None:
+def show_event(pipeline: _Stage, event: SagaEvent) -> None:
     """Move the pipeline's cards to where ``event`` leaves them (view only)."""
     if isinstance(event, SagaStarted):
         pipeline.reset()
@@ -266,6 +335,10 @@ class MainWindow(QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Result")
         self.banner.setMargin(10)
+        # Room for a result's three lines from the start: a banner that grew and shrank
+        # with every run would re-lay out (and repaint) the whole pipeline each time.
+        lines = 3 * self.banner.fontMetrics().lineSpacing()
+        self.banner.setMinimumHeight(lines + 2 * self.banner.margin() + 8)
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         self._set_banner("idle", "Flip a failure switch, then press <b>Run</b> (Ctrl+R).")
         left = QWidget()
@@ -376,6 +449,16 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.copy_button)
         self._elapsed_timer = QTimer(self, interval=100)
         self._elapsed_timer.timeout.connect(self._on_elapsed_timer_timeout)
+        # What the worker reported since the last frame (see _FRAME_MS).
+        self._frame_events: list[SagaEvent] = []
+        self._frame_world: dict[str, Any] | None = None
+        self._frame_finished: list[tuple[dict[str, Any], float]] = []
+        self._frame_clock = QElapsedTimer()
+        self._frame_timer = QTimer(self, singleShot=True)
+        self._frame_timer.timeout.connect(self._on_frame_timer_timeout)
+        self._frame_letters: list[dict[str, Any]] | None = None
+        self._letters: list[dict[str, Any]] | None = None
+        self._announced = True  # the "running" banner of the current run was shown
 
         # Ctrl+1 … Ctrl+N flip the failure switches.
         for number, card in enumerate(self.pipeline.cards().values(), start=1):
@@ -449,6 +532,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self._elapsed_timer.stop()
+        self._frame_timer.stop()
         # Let the saga in progress finish at full speed: nothing is left half-done.
         self.pacer.cancel()
         self._thread.quit()
@@ -469,6 +553,12 @@ class MainWindow(QMainWindow):
         self.restart_action.setEnabled(idle and self._crashed)
         self._restart_slot.setVisible(self._crashed)
         self.step_action.setEnabled(self.pause_action.isChecked())
+        # The panels follow with the next frame: a run shorter than a frame never
+        # greys them out and back, which would repaint half the window for nothing.
+        self._schedule_frame()
+
+    def _update_panels(self) -> None:
+        idle = not self._busy
         self.pipeline.set_controls_enabled(idle)
         self.form.setEnabled(idle)
         has_letters = self.dead_letter_table.rowCount() > 0
@@ -500,10 +590,9 @@ class MainWindow(QMainWindow):
             return
         self.form.clear_errors()
         self._busy = True
+        self._announced = False
         self._update_controls()
         self.world.mark_baseline()
-        self.world.set_running(True)
-        self._set_banner("running", "Running the booking saga…")
         self._run_timer.start()
         self._elapsed_timer.start()
         # Instant speed: the token would lag behind, so the pipeline skips animation.
@@ -556,6 +645,8 @@ class MainWindow(QMainWindow):
         self.pipeline.reset()
         self._crashed = False
         self._set_banner("idle", "World reset to the default data.")
+        # Changes since the last run mean nothing across a reset.
+        self.world.forget_baseline()
         self.reset_requested.emit()
         self._update_controls()
 
@@ -637,9 +728,51 @@ class MainWindow(QMainWindow):
 
     # -- slots: the worker ------------------------------------------------------------
 
+    def _schedule_frame(self) -> None:
+        if self._frame_timer.isActive():
+            return
+        since = self._frame_clock.elapsed() if self._frame_clock.isValid() else _FRAME_MS
+        # A zero delay still gathers whatever else the worker posted meanwhile.
+        self._frame_timer.start(max(0, _FRAME_MS - since))
+
+    @Slot()
+    def _on_frame_timer_timeout(self) -> None:
+        self._flush_frame()
+
+    def _flush_frame(self) -> None:
+        """Show everything the worker reported since the last frame, in order."""
+        self._frame_timer.stop()
+        self._frame_clock.start()
+        events, self._frame_events = self._frame_events, []
+        world, self._frame_world = self._frame_world, None
+        finished, self._frame_finished = self._frame_finished, []
+        letters, self._frame_letters = self._frame_letters, None
+        if letters is not None:
+            self._show_dead_letters(letters)
+        self._update_panels()
+        if self._busy and not self._announced:
+            self._announced = True
+            self._set_banner("running", "Running the booking saga…")
+        if events:
+            self._show_events(events)
+        if world is not None:
+            self.world.update_state(world)
+        self.world.set_running(self._busy)
+        for response, duration in finished:
+            self._add_history(response, duration)
+        if finished:
+            self._show_result(finished[-1][0])
+        for response, _ in finished:
+            self.saga_finished.emit(response)
+
     @Slot(object)
     def _on_worker_events_ready(self, events: list[SagaEvent]) -> None:
+        self._frame_events.extend(events)
+        self._schedule_frame()
+
+    def _show_events(self, events: list[SagaEvent]) -> None:
         self.log.append_events(events)
+        frame = _PipelineFrame()
         for event in events:
             if isinstance(event, SagaStarted):
                 self._current = event.correlation_id
@@ -649,7 +782,8 @@ class MainWindow(QMainWindow):
             if run is not None:
                 run["lines"].extend(format_log_line(event, line) for line in describe(event))
             if event.correlation_id == self._current:
-                show_event(self.pipeline, event)
+                show_event(frame, event)
+        frame.apply(self.pipeline)
         last = events[-1] if events else None
         if last is not None and self._current == last.correlation_id:
             step = getattr(last, "compensation", None) or getattr(last, "step", None) or "–"
@@ -662,10 +796,20 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_worker_world_changed(self, state: dict[str, Any]) -> None:
-        self.world.update_state(state)
+        self._frame_world = state
+        self._schedule_frame()
 
     @Slot(object)
     def _on_worker_dead_letters_changed(self, letters: list[dict[str, Any]]) -> None:
+        # Shown with the world snapshot it came with, in the same frame.
+        self._frame_letters = letters
+        self._schedule_frame()
+
+    def _show_dead_letters(self, letters: list[dict[str, Any]]) -> None:
+        # Sent with every world snapshot: rebuilding an unchanged table costs a repaint.
+        if letters == self._letters:
+            return
+        self._letters = letters
         table = self.dead_letter_table
         table.setRowCount(len(letters))
         for row, letter in enumerate(letters):
@@ -683,16 +827,15 @@ class MainWindow(QMainWindow):
                     )
                 table.setItem(row, column, item)
         self.tabs.setTabText(2, f"Dead letters ({len(letters)})" if letters else "Dead letters")
-        self._update_controls()
 
     @Slot(object)
     def _on_worker_saga_finished(self, response: dict[str, Any]) -> None:
         self._elapsed_timer.stop()
         self._on_elapsed_timer_timeout()
         duration = self._run_timer.elapsed() / 1000 if self._run_timer.isValid() else 0.0
-        self._add_history(response, duration)
-        self._show_result(response)
-        self.saga_finished.emit(response)
+        # Emitted with the frame that shows it, so the window and the signal agree.
+        self._frame_finished.append((response, duration))
+        self._schedule_frame()
 
     def _show_result(self, response: dict[str, Any]) -> None:
         if response["success"]:
@@ -753,6 +896,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_worker_crashed(self, message: str) -> None:
+        self._flush_frame()
         self._crashed = True
         self._elapsed_timer.stop()
         self.pipeline.set_compensating(False)
@@ -766,6 +910,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_worker_recovered(self, responses: list[dict[str, Any]]) -> None:
+        self._flush_frame()
         was_crashed = self._crashed
         self._crashed = False
         for response in responses:
@@ -801,5 +946,5 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_worker_busy_changed(self, busy: bool) -> None:
         self._busy = busy
-        self.world.set_running(busy)
+        # The world is judged "in flight" or not with the frame that shows its snapshot.
         self._update_controls()

@@ -35,11 +35,16 @@ class WorldPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("worldPanel")
         self.setAccessibleName("World")
+        self.setToolTip(
+            "Seats, loyalty points, money and bookings, and whether they add up after each saga"
+        )
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._flight_id = 123
         self._user_id = 1
         self._state: dict[str, Any] | None = None
-        self._baseline: dict[str, float] | None = None
+        # The snapshot changes are measured against (whole, so a change of focus
+        # compares the new flight and user with themselves, not with the old ones).
+        self._baseline: dict[str, Any] | None = None
         self._running = False
 
         title = QLabel("World")
@@ -96,14 +101,18 @@ class WorldPanel(QFrame):
 
     def mark_baseline(self) -> None:
         """Remember the current figures: changes are shown against them."""
-        self._baseline = self._figures() if self._state is not None else None
+        self._baseline = self._state
         self._render()
+
+    def forget_baseline(self) -> None:
+        """Show no changes; the next snapshot becomes the baseline (after a reset)."""
+        self._baseline = None
 
     def update_state(self, state: Mapping[str, Any]) -> None:
         """Take a new snapshot from the worker (``WorldSnapshot.to_dict()`` + dead letters)."""
         self._state = dict(state)
         if self._baseline is None:
-            self._baseline = self._figures()
+            self._baseline = self._state
         self._render()
 
     def set_running(self, running: bool) -> None:
@@ -123,24 +132,24 @@ class WorldPanel(QFrame):
 
     # -- internals --------------------------------------------------------------
 
-    def _figures(self) -> dict[str, float]:
-        assert self._state is not None
-        flight = next((f for f in self._state["flights"] if f["id"] == self._flight_id), None)
-        user = next((u for u in self._state["users"] if u["id"] == self._user_id), None)
-        payments = self._state["payments"]
+    def _figures(self, state: Mapping[str, Any]) -> dict[str, float]:
+        flight = next((f for f in state["flights"] if f["id"] == self._flight_id), None)
+        user = next((u for u in state["users"] if u["id"] == self._user_id), None)
+        payments = state["payments"]
         return {
             "seats_left": float(flight["seats_left"]) if flight else 0.0,
             "points": float(user["points"]) if user else 0.0,
             "captured": float(payments["captured"]),
             "refunded": float(payments["refunded"]),
             "net": float(payments["net"]),
-            "confirmed": float(self._state["bookings"]["confirmed"]),
+            "confirmed": float(state["bookings"]["confirmed"]),
         }
 
     def _render(self) -> None:
         if self._state is None:
             return
-        state, now, then = self._state, self._figures(), self._baseline or {}
+        state, now = self._state, self._figures(self._state)
+        then = self._figures(self._baseline) if self._baseline is not None else {}
         flight = next((f for f in state["flights"] if f["id"] == self._flight_id), None)
         user = next((u for u in state["users"] if u["id"] == self._user_id), None)
         self.flight_label.setText(

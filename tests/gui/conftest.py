@@ -32,12 +32,16 @@ def _dangling_qthreads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path: Path) -> Callable[..., MainWindow]:
+def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., MainWindow]]:
     """Build a shown MainWindow on a fresh data dir; pipeline animations off."""
+    # qtbot keeps only weak references: a window dropped by the test would be
+    # destroyed with its worker thread still running (Qt aborts the process).
+    windows: list[MainWindow] = []
 
     def make(data_dir: Path | None = None, speed: int = SPEED_INSTANT) -> MainWindow:
         window = MainWindow(data_dir=data_dir or tmp_path / "data")
         qtbot.addWidget(window)
+        windows.append(window)
         window.set_animations_enabled(False)
         window.speed_slider.setValue(speed)
         window.resize(1280, 800)
@@ -46,4 +50,6 @@ def make_window(qtbot, tmp_path: Path) -> Callable[..., MainWindow]:
         qtbot.waitUntil(lambda: window.world.consistent is not None, timeout=10_000)
         return window
 
-    return make
+    yield make
+    for window in windows:  # qtbot closed them already; shutdown() is idempotent
+        window.shutdown()
