@@ -93,7 +93,7 @@ def main() -> int:
         window.pipeline.card("CONFIRM_BOOKING").set_fault_spec("fail")
         window.run_button.click()
         wait_until(lambda: window.dead_letter_table.rowCount() > 0 and not window.busy)
-        window.tabs.setCurrentIndex(2)
+        window.tabs.setCurrentWidget(window.dead_tab)
         shoot(window, "dead_letters")
         window.close()
     return 0

@@ -2,25 +2,45 @@
 
 from __future__ import annotations
 
+import contextlib
+import html
+import json
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QElapsedTimer, Qt, QThread, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import (
+    QByteArray,
+    QElapsedTimer,
+    QPoint,
+    QSettings,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSlider,
+    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -34,7 +54,20 @@ from PySide6.QtWidgets import (
 )
 
 from saga_desktop import __version__
-from saga_desktop.booking import STEP_NAMES, STEP_TEXTS, default_data_dir
+from saga_desktop.booking import (
+    PRESETS,
+    STEP_NAMES,
+    STEP_TEXTS,
+    InvalidRunFile,
+    caption,
+    default_data_dir,
+    describe_plan,
+    export_log_text,
+    export_run,
+    preset,
+    random_fault_plan,
+    read_run,
+)
 from saga_desktop.engine import (
     CompensationFailed,
     CompensationRetried,
@@ -45,18 +78,25 @@ from saga_desktop.engine import (
     SagaCompensated,
     SagaCompleted,
     SagaEvent,
+    SagaMemoryQueue,
     SagaStarted,
     StepFailed,
     StepRetried,
     StepStarted,
     StepSucceeded,
     describe,
+    event_from_dict,
+    event_to_dict,
     format_log_line,
 )
 from saga_desktop.gui._qt import named
 from saga_desktop.gui.booking_form import BookingForm
 from saga_desktop.gui.log_pane import LogPane
-from saga_desktop.gui.pipeline import PipelineView, StepInfo
+from saga_desktop.gui.pipeline import PipelineView, StepCard, StepInfo
+from saga_desktop.gui.replay import ReplayController, response_from_events, what_is_left
+from saga_desktop.gui.report import html_report, widget_png, widget_svg
+from saga_desktop.gui.theme import dark_palette
+from saga_desktop.gui.timeline import TimelinePanel
 from saga_desktop.gui.worker import Pacer, SagaWorker
 from saga_desktop.gui.world_panel import WorldPanel
 
@@ -67,6 +107,8 @@ SPEED_INSTANT = 100
 _DEFAULT_SPEED = 55
 # History keeps this many runs (with their log lines) before forgetting the oldest.
 _HISTORY_LIMIT = 500
+# The scenario picker's entry for random failures drawn from the seed.
+_RANDOM = "__random__"
 # Runs back to back at Instant speed would repaint the whole window for every saga
 # and starve the event loop; the view follows the worker at most this often instead
 # (nothing is dropped: the log and the history get every event).
@@ -216,6 +258,9 @@ class MainWindow(QMainWindow):
     refresh_requested = Signal()
     dead_letter_retry_requested = Signal(str, str)
     dead_letter_resolve_requested = Signal(str, str)
+    history_requested = Signal()
+    run_load_requested = Signal(str)
+    scenarios_requested = Signal()
 
     def __init__(self, data_dir: Path | str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -231,12 +276,24 @@ class MainWindow(QMainWindow):
         self._current: str | None = None
         self._closed = False
         self._animations = True
+        self._presenter = False
+        self._dark = False
+        self._breakpoints: dict[str, tuple[bool, bool]] = {}
+        self._live_queue = SagaMemoryQueue()
+        self._live_events: list[SagaEvent] = []
+        self._run_context: dict[str, Any] = {}
+        self._selected_run: str | None = None
+        self.scenario_dialog: QDialog | None = None
+        self.settings = QSettings(str(self.data_dir / "settings.ini"), QSettings.Format.IniFormat)
 
         self._build_actions()
         self._build_widgets()
+        self._build_trainer_widgets()
         self._build_menus()
         self._start_worker()
+        self._restore_settings()
         self._update_controls()
+        self.history_requested.emit()
 
     # -- construction -------------------------------------------------------------
 
@@ -326,6 +383,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.reset_button)
         # A widget in a tool bar is shown and hidden through the action that holds it.
         self._restart_slot = toolbar.addWidget(self.restart_button)
+        self._toolbar = toolbar
         self.speed_slider.valueChanged.connect(self._on_speed_slider_value_changed)
         self._on_speed_slider_value_changed(self.speed_slider.value())
 
@@ -344,7 +402,22 @@ class MainWindow(QMainWindow):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        self.what_is_left = named(
+            QLabel(),
+            "whatIsLeftLabel",
+            "What is left",
+            "Steps still to run, and what a failure would undo",
+        )
+        self.what_is_left.setWordWrap(True)
+        self.caption = named(
+            QLabel(), "captionLabel", "Caption", "What just happened, in plain words"
+        )
+        self.caption.setWordWrap(True)
+        self.caption.setMargin(8)
+        self.caption.hide()
+        left_layout.addWidget(self.what_is_left)
         left_layout.addWidget(self.pipeline, 1)
+        left_layout.addWidget(self.caption)
         left_layout.addWidget(self.banner)
 
         self.world = WorldPanel()
@@ -405,7 +478,7 @@ class MainWindow(QMainWindow):
         self.resolve_button.setAccessibleName("Mark the selected dead letter resolved")
         self.retry_button.clicked.connect(self._on_retry_button_clicked)
         self.resolve_button.clicked.connect(self._on_resolve_button_clicked)
-        dead_tab = QWidget()
+        self.dead_tab = dead_tab = QWidget()
         dead_layout = QVBoxLayout(dead_tab)
         buttons = QHBoxLayout()
         buttons.addWidget(self.retry_button)
@@ -475,6 +548,11 @@ class MainWindow(QMainWindow):
         save.triggered.connect(self.log.save_button.click)
         file_menu.addAction(save)
         file_menu.addSeparator()
+        for action in self.export_actions:
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_action)
+        file_menu.addSeparator()
         quit_action = QAction("Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -484,6 +562,11 @@ class MainWindow(QMainWindow):
         run_menu.addSeparator()
         run_menu.addAction(self.reset_action)
         run_menu.addAction(self.restart_action)
+        run_menu.addSeparator()
+        run_menu.addAction(self.run_all_action)
+        view_menu = menu.addMenu("&View")
+        view_menu.addAction(self.presenter_action)
+        view_menu.addAction(self.dark_action)
         help_menu = menu.addMenu("&Help")
         shortcuts = named(QAction("Keyboard shortcuts", self), "shortcutsAction")
         shortcuts.setShortcut(QKeySequence("F1"))
@@ -513,6 +596,13 @@ class MainWindow(QMainWindow):
         self._worker.errored.connect(self._on_worker_errored)
         self._worker.busy_changed.connect(self._on_worker_busy_changed)
         self._worker.dead_letters_changed.connect(self._on_worker_dead_letters_changed)
+        self.history_requested.connect(self._worker.load_history)
+        self.run_load_requested.connect(self._worker.load_run)
+        self.scenarios_requested.connect(self._worker.run_all_scenarios)
+        self._worker.history_loaded.connect(self._on_worker_history_loaded)
+        self._worker.run_loaded.connect(self._on_worker_run_loaded)
+        self._worker.scenarios_finished.connect(self._on_worker_scenarios_finished)
+        self._worker.breakpoint_hit.connect(self._on_worker_breakpoint_hit)
         self._thread.start()
 
     # -- public helpers (also used by tests and the self-test) -------------------
@@ -531,6 +621,8 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        self._save_settings()
+        self.replay.stop()
         self._elapsed_timer.stop()
         self._frame_timer.stop()
         # Let the saga in progress finish at full speed: nothing is left half-done.
@@ -593,6 +685,11 @@ class MainWindow(QMainWindow):
         self._announced = False
         self._update_controls()
         self.world.mark_baseline()
+        self._run_context = {
+            "booking": self.form.booking(),
+            "faults": self.fault_specs(),
+            "world_before": self.world.state,
+        }
         self._run_timer.start()
         self._elapsed_timer.start()
         # Instant speed: the token would lag behind, so the pipeline skips animation.
@@ -726,6 +823,631 @@ class MainWindow(QMainWindow):
             f"<p>Data directory: {self.data_dir}</p>",
         )
 
+    # -- trainer and explorer tools -------------------------------------------------
+
+    def _build_trainer_widgets(self) -> None:
+        self.run_all_action = self._action(
+            "Run all scenarios",
+            "runAllScenariosAction",
+            "Ctrl+Shift+A",
+            "Run the guide's five test scenarios at Instant speed and show a pass/fail table",
+            self._on_run_all_action_triggered,
+        )
+        self.presenter_action = self._action(
+            "Presenter mode",
+            "presenterAction",
+            "F11",
+            "Big cards and fonts for a projector, plain-language captions, no developer detail",
+            self._on_presenter_action_triggered,
+            checkable=True,
+        )
+        self.dark_action = self._action(
+            "Dark theme",
+            "darkThemeAction",
+            "Ctrl+Shift+D",
+            "Switch between the light and the dark palette",
+            self._on_dark_action_triggered,
+            checkable=True,
+        )
+        self.export_actions = [
+            self._action(text, name, "", tip, slot)
+            for text, name, tip, slot in (
+                (
+                    "Export run as JSON…",
+                    "exportRunAction",
+                    "The selected run: response and every event",
+                    self._on_export_run_triggered,
+                ),
+                (
+                    "Export log as text…",
+                    "exportLogAction",
+                    "The selected run's log lines",
+                    self._on_export_log_triggered,
+                ),
+                (
+                    "Export pipeline as PNG…",
+                    "exportPipelinePngAction",
+                    "The pipeline as shown",
+                    self._on_export_pipeline_png_triggered,
+                ),
+                (
+                    "Export pipeline as SVG…",
+                    "exportPipelineSvgAction",
+                    "The pipeline as shown, as SVG",
+                    self._on_export_pipeline_svg_triggered,
+                ),
+                (
+                    "Export timeline as PNG…",
+                    "exportTimelinePngAction",
+                    "The selected run's timeline",
+                    self._on_export_timeline_png_triggered,
+                ),
+                (
+                    "Export timeline as SVG…",
+                    "exportTimelineSvgAction",
+                    "The selected run's timeline, as SVG",
+                    self._on_export_timeline_svg_triggered,
+                ),
+                (
+                    "Export HTML report…",
+                    "exportHtmlAction",
+                    "A self-contained page about the selected run",
+                    self._on_export_html_triggered,
+                ),
+            )
+        ]
+        self.import_action = self._action(
+            "Import run…",
+            "importRunAction",
+            "Ctrl+O",
+            "Read a run exported on any machine, to replay it here",
+            self._on_import_action_triggered,
+        )
+
+        # Scenario picker: presets (the guide's five first), random failures from a seed.
+        self.scenario_picker = named(
+            QComboBox(),
+            "scenarioPicker",
+            "Scenario",
+            "Pick a scenario: it sets the failure switches",
+        )
+        self.scenario_picker.addItem("Custom (your switches)", "")
+        for entry in PRESETS:
+            self.scenario_picker.addItem(entry.title, entry.name)
+        self.scenario_picker.addItem("Random failures (seed)", _RANDOM)
+        self.seed_spin = named(
+            QSpinBox(),
+            "seedSpin",
+            "Seed",
+            "Seed of the random failures: type it back to repeat a run",
+        )
+        self.seed_spin.setRange(0, 999_999)
+        self.seed_spin.setValue(42)
+        self.run_all_button = self._tool_button(
+            self.run_all_action, "runAllScenariosButton", "Run all scenarios"
+        )
+        self._toolbar.addSeparator()
+        self._toolbar.addWidget(QLabel(" Scenario "))
+        self._toolbar.addWidget(self.scenario_picker)
+        self._toolbar.addWidget(QLabel(" seed "))
+        self._toolbar.addWidget(self.seed_spin)
+        self._toolbar.addWidget(self.run_all_button)
+        self.scenario_picker.currentIndexChanged.connect(
+            self._on_scenario_picker_current_index_changed
+        )
+        self.seed_spin.valueChanged.connect(self._on_seed_spin_value_changed)
+
+        # Timeline tab, and replay controls in the history tab.
+        self.timeline = TimelinePanel()
+        self.tabs.insertTab(2, self.timeline, "Timeline")
+        self.replay = ReplayController(self._replay_show, self.pipeline.reset, self)
+        self.replay.position_changed.connect(self._on_replay_position_changed)
+        buttons = QHBoxLayout()
+        self.replay_buttons: dict[str, QPushButton] = {}
+        for name, text, tip, slot in (
+            (
+                "replayButton",
+                "▶ Replay",
+                "Replay the selected run in the pipeline (nothing is re-executed)",
+                self._on_replay_button_clicked,
+            ),
+            ("replayPauseButton", "⏸", "Pause the replay", self.replay.pause),
+            ("replayBackButton", "⏮ Back", "One event back", self._on_replay_back_clicked),
+            (
+                "replayForwardButton",
+                "Forward ⏭",
+                "One event forward",
+                self._on_replay_forward_clicked,
+            ),
+        ):
+            button = named(QPushButton(text), name, tip, tip)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+            self.replay_buttons[name] = button
+        self.replay_position = named(QLabel("No run selected"), "replayPosition", "Replay position")
+        buttons.addWidget(self.replay_position, 1)
+        history_page = self.tabs.widget(1)
+        assert history_page is not None
+        self.tabs.removeTab(1)
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(buttons)
+        column.addWidget(history_page, 1)
+        history_page.show()  # the tab widget hid it when it was taken out
+        self.tabs.insertTab(1, page, "History")
+
+        # Breakpoints: right-click a card.
+        for card in self.pipeline.cards().values():
+            card.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            card.customContextMenuRequested.connect(self._on_card_context_menu_requested)
+            card.setToolTip(card.toolTip() + "\nRight-click: breakpoints")
+
+    def _run_events(self, run: dict[str, Any]) -> list[SagaEvent] | None:
+        if run.get("events") is not None:
+            return list(run["events"])
+        log = (run.get("response") or {}).get("saga_log")
+        if log:
+            run["events"] = [event_from_dict(entry) for entry in log]
+            return list(run["events"])
+        return None
+
+    def _show_selected_run(self, run: dict[str, Any], events: list[SagaEvent]) -> None:
+        response = dict(run.get("response") or response_from_events(events))
+        response.pop("saga_log", None)
+        summary = "\n".join(f"{key}: {value}" for key, value in response.items())
+        lines = run["lines"] or [
+            format_log_line(event, line) for event in events for line in describe(event)
+        ]
+        self.history_detail.setPlainText(summary + "\n\n" + "\n".join(lines))
+        self.timeline.set_events(events)
+        if not self._busy:
+            self.replay.load(events)
+
+    @Slot(object)
+    def _on_worker_history_loaded(self, sagas: list[dict[str, Any]]) -> None:
+        # Runs from before this start, read back from the durable saga log.
+        for summary in sagas:
+            cid = summary["correlation_id"]
+            if cid in self._runs:
+                continue
+            self._runs[cid] = {
+                "started": summary["started_at"],
+                "lines": [],
+                "response": None,
+                "events": None,
+            }
+            self._runs.move_to_end(cid, last=False)
+            started = time.strftime("%m-%d %H:%M:%S", time.localtime(summary["started_at"]))
+            ended = summary["ended_at"]
+            duration = f"{ended - summary['started_at']:.2f} s" if ended else "–"
+            outcome = summary["status"].replace("_", " ").capitalize() + " (saga log)"
+            item = QTreeWidgetItem([started, cid, outcome, summary["failed_step"] or "", duration])
+            item.setData(0, Qt.ItemDataRole.UserRole, cid)
+            self.history.addTopLevelItem(item)
+
+    @Slot(str, object)
+    def _on_worker_run_loaded(self, correlation_id: str, events: list[SagaEvent]) -> None:
+        run = self._runs.get(correlation_id)
+        if run is None or not events:
+            self.history_detail.setPlainText("This run is not in the saga log any more.")
+            return
+        run["events"] = list(events)
+        run["response"] = response_from_events(events)
+        if correlation_id == self._selected_run:
+            self._show_selected_run(run, list(events))
+
+    def _replay_show(self, events: Sequence[SagaEvent]) -> None:
+        frame = _PipelineFrame()
+        for event in events:
+            show_event(frame, event)
+        frame.apply(self.pipeline)
+        queue = SagaMemoryQueue()
+        shown = self.replay.position + len(events) if len(events) == 1 else len(events)
+        history = self._replay_events()[:shown]
+        for event in history:
+            queue.apply(event)
+        self.what_is_left.setText(what_is_left(queue))
+        if history:
+            self.caption.setText(caption(history[-1], history[:-1]))
+
+    def _replay_events(self) -> list[SagaEvent]:
+        run = self._runs.get(self._selected_run or "")
+        return (self._run_events(run) or []) if run else []
+
+    @Slot(int, int)
+    def _on_replay_position_changed(self, position: int, length: int) -> None:
+        self.replay_position.setText(
+            f"Replay: event {position} of {length}" if length else "No run selected"
+        )
+
+    @Slot()
+    def _on_replay_button_clicked(self) -> None:
+        if self._busy:
+            return
+        self.replay.set_interval(int(self.pacer.delay * 1000))
+        self.replay.play()
+
+    @Slot()
+    def _on_replay_back_clicked(self) -> None:
+        self.replay.pause()
+        self.replay.step_back()
+
+    @Slot()
+    def _on_replay_forward_clicked(self) -> None:
+        self.replay.pause()
+        self.replay.step_forward()
+
+    # -- scenarios -------------------------------------------------------------------
+
+    def _apply_specs(self, specs: dict[str, str]) -> None:
+        self.pipeline.set_fault_specs(specs)
+
+    @Slot(int)
+    def _on_scenario_picker_current_index_changed(self, index: int) -> None:
+        name = self.scenario_picker.itemData(index)
+        if not name:
+            return
+        if name == _RANDOM:
+            self._apply_random_plan()
+            return
+        entry = preset(name)
+        self._apply_specs(dict(entry.faults))
+        self._set_banner("idle", f"<b>{entry.title}</b><br>{entry.explanation}")
+
+    def _apply_random_plan(self) -> None:
+        plan = random_fault_plan(self.seed_spin.value())
+        self._apply_specs(plan)
+        self._set_banner(
+            "idle",
+            f"<b>Random failures, seed {self.seed_spin.value()}</b>: {describe_plan(plan)}.<br>"
+            "Type the same seed again to reproduce exactly this plan.",
+        )
+
+    @Slot(int)
+    def _on_seed_spin_value_changed(self, value: int) -> None:
+        if self.scenario_picker.currentData() == _RANDOM:
+            self._apply_random_plan()
+
+    @Slot()
+    def _on_run_all_action_triggered(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self._update_controls()
+        self._set_banner("running", "Running the guide's five test scenarios on a scratch world…")
+        self.scenarios_requested.emit()
+
+    @Slot(object, str)
+    def _on_worker_scenarios_finished(self, report: dict[str, Any], path: str) -> None:
+        dialog = QDialog(self)
+        dialog.setObjectName("scenarioReportDialog")
+        dialog.setWindowTitle("Scenario report")
+        table = named(
+            QTableWidget(len(report["results"]), 4), "scenarioReportTable", "Scenario results"
+        )
+        table.setHorizontalHeaderLabels(["Scenario", "Result", "Compensations", "Problems"])
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for row, entry in enumerate(report["results"]):
+            cells = [
+                entry["title"],
+                "✔ PASS" if entry["passed"] else "✖ FAIL",
+                " → ".join(entry["compensations"]) or "none",
+                "; ".join(entry["problems"]) or "",
+            ]
+            for column, text in enumerate(cells):
+                table.setItem(row, column, QTableWidgetItem(text))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        verdict = QLabel(
+            f"<b>{report['passed']} of {report['total']} scenarios passed.</b> "
+            f"Report written to {html.escape(path)}"
+        )
+        verdict.setWordWrap(True)
+        close = QPushButton("Close")
+        close.clicked.connect(dialog.accept)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(verdict)
+        layout.addWidget(table)
+        layout.addWidget(close)
+        dialog.resize(980, 320)
+        self.scenario_dialog = dialog
+        self._set_banner(
+            "success" if report["all_passed"] else "failure",
+            f"<b>Scenarios: {report['passed']} of {report['total']} passed</b> — "
+            f"report in {html.escape(path)}",
+        )
+        dialog.show()
+
+    # -- breakpoints -------------------------------------------------------------------
+
+    @Slot(QPoint)
+    def _on_card_context_menu_requested(self, position: QPoint) -> None:
+        card = self.sender()
+        if not isinstance(card, StepCard):
+            return
+        name = card.info().name
+        before_run, before_undo = self._breakpoints.get(name, (False, False))
+        menu = QMenu(self)
+        run_bp = menu.addAction("Pause before this step runs")
+        run_bp.setCheckable(True)
+        run_bp.setChecked(before_run)
+        undo_bp = menu.addAction("Pause before it is compensated")
+        undo_bp.setCheckable(True)
+        undo_bp.setChecked(before_undo)
+        chosen = menu.exec(card.mapToGlobal(position))
+        if chosen is run_bp:
+            self.set_breakpoint(name, before_run=not before_run, before_compensation=before_undo)
+        elif chosen is undo_bp:
+            self.set_breakpoint(name, before_run=before_run, before_compensation=not before_undo)
+
+    def set_breakpoint(self, step: str, *, before_run: bool, before_compensation: bool) -> None:
+        """Pause the next runs before ``step`` runs and/or before it is compensated."""
+        self._breakpoints[step] = (before_run, before_compensation)
+        self.pipeline.card(step).set_breakpoints(before_run, before_compensation)
+        self.pacer.set_breakpoints(
+            [s for s, (r, _) in self._breakpoints.items() if r],
+            [s for s, (_, c) in self._breakpoints.items() if c],
+        )
+
+    @Slot(str)
+    def _on_worker_breakpoint_hit(self, where: str) -> None:
+        self._flush_frame()
+        self.pause_action.setChecked(True)
+        self.pause_action.setText("▶ Resume")
+        self._set_banner(
+            "running", f"<b>⏸ Breakpoint</b>: paused {where}. Press <b>Step</b> or <b>Resume</b>."
+        )
+        self._update_controls()
+
+    # -- presenter mode and themes ---------------------------------------------------------
+
+    @Slot(bool)
+    def _on_presenter_action_triggered(self, on: bool) -> None:
+        self.set_presenter_mode(on)
+
+    def set_presenter_mode(self, on: bool) -> None:
+        """Big cards and captions for a projector; the log and status details hide."""
+        self._presenter = on
+        self.presenter_action.setChecked(on)
+        self.pipeline.set_presenter_scale(1.45 if on else 1.0)
+        self.tabs.setVisible(not on)
+        self.statusBar().setVisible(not on)
+        self.caption.setVisible(on)
+        font = QFont(self.font())
+        base = QApplication.font().pointSizeF()
+        font.setPointSizeF(base * (1.35 if on else 1.0))
+        self.world.setFont(font)
+        self.banner.setFont(font)
+        big = QFont(font)
+        big.setPointSizeF(base * (1.6 if on else 1.0))
+        self.caption.setFont(big)
+        if on and self._live_events:
+            self.caption.setText(caption(self._live_events[-1], self._live_events[:-1]))
+        elif on:
+            self.caption.setText(
+                "Press Run: each step of the saga is explained here as it happens."
+            )
+
+    @Slot(bool)
+    def _on_dark_action_triggered(self, on: bool) -> None:
+        self.set_dark_theme(on)
+
+    def set_dark_theme(self, on: bool) -> None:
+        """Switch the application's palette to dark (or back to light)."""
+        self._dark = on
+        self.dark_action.setChecked(on)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setPalette(dark_palette() if on else app.style().standardPalette())
+
+    # -- settings ------------------------------------------------------------------------
+
+    def _save_settings(self) -> None:
+        settings = self.settings
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("run/speed", self.speed_slider.value())
+        settings.setValue("view/presenter", self._presenter)
+        settings.setValue("view/dark", self._dark)
+        settings.setValue("run/booking", json.dumps(self.form.booking()))
+        settings.setValue("run/seed", self.seed_spin.value())
+        settings.sync()
+
+    def _restore_settings(self) -> None:
+        settings = self.settings
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        speed = settings.value("run/speed")
+        if speed is not None:
+            self.speed_slider.setValue(int(str(speed)))
+        seed = settings.value("run/seed")
+        if seed is not None:
+            self.seed_spin.setValue(int(str(seed)))
+        booking = settings.value("run/booking")
+        if booking:
+            # An unreadable remembered booking is simply forgotten.
+            with contextlib.suppress(ValueError, TypeError):
+                self.form.set_booking(json.loads(str(booking)))
+        if str(settings.value("view/dark", "false")).lower() == "true":
+            self.set_dark_theme(True)
+        if str(settings.value("view/presenter", "false")).lower() == "true":
+            self.set_presenter_mode(True)
+
+    # -- export and import -------------------------------------------------------------------
+
+    def _export_target(self) -> tuple[dict[str, Any], list[SagaEvent]] | None:
+        cid = self._selected_run or self._current
+        run = self._runs.get(cid or "")
+        events = self._run_events(run) if run else None
+        if run is None or not events:
+            QMessageBox.information(
+                self, "Nothing to export", "Run a saga, or select a run in the history, first."
+            )
+            return None
+        return run, events
+
+    def _ask_path(self, title: str, name: str, filters: str) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), filters)
+        return Path(chosen) if chosen else None
+
+    def _write(self, path: Path, data: str | bytes) -> None:
+        try:
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(data, encoding="utf-8")
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot export", f"{path}: {exc.strerror or exc}")
+            return
+        self.statusBar().showMessage(f"Exported {path}", 4000)
+
+    def _response_of(self, run: dict[str, Any], events: list[SagaEvent]) -> dict[str, Any]:
+        response = dict(run.get("response") or response_from_events(events))
+        response["saga_log"] = [event_to_dict(event) for event in events]
+        return response
+
+    @Slot()
+    def _on_export_run_triggered(self) -> None:
+        target = self._export_target()
+        if target is None:
+            return
+        run, events = target
+        path = self._ask_path(
+            "Export run", f"saga-run-{events[0].correlation_id[:8]}.json", "Run files (*.json)"
+        )
+        if path is None:
+            return
+        try:
+            data = export_run(
+                self._response_of(run, events),
+                booking=run.get("booking"),
+                faults=run.get("faults") or {},
+                world_before=run.get("world_before"),
+                world_after=run.get("world_after"),
+            )
+        except InvalidRunFile as exc:
+            QMessageBox.warning(self, "Cannot export", str(exc))
+            return
+        self._write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+    @Slot()
+    def _on_export_log_triggered(self) -> None:
+        target = self._export_target()
+        if target is not None:
+            path = self._ask_path(
+                "Export log",
+                f"saga-log-{target[1][0].correlation_id[:8]}.txt",
+                "Text (*.txt *.log)",
+            )
+            if path is not None:
+                self._write(path, export_log_text(target[1]))
+
+    def _export_picture(self, widget: QWidget, kind: str, title: str) -> None:
+        path = self._ask_path(
+            f"Export {title}", f"saga-{title}.{kind}", f"{kind.upper()} (*.{kind})"
+        )
+        if path is None:
+            return
+        self._write(
+            path, widget_png(widget) if kind == "png" else widget_svg(widget, f"SAGA {title}")
+        )
+
+    @Slot()
+    def _on_export_pipeline_png_triggered(self) -> None:
+        self._export_picture(self.pipeline, "png", "pipeline")
+
+    @Slot()
+    def _on_export_pipeline_svg_triggered(self) -> None:
+        self._export_picture(self.pipeline, "svg", "pipeline")
+
+    @Slot()
+    def _on_export_timeline_png_triggered(self) -> None:
+        self._export_picture(self.timeline.view, "png", "timeline")
+
+    @Slot()
+    def _on_export_timeline_svg_triggered(self) -> None:
+        path = self._ask_path("Export timeline", "saga-timeline.svg", "SVG (*.svg)")
+        if path is not None:
+            self._write(path, self.timeline.view.to_svg())
+
+    @Slot()
+    def _on_export_html_triggered(self) -> None:
+        target = self._export_target()
+        if target is None:
+            return
+        run, events = target
+        path = self._ask_path(
+            "Export HTML report",
+            f"saga-report-{events[0].correlation_id[:8]}.html",
+            "HTML (*.html)",
+        )
+        if path is not None:
+            self._write(path, self.html_report_for(run, events))
+
+    def html_report_for(self, run: dict[str, Any], events: list[SagaEvent]) -> str:
+        """The self-contained HTML report of a run (its pipeline drawn at the run's end)."""
+        self.timeline.set_events(events)
+        if not self._busy:
+            self.replay.load(events)
+            self.replay.seek(len(events))
+        return html_report(
+            response=self._response_of(run, events),
+            events=events,
+            pipeline_png=widget_png(self.pipeline),
+            timeline_svg=self.timeline.view.to_svg(),
+            faults=run.get("faults") or {},
+            world_before=run.get("world_before"),
+            world_after=run.get("world_after"),
+        )
+
+    @Slot()
+    def _on_import_action_triggered(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "Import run", str(Path.home()), "Run files (*.json);;All files (*)"
+        )
+        if chosen:
+            self.import_run(Path(chosen))
+
+    def import_run(self, path: Path) -> bool:
+        """Add a run file to the history, ready to replay; say clearly if it is not one."""
+        try:
+            run_file = read_run(path)
+        except InvalidRunFile as exc:
+            QMessageBox.warning(self, "Cannot import", str(exc))
+            return False
+        cid = run_file.correlation_id
+        self._runs[cid] = {
+            "started": run_file.events[0].at,
+            "lines": [],
+            "response": dict(run_file.response),
+            "events": list(run_file.events),
+            "booking": run_file.booking,
+            "faults": dict(run_file.faults),
+            "world_before": run_file.world_before,
+            "world_after": run_file.world_after,
+        }
+        outcome = str(run_file.response.get("outcome", "")).replace("_", " ").capitalize()
+        item = QTreeWidgetItem(
+            [
+                time.strftime("%m-%d %H:%M:%S", time.localtime(run_file.events[0].at)),
+                cid,
+                f"{outcome} (imported)",
+                str(run_file.response.get("failed_step") or ""),
+                "–",
+            ]
+        )
+        item.setData(0, Qt.ItemDataRole.UserRole, cid)
+        self.history.insertTopLevelItem(0, item)
+        self.tabs.setCurrentIndex(1)
+        self.history.setCurrentItem(item)
+        self.statusBar().showMessage(f"Imported {path.name}: press Replay", 4000)
+        return True
+
     # -- slots: the worker ------------------------------------------------------------
 
     def _schedule_frame(self) -> None:
@@ -772,9 +1494,14 @@ class MainWindow(QMainWindow):
 
     def _show_events(self, events: list[SagaEvent]) -> None:
         self.log.append_events(events)
+        if self.replay.length:
+            # A live run takes the pipeline back from a replay.
+            self.replay.load([])
         frame = _PipelineFrame()
         for event in events:
             if isinstance(event, SagaStarted):
+                self._live_queue = SagaMemoryQueue()
+                self._live_events = []
                 self._current = event.correlation_id
                 self._remember(event.correlation_id, started=event.at)
                 self.correlation_label.setText(f"Correlation {event.correlation_id}")
@@ -783,14 +1510,25 @@ class MainWindow(QMainWindow):
                 run["lines"].extend(format_log_line(event, line) for line in describe(event))
             if event.correlation_id == self._current:
                 show_event(frame, event)
+                self._live_queue.apply(event)
+                self._live_events.append(event)
         frame.apply(self.pipeline)
+        self.what_is_left.setText(what_is_left(self._live_queue))
+        if self._presenter and self._live_events:
+            self.caption.setText(caption(self._live_events[-1], self._live_events[:-1]))
         last = events[-1] if events else None
         if last is not None and self._current == last.correlation_id:
             step = getattr(last, "compensation", None) or getattr(last, "step", None) or "–"
             self.step_label.setText(f"Step: {step}")
 
     def _remember(self, correlation_id: str, started: float) -> None:
-        self._runs[correlation_id] = {"started": started, "lines": [], "response": None}
+        self._runs[correlation_id] = {
+            "started": started,
+            "lines": [],
+            "response": None,
+            "events": None,
+            **self._run_context,
+        }
         while len(self._runs) > _HISTORY_LIMIT:
             self._runs.popitem(last=False)
 
@@ -826,7 +1564,10 @@ class MainWindow(QMainWindow):
                         Qt.ItemDataRole.UserRole, (letter["correlation_id"], letter["step"])
                     )
                 table.setItem(row, column, item)
-        self.tabs.setTabText(2, f"Dead letters ({len(letters)})" if letters else "Dead letters")
+        self.tabs.setTabText(
+            self.tabs.indexOf(self.dead_tab),
+            f"Dead letters ({len(letters)})" if letters else "Dead letters",
+        )
 
     @Slot(object)
     def _on_worker_saga_finished(self, response: dict[str, Any]) -> None:
@@ -868,6 +1609,7 @@ class MainWindow(QMainWindow):
             self._remember(cid, started=time.time())
             run = self._runs[cid]
         run["response"] = response
+        run["world_after"] = self.world.state
         started = time.strftime("%H:%M:%S", time.localtime(run["started"]))
         outcome = response["outcome"].replace("_", " ").capitalize()
         item = QTreeWidgetItem(
@@ -889,10 +1631,14 @@ class MainWindow(QMainWindow):
         if run is None:
             self.history_detail.setPlainText("This run's log was forgotten (history limit).")
             return
-        response = dict(run["response"] or {})
-        response.pop("saga_log", None)
-        summary = "\n".join(f"{key}: {value}" for key, value in response.items())
-        self.history_detail.setPlainText(summary + "\n\n" + "\n".join(run["lines"]))
+        self._selected_run = current.data(0, Qt.ItemDataRole.UserRole)
+        events = self._run_events(run)
+        if events is None:
+            # Read back from the saga log: ask the worker for its events.
+            self.history_detail.setPlainText("Reading this run from the saga log…")
+            self.run_load_requested.emit(self._selected_run)
+            return
+        self._show_selected_run(run, events)
 
     @Slot(str)
     def _on_worker_crashed(self, message: str) -> None:

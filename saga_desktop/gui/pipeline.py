@@ -376,6 +376,11 @@ class StepCard(QFrame):
         self._armed = QLabel("⚡", self)
         self._armed.setObjectName(f"faultArmed_{key}")
         self._armed.setVisible(False)
+        self._breakpoint = QLabel("⏸", self)
+        self._breakpoint.setObjectName(f"breakpoint_{key}")
+        self._breakpoint.setVisible(False)
+        self._breakpoints = (False, False)
+        self._fault_style = ""
         self._name = _ElidedLabel(info.name, self)
         self._name.setObjectName(f"stepName_{key}")
         self._name.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -419,6 +424,7 @@ class StepCard(QFrame):
         header.setSpacing(8)
         header.addWidget(self._badge, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self._title, 1)
+        header.addWidget(self._breakpoint, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self._armed, 0, Qt.AlignmentFlag.AlignTop)
         details = QHBoxLayout()
         details.setSpacing(6)
@@ -489,10 +495,9 @@ class StepCard(QFrame):
         if status == self._status:
             return
         self._status = status
+        # The card paints its own look; no style sheet keys on the status, so no
+        # re-polish (it cost a full restyle per status change in fast runs).
         self._refresh()
-        # Lets an application style sheet key on [status="FAILED"].
-        self.style().unpolish(self)
-        self.style().polish(self)
         self.status_changed.emit(status)
 
     @Slot(int, int)
@@ -573,6 +578,7 @@ class StepCard(QFrame):
         self._title.setFont(_scaled(base, factor * (1.0 if self._compact else 1.15), bold=True))
         self._badge.setFont(_scaled(base, factor, bold=True))
         self._armed.setFont(_scaled(base, factor * 1.4, bold=True))
+        self._breakpoint.setFont(_scaled(base, factor * 1.2, bold=True))
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSizeF(max(1.0, _scaled(base, factor * 0.82).pointSizeF()))
         self._name.setFont(mono)
@@ -686,12 +692,31 @@ class StepCard(QFrame):
         self._refresh_accessibility()
         self.update()
 
+    def set_breakpoints(self, before_run: bool, before_compensation: bool) -> None:
+        """Mark the card: the run pauses before this step runs / is compensated."""
+        self._breakpoints = (before_run, before_compensation)
+        where = [
+            w for w, on in zip(("runs", "is compensated"), self._breakpoints, strict=True) if on
+        ]
+        self._breakpoint.setVisible(bool(where))
+        text = f"Breakpoint: the run pauses before this step {' and before it '.join(where)}"
+        self._breakpoint.setToolTip(text if where else "")
+        self._breakpoint.setAccessibleName(text if where else "")
+
+    def breakpoints(self) -> tuple[bool, bool]:
+        """(pause before it runs, pause before it is compensated)."""
+        return self._breakpoints
+
     def _refresh_fault(self) -> None:
         armed = self._fail.isChecked()
         self._armed.setVisible(armed)
         background = _card_background(self.palette())
         color = _readable(QColor(_FAULT_ACCENT), background)
-        self._armed.setStyleSheet(f"color: {color.name()};")
+        style = f"color: {color.name()};"
+        # A style sheet change restyles the label: only when the colour really changed.
+        if style != self._fault_style:
+            self._fault_style = style
+            self._armed.setStyleSheet(style)
         spec = self._kind.currentText()
         self._armed.setToolTip(f"A fault is injected here: {spec}" if armed else "")
         self._armed.setAccessibleName(f"Fault injected: {spec}" if armed else "")

@@ -8,9 +8,10 @@ cancel are shared through :class:`Pacer`, a thread-safe object both threads see.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,16 @@ from PySide6.QtCore import QObject, Signal, Slot
 from saga_desktop.booking import (
     BookingError,
     BookingSagaOrchestrator,
+    FlightWorld,
     InvalidBooking,
     guide_response,
     parse_kind,
+    run_scenarios,
     step_key,
+    write_report,
 )
 from saga_desktop.engine import (
+    CompensationStarted,
     CompensationSucceeded,
     SagaCompensated,
     SagaCompleted,
@@ -32,6 +37,7 @@ from saga_desktop.engine import (
     SagaEvent,
     SagaResult,
     SimulatedCrash,
+    StepStarted,
     StepSucceeded,
 )
 
@@ -44,6 +50,8 @@ INSTANT = 0.0
 _WORLD_EVENTS = (StepSucceeded, CompensationSucceeded, SagaCompleted, SagaCompensated)
 # At Instant speed, events reach the window in batches at most this often (seconds).
 _FLUSH_INTERVAL = 0.05
+# The history shows at most this many runs read back from the saga log.
+_HISTORY_FROM_LOG = 300
 
 
 class Pacer:
@@ -60,7 +68,36 @@ class Pacer:
         self._delay = delay
         self._paused = False
         self._steps = 0
+        self._before_run: frozenset[str] = frozenset()
+        self._before_compensation: frozenset[str] = frozenset()
         self.cancelled = threading.Event()
+
+    def set_breakpoints(
+        self, before_run: Iterable[str], before_compensation: Iterable[str]
+    ) -> None:
+        """Steps to pause before they run, and before they are compensated."""
+        with self._condition:
+            self._before_run = frozenset(before_run)
+            self._before_compensation = frozenset(before_compensation)
+
+    def breakpoint_for(self, event: SagaEvent) -> str | None:
+        """The breakpoint ``event`` hits, said in words, or None.
+
+        A step's first ``StepStarted`` comes before its action runs, and a
+        ``CompensationStarted`` before its undo: pausing there pauses *before*.
+        """
+        if self.cancelled.is_set():
+            return None
+        if isinstance(event, StepStarted) and event.attempt == 1:
+            if event.step in self._before_run:
+                return f"before {event.step} runs"
+        elif (
+            isinstance(event, CompensationStarted)
+            and event.attempt == 1
+            and event.step in self._before_compensation
+        ):
+            return f"before {event.step} is compensated"
+        return None
 
     @property
     def delay(self) -> float:
@@ -153,6 +190,14 @@ class SagaWorker(QObject):
     busy_changed = Signal(bool)
     #: The dead-letter queue, as a list of dicts.
     dead_letters_changed = Signal(object)
+    #: A breakpoint paused the run; the text says where.
+    breakpoint_hit = Signal(str)
+    #: Runs recorded in the durable saga log (newest first), as dicts.
+    history_loaded = Signal(object)
+    #: A recorded run's events: correlation id, list of events.
+    run_loaded = Signal(str, object)
+    #: "Run all scenarios" ended: the report (as ``saga-desktop scenarios``) and its path.
+    scenarios_finished = Signal(object, str)
 
     def __init__(self, data_dir: Path, pacer: Pacer) -> None:
         super().__init__()
@@ -182,6 +227,13 @@ class SagaWorker(QObject):
         self._pending.append(event)
         if isinstance(event, _WORLD_EVENTS):
             self._world_dirty = True
+        hit = self.pacer.breakpoint_for(event)
+        if hit is not None:
+            self._flush()
+            self.pacer.set_paused(True)
+            self.breakpoint_hit.emit(hit)
+            self.pacer.wait()
+            return
         if self.pacer.instant:
             # Coalesce: one signal per interval, not one per event.
             if time.monotonic() - self._last_flush >= _FLUSH_INTERVAL:
@@ -321,3 +373,50 @@ class SagaWorker(QObject):
             self.errored.emit(str(exc))
         self._world_dirty = True
         self._flush()
+
+    @Slot()
+    def load_history(self) -> None:
+        """Send the runs the durable saga log remembers (newest first)."""
+        if not self._guarded("read the saga log"):
+            return
+        store = self._open().store
+        if store is None:
+            return
+        try:
+            sagas = store.sagas(limit=_HISTORY_FROM_LOG)
+        except SagaError as exc:
+            self.errored.emit(str(exc))
+            return
+        self.history_loaded.emit([dataclasses.asdict(summary) for summary in sagas])
+
+    @Slot(str)
+    def load_run(self, correlation_id: str) -> None:
+        """Send a recorded run's events (for replay and the timeline)."""
+        if not self._guarded("read the saga log"):
+            return
+        store = self._open().store
+        try:
+            events = store.history(correlation_id) if store is not None else []
+        except SagaError as exc:
+            self.errored.emit(str(exc))
+            return
+        self.run_loaded.emit(correlation_id, events)
+
+    @Slot()
+    def run_all_scenarios(self) -> None:
+        """Run the guide's five scenarios on a scratch world and write the report."""
+        scratch = self.data_dir / "scenario-world"
+        report_path = self.data_dir / "logs" / "saga_test_report.json"
+        self.busy_changed.emit(True)
+        try:
+            with FlightWorld(scratch) as world:
+                world.reset()
+            with BookingSagaOrchestrator(scratch, log_dir=self.data_dir / "logs") as scenarios:
+                report = run_scenarios(scenarios)
+            write_report(report, report_path)
+        except (BookingError, SagaError, OSError) as exc:
+            self.errored.emit(f"The scenarios could not run: {exc}")
+            return
+        finally:
+            self.busy_changed.emit(False)
+        self.scenarios_finished.emit(report, str(report_path))
