@@ -95,6 +95,42 @@ def main() -> int:
         wait_until(lambda: window.dead_letter_table.rowCount() > 0 and not window.busy)
         window.tabs.setCurrentWidget(window.dead_tab)
         shoot(window, "dead_letters")
+
+        # The timeline of a run with retries, a timeout and a compensation retried.
+        window.pipeline.set_fault_specs(
+            {
+                "deduct_loyalty_points": "transient:2",
+                "reserve_seat": "compensation_fail:1",
+                "confirm_booking": "timeout",
+            }
+        )
+        window.run_button.click()
+        wait_until(lambda: status(window, "RESERVE_SEAT") == "COMPENSATED" and not window.busy)
+        window.tabs.setCurrentWidget(window.timeline)
+        window.history.setCurrentItem(window.history.topLevelItem(0))
+        wait_until(lambda: bool(window.timeline.view.bars()))
+        shoot(window, "timeline")
+        run = window._runs[window.history.topLevelItem(0).data(0, 256)]
+        report = window.html_report_for(run, window._run_events(run) or [])
+        (HERE / "report.html").write_text(report, encoding="utf-8")
+        print("saved", HERE / "report.html")
+
+        # Presenter mode, paused mid-compensation, with its caption.
+        window.pipeline.set_fault_specs({"process_payment": "fail"})
+        window.resize(1920, 1080)  # presenter mode is for a projector
+        pump(200)
+        window.set_presenter_mode(True)
+        window.speed_slider.setValue(60)
+        window.pause_button.click()
+        window.run_button.click()
+        while status(window, "DEDUCT_LOYALTY_POINTS") != "COMPENSATING":
+            window.step_button.click()
+            pump(120)
+        shoot(window, "presenter")
+        window.set_presenter_mode(False)
+        window.speed_slider.setValue(SPEED_INSTANT)
+        window.pause_button.click()
+        wait_until(lambda: not window.busy)
         window.close()
     return 0
 

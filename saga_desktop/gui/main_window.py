@@ -409,6 +409,10 @@ class MainWindow(QMainWindow):
             "Steps still to run, and what a failure would undo",
         )
         self.what_is_left.setWordWrap(True)
+        self.what_is_left.setMargin(4)
+        self.what_is_left.setStyleSheet(
+            "QLabel#whatIsLeftLabel { color: palette(placeholder-text); }"
+        )
         self.caption = named(
             QLabel(), "captionLabel", "Caption", "What just happened, in plain words"
         )
@@ -432,7 +436,7 @@ class MainWindow(QMainWindow):
         world_scroll.setWidget(self.world)
         right_layout.addWidget(world_scroll, 1)
 
-        top = named(QSplitter(Qt.Orientation.Horizontal), "topSplitter")
+        self.top_splitter = top = named(QSplitter(Qt.Orientation.Horizontal), "topSplitter")
         top.addWidget(left)
         top.addWidget(right)
         top.setStretchFactor(0, 4)
@@ -915,6 +919,10 @@ class MainWindow(QMainWindow):
         for entry in PRESETS:
             self.scenario_picker.addItem(entry.title, entry.name)
         self.scenario_picker.addItem("Random failures (seed)", _RANDOM)
+        self.scenario_picker.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.scenario_picker.setMinimumContentsLength(24)
         self.seed_spin = named(
             QSpinBox(),
             "seedSpin",
@@ -1002,7 +1010,9 @@ class MainWindow(QMainWindow):
         self.history_detail.setPlainText(summary + "\n\n" + "\n".join(lines))
         self.timeline.set_events(events)
         if not self._busy:
+            # The pipeline shows where the selected run ended; Replay starts it over.
             self.replay.load(events)
+            self.replay.seek(len(events))
 
     @Slot(object)
     def _on_worker_history_loaded(self, sagas: list[dict[str, Any]]) -> None:
@@ -1210,17 +1220,24 @@ class MainWindow(QMainWindow):
         """Big cards and captions for a projector; the log and status details hide."""
         self._presenter = on
         self.presenter_action.setChecked(on)
-        self.pipeline.set_presenter_scale(1.45 if on else 1.0)
+        # As big as the width allows: a projector at 1920 px takes half as much again.
+        scale = (1.55 if self.width() >= 1600 else 1.25) if on else 1.0
+        self.pipeline.set_presenter_scale(scale)
+        # Bigger figures need a wider world panel.
+        width = self.top_splitter.width() or self.width()
+        panel = int(340 * scale)
+        self.top_splitter.setSizes([width - panel, panel])
+
         self.tabs.setVisible(not on)
         self.statusBar().setVisible(not on)
         self.caption.setVisible(on)
         font = QFont(self.font())
         base = QApplication.font().pointSizeF()
-        font.setPointSizeF(base * (1.35 if on else 1.0))
+        font.setPointSizeF(base * (scale if on else 1.0))
         self.world.setFont(font)
         self.banner.setFont(font)
         big = QFont(font)
-        big.setPointSizeF(base * (1.6 if on else 1.0))
+        big.setPointSizeF(base * (scale * 1.25 if on else 1.0))
         self.caption.setFont(big)
         if on and self._live_events:
             self.caption.setText(caption(self._live_events[-1], self._live_events[:-1]))
