@@ -811,6 +811,11 @@ class MainWindow(QMainWindow):
             ("Ctrl+1 … Ctrl+4", "Flip the failure switch of step 1 … 4"),
             ("Ctrl+Shift+R", "Reset world"),
             ("Ctrl+Shift+O", "Restart orchestrator (after a crash)"),
+            ("Ctrl+Shift+A", "Run all scenarios"),
+            ("F11", "Presenter mode"),
+            ("Ctrl+Shift+D", "Dark theme"),
+            ("Ctrl+O", "Import a run"),
+            ("Right-click a card", "Breakpoints: pause before it runs / is compensated"),
             ("Ctrl+S", "Save the log"),
             ("F1", "This list"),
         ]
