@@ -90,6 +90,7 @@ from saga_desktop.engine import (
     format_log_line,
 )
 from saga_desktop.gui._qt import named
+from saga_desktop.gui.batch_panel import BatchPanel
 from saga_desktop.gui.booking_form import BookingForm
 from saga_desktop.gui.log_pane import LogPane
 from saga_desktop.gui.pipeline import PipelineView, StepCard, StepInfo
@@ -258,9 +259,12 @@ class MainWindow(QMainWindow):
     refresh_requested = Signal()
     dead_letter_retry_requested = Signal(str, str)
     dead_letter_resolve_requested = Signal(str, str)
+    #: A batch ended: ``BatchReport.to_dict()``.
+    batch_finished = Signal(object)
     history_requested = Signal()
     run_load_requested = Signal(str)
     scenarios_requested = Signal()
+    batch_requested = Signal(int, float, int)
 
     def __init__(self, data_dir: Path | str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -607,6 +611,9 @@ class MainWindow(QMainWindow):
         self._worker.run_loaded.connect(self._on_worker_run_loaded)
         self._worker.scenarios_finished.connect(self._on_worker_scenarios_finished)
         self._worker.breakpoint_hit.connect(self._on_worker_breakpoint_hit)
+        self.batch_requested.connect(self._worker.run_batch)
+        self._worker.batch_progressed.connect(self._on_worker_batch_progressed)
+        self._worker.batch_finished.connect(self._on_worker_batch_finished)
         self._thread.start()
 
     # -- public helpers (also used by tests and the self-test) -------------------
@@ -950,6 +957,12 @@ class MainWindow(QMainWindow):
         )
         self.seed_spin.valueChanged.connect(self._on_seed_spin_value_changed)
 
+        # Batch tab.
+        self.batch = BatchPanel()
+        self.tabs.addTab(self.batch, "Batch")
+        self.batch.start_requested.connect(self._on_batch_start_requested)
+        self.batch.cancel_requested.connect(self._on_batch_cancel_requested)
+
         # Timeline tab, and replay controls in the history tab.
         self.timeline = TimelinePanel()
         self.tabs.insertTab(2, self.timeline, "Timeline")
@@ -1173,6 +1186,44 @@ class MainWindow(QMainWindow):
             f"report in {html.escape(path)}",
         )
         dialog.show()
+
+    # -- batch runs ----------------------------------------------------------------------
+
+    @Slot(int, float, int)
+    def _on_batch_start_requested(self, count: int, rate: float, seed: int) -> None:
+        if self._busy or self._crashed:
+            return
+        self._busy = True
+        self._update_controls()
+        self.batch.set_running(True)
+        self.world.mark_baseline()
+        self._set_banner("running", f"Running a batch of {count:,} sagas at full speed…")
+        self.batch_requested.emit(count, rate, seed)
+
+    @Slot()
+    def _on_batch_cancel_requested(self) -> None:
+        # Thread-safe: the worker checks it between two sagas.
+        self.pacer.batch_cancelled.set()
+
+    @Slot(object)
+    def _on_worker_batch_progressed(self, progress: dict[str, Any]) -> None:
+        self.batch.show_progress(progress)
+
+    @Slot(object)
+    def _on_worker_batch_finished(self, report: dict[str, Any]) -> None:
+        self.batch.set_running(False)
+        self.batch.show_report(report)
+        outcomes = report["outcomes"]
+        self._set_banner(
+            "success" if report["consistent"] else "dead",
+            f"<b>Batch {'cancelled' if report['cancelled'] else 'finished'}</b>: "
+            f"{report['attempted']:,} sagas, {outcomes['confirmed']:,} confirmed, "
+            f"{outcomes['compensated']:,} compensated, "
+            f"{outcomes['dead_lettered']:,} dead-lettered, "
+            f"{report['sagas_per_second']:,.0f} sagas/s — "
+            + ("the world adds up." if report["consistent"] else "the world does NOT add up."),
+        )
+        self.batch_finished.emit(report)
 
     # -- breakpoints -------------------------------------------------------------------
 

@@ -18,12 +18,15 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from saga_desktop.booking import (
+    BatchPlan,
+    BatchProgress,
     BookingError,
     BookingSagaOrchestrator,
     FlightWorld,
     InvalidBooking,
     guide_response,
     parse_kind,
+    run_batch,
     run_scenarios,
     step_key,
     write_report,
@@ -52,6 +55,9 @@ _WORLD_EVENTS = (StepSucceeded, CompensationSucceeded, SagaCompleted, SagaCompen
 _FLUSH_INTERVAL = 0.05
 # The history shows at most this many runs read back from the saga log.
 _HISTORY_FROM_LOG = 300
+# A running batch reports its progress (and the world) at most this often (seconds).
+_BATCH_PROGRESS_INTERVAL = 0.1
+_BATCH_WORLD_INTERVAL = 0.5
 
 
 class Pacer:
@@ -71,6 +77,8 @@ class Pacer:
         self._before_run: frozenset[str] = frozenset()
         self._before_compensation: frozenset[str] = frozenset()
         self.cancelled = threading.Event()
+        #: Set to stop a batch between two sagas (closing the window sets it too).
+        self.batch_cancelled = threading.Event()
 
     def set_breakpoints(
         self, before_run: Iterable[str], before_compensation: Iterable[str]
@@ -136,6 +144,7 @@ class Pacer:
     def cancel(self) -> None:
         """Stop slowing down for good: the current saga finishes at full speed."""
         self.cancelled.set()
+        self.batch_cancelled.set()
         with self._condition:
             self._condition.notify_all()
 
@@ -198,6 +207,10 @@ class SagaWorker(QObject):
     run_loaded = Signal(str, object)
     #: "Run all scenarios" ended: the report (as ``saga-desktop scenarios``) and its path.
     scenarios_finished = Signal(object, str)
+    #: A running batch's progress (``BatchProgress`` as a dict).
+    batch_progressed = Signal(object)
+    #: A batch ended: its report (``BatchReport.to_dict()``).
+    batch_finished = Signal(object)
 
     def __init__(self, data_dir: Path, pacer: Pacer) -> None:
         super().__init__()
@@ -207,6 +220,8 @@ class SagaWorker(QObject):
         self._pending: list[SagaEvent] = []
         self._last_flush = 0.0
         self._world_dirty = False
+        self._batch = False
+        self._last_world = 0.0
 
     # -- life cycle -------------------------------------------------------------
 
@@ -227,6 +242,11 @@ class SagaWorker(QObject):
         self._pending.append(event)
         if isinstance(event, _WORLD_EVENTS):
             self._world_dirty = True
+        if self._batch:
+            # A batch runs flat out: events are coalesced, never paced or stopped.
+            if time.monotonic() - self._last_flush >= _FLUSH_INTERVAL:
+                self._flush()
+            return
         hit = self.pacer.breakpoint_for(event)
         if hit is not None:
             self._flush()
@@ -420,3 +440,45 @@ class SagaWorker(QObject):
         finally:
             self.busy_changed.emit(False)
         self.scenarios_finished.emit(report, str(report_path))
+
+    @Slot(int, float, int)
+    def run_batch(self, count: int, failure_rate: float, seed: int) -> None:
+        """Run a batch of sagas with random failures; ``seed`` -1 draws one."""
+        if not self._guarded("run a batch"):
+            return
+        try:
+            plan = BatchPlan(count, failure_rate, None if seed < 0 else seed)
+        except BookingError as exc:
+            self.errored.emit(str(exc))
+            return
+        self.pacer.batch_cancelled.clear()
+        self._batch = True
+        self.busy_changed.emit(True)
+        try:
+            report = run_batch(
+                self._open(),
+                plan,
+                on_progress=self._on_batch_progress,
+                cancelled=self.pacer.batch_cancelled,
+                progress_interval=_BATCH_PROGRESS_INTERVAL,
+            )
+        except (BookingError, SagaError) as exc:
+            self.errored.emit(f"The batch stopped: {exc}")
+            return
+        finally:
+            self._batch = False
+            self._world_dirty = True
+            self._flush()
+            self.busy_changed.emit(False)
+        self.batch_finished.emit(report.to_dict())
+
+    def _on_batch_progress(self, progress: BatchProgress) -> None:
+        data = dataclasses.asdict(progress)
+        data["sagas_per_second"] = progress.sagas_per_second
+        now = time.monotonic()
+        # The world's check reads every saga: twice a second is plenty during a batch.
+        if now - self._last_world >= _BATCH_WORLD_INTERVAL:
+            self._last_world = now
+            self._world_dirty = True
+        self._flush()
+        self.batch_progressed.emit(data)
