@@ -74,13 +74,11 @@ def main() -> int:
     medians = {name: statistics.median(values) for name, values in times.items()}
     bare = medians["bare PySide6 window"]
     source = medians["SAGA Desktop from source"]
-    print(
-        f"start-up to first paint, median of {args.runs} ({os.cpu_count()} CPUs, {sys.version.split()[0]})"
-    )
+    machine = f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+    print(f"start-up to first paint, median of {args.runs} runs ({machine})")
     for name, value in medians.items():
-        print(
-            f"  {name:<28} {value * 1000:7.0f} ms   {value / bare:4.2f}x bare   {value / source:4.2f}x source"
-        )
+        ratios = f"{value / bare:4.2f}x bare   {value / source:4.2f}x source"
+        print(f"  {name:<28} {value * 1000:7.0f} ms   {ratios}")
     verdicts = [("source <= 2x bare PySide6 window", source <= 2 * bare)]
     if "SAGA Desktop one-folder" in medians:
         verdicts.append(
