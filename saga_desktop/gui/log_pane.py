@@ -53,6 +53,8 @@ class LogPane(QWidget):
         self._min_rank = _RANK["DEBUG"]
         self._needle = ""
         self._shown = 0
+        #: Most lines put on screen in one update (see :meth:`append_lines`).
+        self.frame_cap = 200
 
         self.level_filter = named(QComboBox(), "logLevelFilter")
         self.level_filter.addItems(LEVELS)
@@ -112,6 +114,11 @@ class LogPane(QWidget):
             self._entries.append((level, text))
             if self._visible(level, text):
                 shown.append((level, text))
+        if len(shown) > self.frame_cap:
+            # More lines than anybody can read in one frame (a batch at full speed):
+            # show the newest; every line is kept for filters, search and saving.
+            self._shown += len(shown) - self.frame_cap
+            shown = shown[-self.frame_cap :]
         if shown:
             self._show(shown)
             self._shown += len(shown)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import html
 import json
+import sys
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -108,6 +109,7 @@ SPEED_INSTANT = 100
 _DEFAULT_SPEED = 55
 # History keeps this many runs (with their log lines) before forgetting the oldest.
 _HISTORY_LIMIT = 500
+_GIL_SWITCH_SECONDS = 0.001
 # The scenario picker's entry for random failures drawn from the seed.
 _RANDOM = "__random__"
 # Runs back to back at Instant speed would repaint the whole window for every saga
@@ -273,6 +275,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"SAGA Desktop {__version__} — flight booking saga")
         self.resize(1280, 800)
         self.pacer = Pacer(delay_for_speed(_DEFAULT_SPEED))
+        # The worker holds the GIL in long stretches while sagas run flat out; a
+        # shorter switch interval (default 5 ms) lets the GUI thread in sooner.
+        sys.setswitchinterval(_GIL_SWITCH_SECONDS)
         self._busy = False
         self._crashed = False
         self._run_timer = QElapsedTimer()
@@ -282,6 +287,8 @@ class MainWindow(QMainWindow):
         self._animations = True
         self._presenter = False
         self._dark = False
+        #: True while a batch runs (the pipeline then waits for the batch's end).
+        self.batch_running = False
         self._breakpoints: dict[str, tuple[bool, bool]] = {}
         self._live_queue = SagaMemoryQueue()
         self._live_events: list[SagaEvent] = []
@@ -532,6 +539,7 @@ class MainWindow(QMainWindow):
         self._elapsed_timer.timeout.connect(self._on_elapsed_timer_timeout)
         # What the worker reported since the last frame (see _FRAME_MS).
         self._frame_events: list[SagaEvent] = []
+        self._frame_lines: list[tuple[str, str, str]] = []
         self._frame_world: dict[str, Any] | None = None
         self._frame_finished: list[tuple[dict[str, Any], float]] = []
         self._frame_clock = QElapsedTimer()
@@ -1071,8 +1079,8 @@ class MainWindow(QMainWindow):
             show_event(frame, event)
         frame.apply(self.pipeline)
         queue = SagaMemoryQueue()
-        shown = self.replay.position + len(events) if len(events) == 1 else len(events)
-        history = self._replay_events()[:shown]
+        # The replay counts these events already: one step forward, or a seek.
+        history = self._replay_events()[: self.replay.position]
         for event in history:
             queue.apply(event)
         self.what_is_left.setText(what_is_left(queue))
@@ -1196,6 +1204,7 @@ class MainWindow(QMainWindow):
         self._busy = True
         self._update_controls()
         self.batch.set_running(True)
+        self.batch_running = True
         self.world.mark_baseline()
         self._set_banner("running", f"Running a batch of {count:,} sagas at full speed…")
         self.batch_requested.emit(count, rate, seed)
@@ -1211,6 +1220,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_worker_batch_finished(self, report: dict[str, Any]) -> None:
+        self._flush_frame()
+        self.batch_running = False
         self.batch.set_running(False)
         self.batch.show_report(report)
         outcomes = report["outcomes"]
@@ -1335,16 +1346,14 @@ class MainWindow(QMainWindow):
         state = settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        speed = settings.value("run/speed")
-        if speed is not None:
-            self.speed_slider.setValue(int(str(speed)))
-        seed = settings.value("run/seed")
-        if seed is not None:
-            self.seed_spin.setValue(int(str(seed)))
+        # A setting that cannot be read (a hand-edited file) is simply forgotten.
+        with contextlib.suppress(ValueError):
+            self.speed_slider.setValue(int(str(settings.value("run/speed"))))
+        with contextlib.suppress(ValueError):
+            self.seed_spin.setValue(int(str(settings.value("run/seed"))))
         booking = settings.value("run/booking")
         if booking:
-            # An unreadable remembered booking is simply forgotten.
-            with contextlib.suppress(ValueError, TypeError):
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
                 self.form.set_booking(json.loads(str(booking)))
         if str(settings.value("view/dark", "false")).lower() == "true":
             self.set_dark_theme(True)
@@ -1440,13 +1449,26 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_export_timeline_png_triggered(self) -> None:
-        self._export_picture(self.timeline.view, "png", "timeline")
+        if self._show_export_timeline():
+            self._export_picture(self.timeline.view, "png", "timeline")
 
     @Slot()
     def _on_export_timeline_svg_triggered(self) -> None:
+        if not self._show_export_timeline():
+            return
         path = self._ask_path("Export timeline", "saga-timeline.svg", "SVG (*.svg)")
         if path is not None:
             self._write(path, self.timeline.view.to_svg())
+
+    def _show_export_timeline(self) -> bool:
+        """Put the run the other exports take (selected, else the last) in the timeline."""
+        target = self._export_target()
+        if target is None:
+            return False
+        # Unchanged, it keeps the bar a person selected to highlight it in the picture.
+        if self.timeline.view.events() != target[1]:
+            self.timeline.set_events(target[1])
+        return True
 
     @Slot()
     def _on_export_html_triggered(self) -> None:
@@ -1494,6 +1516,11 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot import", str(exc))
             return False
         cid = run_file.correlation_id
+        # One row per run: importing a run the history has replaces its row.
+        for row in reversed(range(self.history.topLevelItemCount())):
+            known = self.history.topLevelItem(row)
+            if known is not None and known.data(0, Qt.ItemDataRole.UserRole) == cid:
+                self.history.takeTopLevelItem(row)
         self._runs[cid] = {
             "started": run_file.events[0].at,
             "lines": [],
@@ -1539,6 +1566,7 @@ class MainWindow(QMainWindow):
         self._frame_timer.stop()
         self._frame_clock.start()
         events, self._frame_events = self._frame_events, []
+        lines, self._frame_lines = self._frame_lines, []
         world, self._frame_world = self._frame_world, None
         finished, self._frame_finished = self._frame_finished, []
         letters, self._frame_letters = self._frame_letters, None
@@ -1549,7 +1577,7 @@ class MainWindow(QMainWindow):
             self._announced = True
             self._set_banner("running", "Running the booking saga…")
         if events:
-            self._show_events(events)
+            self._show_events(events, lines)
         if world is not None:
             self.world.update_state(world)
         self.world.set_running(self._busy)
@@ -1561,12 +1589,27 @@ class MainWindow(QMainWindow):
             self.saga_finished.emit(response)
 
     @Slot(object)
-    def _on_worker_events_ready(self, events: list[SagaEvent]) -> None:
+    def _on_worker_events_ready(
+        self, payload: tuple[list[SagaEvent], list[tuple[str, str, str]]]
+    ) -> None:
+        events, lines = payload
         self._frame_events.extend(events)
+        self._frame_lines.extend(lines)
         self._schedule_frame()
 
-    def _show_events(self, events: list[SagaEvent]) -> None:
-        self.log.append_events(events)
+    def _show_events(self, events: list[SagaEvent], lines: list[tuple[str, str, str]]) -> None:
+        for event in events:
+            if isinstance(event, SagaStarted):
+                self._remember(event.correlation_id, started=event.at)
+        # The lines were formatted in the worker thread: the GUI thread only shows them.
+        self.log.append_lines((level, text) for _, level, text in lines)
+        for cid, _, text in lines:
+            run = self._runs.get(cid)
+            if run is not None:
+                run["lines"].append(text)
+        if self.batch_running:
+            # Hundreds of sagas a second: the log streams, the pipeline waits for the end.
+            return
         if self.replay.length:
             # A live run takes the pipeline back from a replay.
             self.replay.load([])
@@ -1576,11 +1619,7 @@ class MainWindow(QMainWindow):
                 self._live_queue = SagaMemoryQueue()
                 self._live_events = []
                 self._current = event.correlation_id
-                self._remember(event.correlation_id, started=event.at)
                 self.correlation_label.setText(f"Correlation {event.correlation_id}")
-            run = self._runs.get(event.correlation_id)
-            if run is not None:
-                run["lines"].extend(format_log_line(event, line) for line in describe(event))
             if event.correlation_id == self._current:
                 show_event(frame, event)
                 self._live_queue.apply(event)

@@ -42,6 +42,8 @@ from saga_desktop.engine import (
     SimulatedCrash,
     StepStarted,
     StepSucceeded,
+    describe,
+    format_log_line,
 )
 
 __all__ = ["INSTANT", "Pacer", "SagaWorker"]
@@ -181,7 +183,9 @@ class SagaWorker(QObject):
         Shared speed, pause, step and cancel.
     """
 
-    #: A batch of events, oldest first (coalesced at Instant speed).
+    #: A batch of events, oldest first (coalesced at Instant speed), with their log
+    #: lines already formatted here, off the GUI thread: ``(events, lines)`` where a
+    #: line is ``(correlation id, level, text)``.
     events_ready = Signal(object)
     #: A world snapshot (``WorldSnapshot.to_dict()``) plus ``dead_letters``.
     world_changed = Signal(object)
@@ -265,7 +269,12 @@ class SagaWorker(QObject):
     def _flush(self) -> None:
         if self._pending:
             batch, self._pending = self._pending, []
-            self.events_ready.emit(batch)
+            lines = [
+                (event.correlation_id, line.level, format_log_line(event, line))
+                for event in batch
+                for line in describe(event)
+            ]
+            self.events_ready.emit((batch, lines))
         if self._world_dirty:
             self._world_dirty = False
             self._emit_world()
