@@ -1156,6 +1156,10 @@ class MainWindow(QMainWindow):
 
     @Slot(object, str)
     def _on_worker_scenarios_finished(self, report: dict[str, Any], path: str) -> None:
+        if self.scenario_dialog is not None:
+            # One report at a time: a new run's replaces the last (open or closed).
+            self.scenario_dialog.close()
+            self.scenario_dialog.deleteLater()
         dialog = QDialog(self)
         dialog.setObjectName("scenarioReportDialog")
         dialog.setWindowTitle("Scenario report")

@@ -90,7 +90,8 @@ class ReplayController(QObject):
     Parameters
     ----------
     show
-        Called with the events to apply in order (the pipeline follows them).
+        Called with the events to apply in order (the pipeline follows them);
+        :attr:`position` already counts them.
     reset
         Called before replaying from the start (or stepping back).
     """
@@ -167,8 +168,8 @@ class ReplayController(QObject):
     def step_forward(self) -> None:
         """Show one more event."""
         if self._position < self.length:
-            self._show(self._events[self._position : self._position + 1])
             self._position += 1
+            self._show(self._events[self._position - 1 : self._position])
             self.position_changed.emit(self._position, self.length)
         if self._position >= self.length:
             self._timer.stop()
@@ -183,9 +184,9 @@ class ReplayController(QObject):
         """Show exactly the first ``position`` events."""
         position = max(0, min(position, self.length))
         self._reset()
+        self._position = position
         if position:
             self._show(self._events[:position])
-        self._position = position
         self.position_changed.emit(position, self.length)
 
     @Slot()

@@ -207,6 +207,10 @@ class TimelineView(QWidget):
         """The lanes shown."""
         return list(self._lanes)
 
+    def events(self) -> list[SagaEvent]:
+        """The events of the run shown."""
+        return list(self._events)
+
     def _rebuild(self) -> None:
         self._lanes, self._bars = build_bars(self._events, even=self._even)
         self.updateGeometry()
