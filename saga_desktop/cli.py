@@ -2,24 +2,33 @@
 
 Exit codes: ``run`` 0 booking confirmed, 1 saga failed and fully compensated,
 2 bad input, 3 saga ended with dead letters; ``state`` 0 when the world adds
-up, 1 when not; ``scenarios`` 0 iff all five pass. Errors are one line on
-stderr, never a traceback.
+up, 1 when not; ``scenarios`` 0 iff all five pass; ``batch`` 0 when the world
+adds up after the batch, 1 when not, 130 when Ctrl-C stopped it (between two
+sagas). Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from types import FrameType
+from typing import IO, Any, NoReturn
 
 from saga_desktop import __version__
 from saga_desktop.booking import DEFAULT_BOOKING as _DEFAULT_BOOKING
 from saga_desktop.booking import (
+    DEFAULT_FAILURE_RATE,
     STEP_KEYS,
+    BatchPlan,
+    BatchProgress,
+    BatchReport,
     BookingError,
     BookingSagaOrchestrator,
     Fault,
@@ -30,6 +39,7 @@ from saga_desktop.booking import (
     default_data_dir,
     guide_response,
     parse_fault,
+    run_batch,
     run_scenarios,
     write_report,
 )
@@ -41,6 +51,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_DEAD_LETTERS = 3
+#: Ctrl-C: a batch stopped between two sagas, or any command interrupted.
+EXIT_INTERRUPTED = 130
 #: An error nobody planned for (a bug); still reported as one line.
 EXIT_INTERNAL = 4
 #: A ``crash`` fault ends the process with this code, with no cleanup at all.
@@ -132,6 +144,26 @@ def _build_parser() -> argparse.ArgumentParser:
     state = commands.add_parser("state", help="show seats, points, payments and bookings")
     _add_data_dir(state)
     state.add_argument("--json", action="store_true", help="print the state as JSON")
+
+    batch = commands.add_parser(
+        "batch", help="run many booking sagas with random failures, then check the world"
+    )
+    _add_data_dir(batch)
+    batch.add_argument("--count", type=int, required=True, metavar="N", help="sagas to run")
+    batch.add_argument(
+        "--failure-rate",
+        type=float,
+        default=DEFAULT_FAILURE_RATE,
+        metavar="P",
+        help=f"chance from 0 to 1 that a saga gets a fault (default {DEFAULT_FAILURE_RATE})",
+    )
+    batch.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        help="seed of the faults: the same seed draws the same faults (default: drawn, shown)",
+    )
+    batch.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 
@@ -322,6 +354,111 @@ def _cmd_state(args: argparse.Namespace) -> int:
     return EXIT_OK if snapshot.consistent else EXIT_FAILED
 
 
+class _ProgressBar:
+    """A one-line progress bar on a terminal, redrawn in place."""
+
+    WIDTH = 28
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.drawn = False
+
+    def __call__(self, progress: BatchProgress) -> None:
+        filled = self.WIDTH * progress.done // max(1, progress.total)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        self.stream.write(
+            f"\r[{bar}] {progress.done:,}/{progress.total:,} "
+            f"{progress.sagas_per_second:,.0f} sagas/s  confirmed {progress.confirmed:,}  "
+            f"compensated {progress.compensated:,}\x1b[K"
+        )
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        """End the bar's line, so that what follows starts on a line of its own."""
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
+    """The first Ctrl-C stops the batch between two sagas; a second one interrupts it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None:  # installed outside Python: put Python's own back
+        previous = signal.default_int_handler
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _print_batch(report: BatchReport) -> None:
+    print(
+        f"Batch of {report.count:,} sagas, failure rate {report.failure_rate:g}, seed {report.seed}"
+    )
+    sold_out = f"  ({report.sold_out:,} refused: flights full)" if report.sold_out else ""
+    width = len(f"{report.attempted:,}")
+    for label, count, note in (
+        ("confirmed", report.confirmed, ""),
+        ("compensated", report.compensated, sold_out),
+        ("dead-lettered", report.dead_lettered, ""),
+        ("invalid", report.invalid, ""),
+    ):
+        print(f"  {label:<14}{count:>{width},}{note}")
+    faults = ", ".join(f"{kind} {count:,}" for kind, count in report.faults.items())
+    print(f"Faults injected: {faults}")
+    if report.cancelled:
+        print(f"Cancelled after {report.attempted:,} of {report.count:,} sagas.")
+    print(
+        f"{report.attempted:,} sagas in {report.elapsed:.2f} s: "
+        f"{report.sagas_per_second:,.0f} sagas/s"
+    )
+    if report.consistent:
+        print("Consistent: seats, points and money add up.")
+    else:
+        print("INCONSISTENT:")
+        for violation in report.violations[:20]:
+            print(f"  - {violation}")
+        if len(report.violations) > 20:
+            print(f"  ... and {len(report.violations) - 20:,} more")
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    plan = BatchPlan(args.count, args.failure_rate, args.seed)
+    # A bar only for a person at a terminal; a pipe or a log gets the report alone.
+    bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    stop = threading.Event()
+    # No text logs in a batch (a dozen lines per saga); every saga is in saga_log.db.
+    with (
+        BookingSagaOrchestrator(_data_dir(args), write_logs=False, keep_events=False) as booking,
+        _stop_on_interrupt(stop),
+    ):
+        try:
+            report = run_batch(
+                booking, plan, on_progress=bar, cancelled=stop, progress_interval=0.1
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_batch(report)
+    if not report.consistent:
+        return EXIT_FAILED
+    return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
+
+
 def _cmd_window(args: argparse.Namespace) -> int:
     # Qt is imported only here: every other command runs without a display.
     if args.self_test:
@@ -341,6 +478,7 @@ _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "state": _cmd_state,
     "recover": _cmd_recover,
     "dlq": _cmd_dlq,
+    "batch": _cmd_batch,
 }
 
 
@@ -366,7 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("saga-desktop: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`saga-desktop run --json | head`): not an error of ours.
         # Point stdout at /dev/null so the interpreter's final flush stays quiet.

@@ -4,9 +4,19 @@ Imports the engine, never Qt.
 """
 
 from saga_desktop.booking._api import BookingSagaOrchestrator, BookingSagaService, guide_response
+from saga_desktop.booking._batch import (
+    BATCH_FAULTS,
+    DEFAULT_FAILURE_RATE,
+    BatchPlan,
+    BatchProgress,
+    BatchReport,
+    Cancellation,
+    run_batch,
+)
 from saga_desktop.booking._captions import caption, captions
 from saga_desktop.booking._exceptions import (
     BookingError,
+    InvalidBatchPlan,
     InvalidBooking,
     InvalidFaultSpec,
     InvalidRunFile,
@@ -74,10 +84,12 @@ from saga_desktop.booking._world import DEFAULT_FLIGHTS, DEFAULT_USERS, FlightWo
 
 __all__ = [
     "ACTION_RETRY",
+    "BATCH_FAULTS",
     "BOOKINGS_LOG",
     "COMPENSATION_RETRY",
     "DATA_DIR_ENV",
     "DEFAULT_BOOKING",
+    "DEFAULT_FAILURE_RATE",
     "DEFAULT_FLIGHTS",
     "DEFAULT_USERS",
     "ORCHESTRATOR_LOG",
@@ -92,17 +104,22 @@ __all__ = [
     "STEP_NAMES",
     "STEP_TEXTS",
     "STEP_TIMEOUT",
+    "BatchPlan",
+    "BatchProgress",
+    "BatchReport",
     "BookingError",
     "BookingRegistry",
     "BookingRequest",
     "BookingSagaOrchestrator",
     "BookingSagaService",
+    "Cancellation",
     "CrashHook",
     "Fault",
     "FaultInjector",
     "FaultKind",
     "FaultPlan",
     "FlightWorld",
+    "InvalidBatchPlan",
     "InvalidBooking",
     "InvalidFaultSpec",
     "InvalidRunFile",
@@ -134,6 +151,7 @@ __all__ = [
     "preset",
     "random_fault_plan",
     "read_run",
+    "run_batch",
     "run_scenarios",
     "step_key",
     "write_report",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from saga_desktop.booking._exceptions import InvalidBooking
-from saga_desktop.booking._faults import Fault, FaultPlan, plan_from_failure_scenarios
+from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, plan_from_failure_scenarios
 from saga_desktop.booking._logs import SagaLogFiles
 from saga_desktop.booking._paths import default_data_dir
 from saga_desktop.booking._request import BookingRequest
@@ -29,6 +29,9 @@ __all__ = ["SAGA_LOG_DB", "BookingSagaOrchestrator", "BookingSagaService", "guid
 
 #: The durable saga log's file in the data directory.
 SAGA_LOG_DB = "saga_log.db"
+
+#: What run() reuses: (the participants and clock it was built for, its injector, it).
+_CachedDefinition = tuple[tuple[object, ...], FaultInjector, SagaDefinition]
 
 
 def guide_response(result: SagaResult) -> dict[str, Any]:
@@ -130,6 +133,7 @@ class BookingSagaOrchestrator:
         self.rng = rng or random.Random()
         self.keep_events = keep_events
         self.logs = SagaLogFiles(log_dir or self.data_dir / "logs") if write_logs else None
+        self._cached_definition: _CachedDefinition | None = None
 
     def close(self) -> None:
         """Close the world's databases and the log files."""
@@ -158,14 +162,20 @@ class BookingSagaOrchestrator:
     def orchestrator(self, faults: FaultPlan | None = None) -> SagaOrchestrator:
         """Return an engine orchestrator for the booking saga with ``faults`` planned."""
         plan = dict(faults or {})
+        return self._engine(plan, self.definition(plan))
+
+    def _engine(self, plan: FaultPlan, definition: SagaDefinition) -> SagaOrchestrator:
         listeners: list[Listener] = []
         if self.logs is not None:
             listeners.append(self.logs)
         listeners.extend(self.listeners)
         # Last, so that every other listener has seen the step complete before dying.
-        listeners.append(CrashHook(plan, self.on_crash))
+        # Only when a crash is planned: a saga nobody listens to commits its saga log
+        # once per participant call instead of once per event (SagaOrchestrator).
+        if any(fault.kind is FaultKind.CRASH for fault in plan.values()):
+            listeners.append(CrashHook(plan, self.on_crash))
         return SagaOrchestrator(
-            self.definition(plan),
+            definition,
             listeners=listeners,
             sink=self.store,
             clock=self.clock.time,
@@ -173,6 +183,20 @@ class BookingSagaOrchestrator:
             rng=self.rng,
             keep_events=self.keep_events,
         )
+
+    def _run_definition(self, plan: FaultPlan) -> SagaDefinition:
+        # run() is a batch's hot path: it reuses one definition and gives its injector
+        # the next plan. The definition is never handed out, so nobody else sees the
+        # swap; a reset world (new participants) or a new clock builds it again.
+        key = (*self.world.participants, self.clock)
+        cached = self._cached_definition
+        if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)):
+            cached[1].replan(plan)
+            return cached[2]
+        injector = FaultInjector(plan, self.clock.sleep)
+        definition = booking_definition(self.world, injector)
+        self._cached_definition = (key, injector, definition)
+        return definition
 
     def definition(self, faults: FaultPlan | None = None) -> SagaDefinition:
         """Return the booking saga's definition on this world with ``faults`` planned."""
@@ -192,7 +216,9 @@ class BookingSagaOrchestrator:
         SagaResult
             How the saga ended; its response is also appended to ``saga_bookings.log``.
         """
-        result = self.orchestrator(faults).run(request.to_payload(), correlation_id=correlation_id)
+        plan = dict(faults or {})
+        engine = self._engine(plan, self._run_definition(plan))
+        result = engine.run(request.to_payload(), correlation_id=correlation_id)
         self.record(result)
         return result
 

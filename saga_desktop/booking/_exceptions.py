@@ -4,6 +4,7 @@
 
     BookingError
     ├── InvalidBooking     the booking request is wrong; nothing was started or changed
+    ├── InvalidBatchPlan   a batch run's plan is wrong (no sagas, a rate outside [0, 1])
     ├── InvalidFaultSpec   a failure-injection spec cannot be read ("process_payment=explode")
     ├── InvalidRunFile     an exported run file cannot be replayed (not one, damaged, too new)
     └── WorldError         the data directory or a database cannot be used
@@ -14,7 +15,14 @@ is part of a saga's story, not an error of the caller.
 
 from __future__ import annotations
 
-__all__ = ["BookingError", "InvalidBooking", "InvalidFaultSpec", "InvalidRunFile", "WorldError"]
+__all__ = [
+    "BookingError",
+    "InvalidBatchPlan",
+    "InvalidBooking",
+    "InvalidFaultSpec",
+    "InvalidRunFile",
+    "WorldError",
+]
 
 
 class BookingError(Exception):
@@ -36,6 +44,10 @@ class InvalidBooking(BookingError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class InvalidBatchPlan(BookingError):
+    """A batch run that cannot start: fewer than one saga, or a failure rate outside [0, 1]."""
 
 
 class InvalidFaultSpec(BookingError):

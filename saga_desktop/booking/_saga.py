@@ -111,6 +111,15 @@ class FaultInjector:
         # later keeps counting where the saga left off.
         self._undo_failures: dict[str, int] = {}
 
+    def replan(self, plan: FaultPlan) -> None:
+        """Plan ``plan`` instead, and forget the failed undo attempts counted so far.
+
+        The injector is then as good as a new one: a definition built on it can be
+        reused for the next saga instead of being built again.
+        """
+        self.plan = dict(plan)
+        self._undo_failures.clear()
+
     def _fault(self, step: str, *kinds: FaultKind) -> Fault | None:
         fault = self.plan.get(step_key(step))
         return fault if fault is not None and fault.kind in kinds else None

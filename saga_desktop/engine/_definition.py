@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from saga_desktop.engine._exceptions import DefinitionError
+from saga_desktop.engine._frozen import fast_frozen_init
 
 __all__ = [
     "NO_RETRY",
@@ -53,6 +54,9 @@ class StepContext:
     def idempotency_key(self) -> str:
         """``<correlation id>:<step>``: the same for every attempt at this step."""
         return f"{self.correlation_id}:{self.step}"
+
+
+fast_frozen_init(StepContext)
 
 
 #: An action or a compensation: takes the context, returns a result of plain data.

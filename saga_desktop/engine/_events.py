@@ -12,6 +12,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from saga_desktop.engine._frozen import fast_frozen_init
+
 __all__ = [
     "EVENT_TYPES",
     "CompensationFailed",
@@ -222,6 +224,11 @@ _TUPLE_FIELDS: dict[type[SagaEvent], tuple[str, ...]] = {
 }
 
 
+# Field names by event class: dataclasses.fields() is slow, and the durable log calls
+# event_to_dict for every event.
+_FIELD_NAMES: dict[type[SagaEvent], tuple[str, ...]] = {}
+
+
 def event_to_dict(event: SagaEvent) -> dict[str, Any]:
     """Return ``event`` as a JSON-ready dict with its type under ``"type"``.
 
@@ -235,10 +242,14 @@ def event_to_dict(event: SagaEvent) -> dict[str, Any]:
     dict
         ``{"type": "StepStarted", "correlation_id": ..., "at": ..., ...}``.
     """
-    data: dict[str, Any] = {"type": type(event).__name__}
-    for field in dataclasses.fields(event):
-        value = getattr(event, field.name)
-        data[field.name] = list(value) if isinstance(value, tuple) else value
+    cls = type(event)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in dataclasses.fields(event))
+    data: dict[str, Any] = {"type": cls.__name__}
+    for name in names:
+        value = getattr(event, name)
+        data[name] = list(value) if isinstance(value, tuple) else value
     return data
 
 
@@ -272,3 +283,9 @@ def event_from_dict(data: Mapping[str, Any]) -> SagaEvent:
         return cls(**fields)
     except TypeError as exc:
         raise ValueError(f"malformed {type_name} event: {exc}") from None
+
+
+# The log is built event by event: see _frozen for why these get their own __init__.
+_event_types: list[type[SagaEvent]] = [SagaEvent, *EVENT_TYPES.values()]
+for _event_type in _event_types:
+    fast_frozen_init(_event_type)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from saga_desktop.engine._definition import RetryPolicy, SagaDefinition, SagaStep, StepContext
 from saga_desktop.engine._events import (
@@ -28,7 +28,7 @@ from saga_desktop.engine._events import (
     StepSucceeded,
 )
 from saga_desktop.engine._exceptions import StepError, TransientStepError
-from saga_desktop.engine._queue import SagaMemoryQueue
+from saga_desktop.engine._frozen import fast_frozen_init
 from saga_desktop.engine._status import SagaOutcome
 
 __all__ = [
@@ -42,12 +42,42 @@ __all__ = [
 #: Called with every event, in order, after the event is stored.
 Listener = Callable[[SagaEvent], None]
 
+# Correlation ids are random UUID4s. ``str(uuid.uuid4())`` costs more than a
+# whole lean saga (a system call, then a slow format), so the 122 random bits
+# come from a generator seeded by the OS (and seeded again in a forked child, so
+# that two processes never share a sequence): ids need to be unique, not secret.
+_ids = random.Random()
+_random_bits = _ids.getrandbits
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_ids.seed)
+_UUID4_KEEP = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+_UUID4_SET = (0x4 << 76) | (0x2 << 62)  # version 4, RFC 4122 variant
+
+
+def _new_correlation_id() -> str:
+    digits = "%032x" % (_random_bits(128) & _UUID4_KEEP | _UUID4_SET)
+    return "-".join((digits[:8], digits[8:12], digits[12:16], digits[16:20], digits[20:]))
+
 
 class EventSink(Protocol):
-    """Where events are written before the orchestrator acts on them."""
+    """Where events are written before the orchestrator acts on them.
+
+    A sink that also has ``stage(event)`` and ``commit()`` (as
+    :class:`SqliteEventStore` does) lets a saga nobody listens to commit once
+    per participant call instead of once per event: the events between two
+    calls are staged, then committed together right before the next call, and
+    before the saga ends.
+    """
 
     def append(self, event: SagaEvent) -> None:
         """Store ``event`` durably (or not): it must be readable after this returns."""
+
+
+@runtime_checkable
+class _StagingSink(Protocol):
+    def stage(self, event: SagaEvent) -> None: ...
+
+    def commit(self) -> None: ...
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -108,16 +138,46 @@ class SagaResult:
         return tuple(record for record in self.compensations if not record.success)
 
 
-@dataclasses.dataclass(slots=True)
-class _Run:
-    """Mutable bookkeeping of one saga while it runs."""
+fast_frozen_init(CompensationRecord)
+fast_frozen_init(SagaResult)
 
-    correlation_id: str
-    payload: Mapping[str, Any]
-    queue: SagaMemoryQueue
-    results: dict[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
-    events: list[SagaEvent] | None = None
-    compensations: list[CompensationRecord] = dataclasses.field(default_factory=list)
+
+class _Run:
+    """Mutable bookkeeping of one saga while it runs.
+
+    Of the guide's memory queue the orchestrator needs only the completed steps
+    (the keys of ``results``, in the order they completed) and the compensation
+    stack (those steps, then the step that timed out, if one did: a timeout ends
+    the saga's steps). The whole queue is a projection of the events, rebuilt by
+    whoever shows it (:meth:`SagaMemoryQueue.from_events`), not kept here event
+    by event.
+    """
+
+    __slots__ = (
+        "compensations",
+        "correlation_id",
+        "events",
+        "observed",
+        "payload",
+        "results",
+        "staging",
+        "timed_out",
+    )
+
+    def __init__(
+        self, correlation_id: str, payload: Mapping[str, Any], events: list[SagaEvent] | None
+    ) -> None:
+        self.correlation_id = correlation_id
+        self.payload = payload
+        self.results: dict[str, Mapping[str, Any]] = {}
+        self.events = events
+        self.compensations: list[CompensationRecord] = []
+        self.timed_out: str | None = None
+        #: Whether anybody sees the events (a sink, a listener, the kept log):
+        #: when nobody does, they are not even built.
+        self.observed = False
+        #: The sink, when it stages events to commit them before each act.
+        self.staging: _StagingSink | None = None
 
 
 class SagaOrchestrator:
@@ -126,8 +186,11 @@ class SagaOrchestrator:
     On the first step that fails for good, the steps that completed (and a
     step that timed out, whose effect is unknown) are compensated newest first.
     A compensation that fails for good is dead-lettered and the others still
-    run. Every event is written to ``sink`` first, applied to the memory queue,
-    then passed to each listener in turn.
+    run. Every event is written to ``sink`` first, then passed to each listener
+    in turn; a listener only ever sees stored events. Without listeners, a sink
+    that can stage events (see :class:`EventSink`) commits them once per
+    participant call, right before it. When nobody sees the events at all (no
+    sink, no listener, ``keep_events=False``) they are not even built.
 
     Parameters
     ----------
@@ -165,6 +228,10 @@ class SagaOrchestrator:
         self.sleep = sleep
         self.rng = rng if rng is not None else random.Random()
         self.keep_events = keep_events
+        # The step names of the definition last run (every SagaStarted carries them).
+        self._step_names: tuple[SagaDefinition | None, tuple[str, ...]] = (None, ())
+        # The sink last checked for stage() and commit(), and the answer.
+        self._staging: tuple[EventSink | None, _StagingSink | None] = (None, None)
 
     # -- running a saga -------------------------------------------------------
 
@@ -185,31 +252,51 @@ class SagaOrchestrator:
         SagaResult
             How it ended. Step failures are results, not exceptions.
         """
-        run = self._new_run(correlation_id or str(uuid.uuid4()), dict(payload or {}))
-        steps = self.definition.steps
-        self._emit(
-            run,
-            SagaStarted(
-                run.correlation_id,
-                self.clock(),
-                self.definition.name,
-                self.definition.step_names,
-                dict(run.payload),
-            ),
-        )
-        for step in steps:
-            failure = self._execute(run, step)
-            if failure is not None:
-                return self._compensate(run, failed_step=step.name, error=failure)
-        self._emit(
-            run,
-            SagaCompleted(
-                run.correlation_id,
-                self.clock(),
-                len(steps),
-                {name: dict(result) for name, result in run.results.items()},
-            ),
-        )
+        run = self._new_run(correlation_id or _new_correlation_id(), dict(payload or {}))
+        definition = self.definition
+        steps = definition.steps
+        if run.observed:
+            self._emit(
+                run,
+                SagaStarted(
+                    run.correlation_id,
+                    self.clock(),
+                    definition.name,
+                    self._names_of(definition),
+                    dict(run.payload),
+                ),
+            )
+            for step in steps:
+                failure = self._execute(run, step)
+                if failure is not None:
+                    return self._compensate(run, failed_step=step.name, error=failure)
+        else:
+            # Nobody sees the events: each step's first attempt runs right here, and
+            # only a refusal (or a step with a timeout) takes the way through _execute.
+            cid, payload, results = run.correlation_id, run.payload, run.results
+            for step in steps:
+                if step.timeout is None:
+                    try:
+                        result = step.action(StepContext(cid, step.name, 1, payload, results))
+                    except Exception as exc:
+                        failure = self._execute(run, step, refused=exc)
+                    else:
+                        results[step.name] = result or {}
+                        continue
+                else:
+                    failure = self._execute(run, step)
+                if failure is not None:
+                    return self._compensate(run, failed_step=step.name, error=failure)
+        if run.observed:
+            self._emit(
+                run,
+                SagaCompleted(
+                    run.correlation_id,
+                    self.clock(),
+                    len(steps),
+                    {name: dict(result) for name, result in run.results.items()},
+                ),
+            )
         return self._result(run, SagaOutcome.COMPLETED)
 
     def recover(self, history: Sequence[SagaEvent]) -> SagaResult:
@@ -247,10 +334,9 @@ class SagaOrchestrator:
             )
         started = history[0]
         run = self._new_run(started.correlation_id, started.payload)
+        if run.events is not None:
+            run.events.extend(history)
         for event in history:
-            run.queue.apply(event)
-            if run.events is not None:
-                run.events.append(event)
             if isinstance(event, StepSucceeded):
                 run.results[event.step] = event.result
             # Keep the earlier orchestrator's account, so that a dead letter it
@@ -299,97 +385,149 @@ class SagaOrchestrator:
         step = self.definition.step(step_name)
         run = self._new_run(correlation_id, {})
         record = self._undo(run, step, dead_letter_on_failure=False)
-        if record.success:
+        if record.success and run.observed:
             self._emit(
                 run,
                 DeadLetterResolved(
                     correlation_id, self.clock(), step.name, step.compensation_name, "retried"
                 ),
             )
+        self._commit(run)
         return record
 
     def resolve_dead_letter(self, correlation_id: str, step_name: str) -> None:
         """Record that a person settled a dead letter by hand (nothing is run)."""
         step = self.definition.step(step_name)
         run = self._new_run(correlation_id, {})
-        self._emit(
-            run,
-            DeadLetterResolved(
-                correlation_id, self.clock(), step.name, step.compensation_name, "resolved"
-            ),
-        )
+        if run.observed:
+            self._emit(
+                run,
+                DeadLetterResolved(
+                    correlation_id, self.clock(), step.name, step.compensation_name, "resolved"
+                ),
+            )
+            self._commit(run)
 
     # -- internals ------------------------------------------------------------
+    #
+    # The hot path of a saga: every event is built only when somebody sees it
+    # (``run.observed``), and the bookkeeping the orchestrator needs is kept in
+    # ``_Run`` directly, so the lean configuration pays for the steps alone.
+
+    def _names_of(self, definition: SagaDefinition) -> tuple[str, ...]:
+        cached_for, names = self._step_names
+        if cached_for is not definition:
+            names = definition.step_names
+            self._step_names = (definition, names)
+        return names
 
     def _new_run(self, correlation_id: str, payload: Mapping[str, Any]) -> _Run:
-        return _Run(
-            correlation_id=correlation_id,
-            payload=payload,
-            queue=SagaMemoryQueue(),
-            events=[] if self.keep_events else None,
-        )
+        run = _Run(correlation_id, payload, [] if self.keep_events else None)
+        run.observed = self.keep_events or self.sink is not None or bool(self.listeners)
+        # A listener is told only of stored events, so with listeners every event
+        # is committed on its own; without, the commits wait for the next act.
+        if self.sink is not None and not self.listeners:
+            run.staging = self._staging_sink(self.sink)
+        return run
+
+    def _staging_sink(self, sink: EventSink) -> _StagingSink | None:
+        # A protocol check is slow (it lists the protocol's members): once per sink.
+        checked, staging = self._staging
+        if checked is not sink:
+            staging = sink if isinstance(sink, _StagingSink) else None
+            self._staging = (sink, staging)
+        return staging
+
+    def _commit(self, run: _Run) -> None:
+        # Write-ahead: called right before every participant call and every end.
+        if run.staging is not None:
+            run.staging.commit()
 
     def _emit(self, run: _Run, event: SagaEvent) -> None:
-        # Write-ahead: the event is stored before anything acts on it, so a
-        # process killed right after this line can be recovered from the log.
-        if self.sink is not None:
+        # Write-ahead: the event is stored before anything acts on it (staged
+        # events are committed before the next act), so a process killed at any
+        # moment can be recovered from the log.
+        if run.staging is not None:
+            run.staging.stage(event)
+            if self.listeners:  # one was added while the saga ran: it sees stored events only
+                run.staging.commit()
+        elif self.sink is not None:
             self.sink.append(event)
-        run.queue.apply(event)
         if run.events is not None:
             run.events.append(event)
         for listener in self.listeners:
             listener(event)
 
-    def _context(self, run: _Run, step: SagaStep, attempt: int) -> StepContext:
-        return StepContext(run.correlation_id, step.name, attempt, run.payload, run.results)
+    def _execute(self, run: _Run, step: SagaStep, refused: Exception | None = None) -> str | None:
+        """Run ``step`` with its retry policy; return the error, or None on success.
 
-    def _execute(self, run: _Run, step: SagaStep) -> str | None:
-        """Run ``step`` with its retry policy; return the error, or None on success."""
-        policy = step.retry
-        cid = run.correlation_id
-        attempt = 1
+        ``refused`` is the error of a first attempt that :meth:`run` already made.
+        """
+        cid, name, observed, timeout = run.correlation_id, step.name, run.observed, step.timeout
+        attempt, started_at = 1, 0.0
         while True:
-            self._emit(run, StepStarted(cid, self.clock(), step.name, attempt, policy.max_attempts))
-            started_at = self.clock()
-            try:
-                result = step.action(self._context(run, step, attempt)) or {}
-            except StepError as exc:
-                error, injected = str(exc), exc.injected
-                retryable = isinstance(exc, TransientStepError)
-            except Exception as exc:
-                error, injected, retryable = f"{type(exc).__name__}: {exc}", False, False
-            else:
-                if step.timeout is not None and self.clock() - started_at > step.timeout:
+            if refused is None:
+                if observed:
                     self._emit(
-                        run,
-                        StepFailed(
-                            cid,
-                            self.clock(),
-                            step.name,
-                            attempt,
-                            f"no reply within {step.timeout:g} s: effect unknown",
-                            injected=False,
-                            timed_out=True,
-                        ),
+                        run, StepStarted(cid, self.clock(), name, attempt, step.retry.max_attempts)
                     )
-                    return f"{step.name} timed out after {step.timeout:g} s"
-                run.results[step.name] = result
-                self._emit(run, StepSucceeded(cid, self.clock(), step.name, attempt, dict(result)))
-                return None
+                    self._commit(run)
+                if timeout is not None:
+                    started_at = self.clock()
+                try:
+                    result = (
+                        step.action(StepContext(cid, name, attempt, run.payload, run.results)) or {}
+                    )
+                except Exception as exc:
+                    refused = exc
+                else:
+                    if timeout is not None and self.clock() - started_at > timeout:
+                        # The effect may have happened: it is undone like a completed step's.
+                        run.timed_out = name
+                        if observed:
+                            self._emit(
+                                run,
+                                StepFailed(
+                                    cid,
+                                    self.clock(),
+                                    name,
+                                    attempt,
+                                    f"no reply within {timeout:g} s: effect unknown",
+                                    injected=False,
+                                    timed_out=True,
+                                ),
+                            )
+                        return f"{name} timed out after {timeout:g} s"
+                    run.results[name] = result
+                    if observed:
+                        self._emit(
+                            run, StepSucceeded(cid, self.clock(), name, attempt, dict(result))
+                        )
+                    return None
+            if isinstance(refused, StepError):
+                error, injected = str(refused), refused.injected
+                retryable = isinstance(refused, TransientStepError)
+            else:
+                error, injected, retryable = f"{type(refused).__name__}: {refused}", False, False
+            # Dropped, so that the error's traceback (which sees this frame) makes no cycle.
+            refused = None
+            policy = step.retry
             if retryable and attempt < policy.max_attempts:
                 delay = policy.delay(attempt, self.rng)
-                self._emit(
-                    run,
-                    StepRetried(
-                        cid, self.clock(), step.name, attempt, policy.max_attempts, delay, error
-                    ),
-                )
+                if observed:
+                    self._emit(
+                        run,
+                        StepRetried(
+                            cid, self.clock(), name, attempt, policy.max_attempts, delay, error
+                        ),
+                    )
                 self.sleep(delay)
                 attempt += 1
                 continue
-            self._emit(
-                run, StepFailed(cid, self.clock(), step.name, attempt, error, injected, False)
-            )
+            if observed:
+                self._emit(
+                    run, StepFailed(cid, self.clock(), name, attempt, error, injected, False)
+                )
             return error
 
     def _compensate(
@@ -402,28 +540,39 @@ class SagaOrchestrator:
         recovery: bool = False,
     ) -> SagaResult:
         if steps is None:
-            steps = tuple(reversed(run.queue.compensation_stack))
-        self._emit(
-            run,
-            CompensationTriggered(run.correlation_id, self.clock(), failed_step, steps, recovery),
-        )
-        for name in steps:
-            run.compensations.append(self._undo(run, self.definition.step(name)))
+            undo = list(run.results)
+            if run.timed_out is not None:
+                undo.append(run.timed_out)
+            steps = tuple(reversed(undo))
+        if run.observed:
+            self._emit(
+                run,
+                CompensationTriggered(
+                    run.correlation_id, self.clock(), failed_step, steps, recovery
+                ),
+            )
+        if steps:
+            # One look-up table per compensation, not a search per step: a saga of
+            # a thousand steps undoes them in linear time.
+            by_name = {step.name: step for step in self.definition.steps}
+            for name in steps:
+                run.compensations.append(self._undo(run, by_name[name]))
         done = tuple(r.compensation for r in run.compensations if r.success)
         parked = tuple(r.compensation for r in run.compensations if not r.success)
-        self._emit(
-            run,
-            SagaCompensated(
-                run.correlation_id,
-                self.clock(),
-                failed_step,
-                error,
-                len(run.queue.completed),
-                done,
-                parked,
-                recovery,
-            ),
-        )
+        if run.observed:
+            self._emit(
+                run,
+                SagaCompensated(
+                    run.correlation_id,
+                    self.clock(),
+                    failed_step,
+                    error,
+                    len(run.results),
+                    done,
+                    parked,
+                    recovery,
+                ),
+            )
         outcome = SagaOutcome.DEAD_LETTERED if parked else SagaOutcome.COMPENSATED
         return self._result(run, outcome, failed_step=failed_step, error=error)
 
@@ -432,53 +581,67 @@ class SagaOrchestrator:
     ) -> CompensationRecord:
         """Run ``step``'s compensation with its retry policy."""
         policy: RetryPolicy = step.compensation_retry
-        cid, name = run.correlation_id, step.compensation_name
+        cid, name, observed = run.correlation_id, step.compensation_name, run.observed
         attempt = 1
         while True:
-            self._emit(
-                run,
-                CompensationStarted(
-                    cid, self.clock(), step.name, name, attempt, policy.max_attempts
-                ),
-            )
+            if observed:
+                self._emit(
+                    run,
+                    CompensationStarted(
+                        cid, self.clock(), step.name, name, attempt, policy.max_attempts
+                    ),
+                )
+                self._commit(run)
             try:
-                result = step.compensation(self._context(run, step, attempt)) or {}
+                result = (
+                    step.compensation(
+                        StepContext(cid, step.name, attempt, run.payload, run.results)
+                    )
+                    or {}
+                )
             except Exception as exc:
                 # Any error of an undo is worth retrying: an undo has no other way out.
                 injected = isinstance(exc, StepError) and exc.injected
                 error = str(exc) if isinstance(exc, StepError) else f"{type(exc).__name__}: {exc}"
             else:
-                self._emit(
-                    run,
-                    CompensationSucceeded(
-                        cid, self.clock(), step.name, name, attempt, dict(result)
-                    ),
-                )
+                if observed:
+                    self._emit(
+                        run,
+                        CompensationSucceeded(
+                            cid, self.clock(), step.name, name, attempt, dict(result)
+                        ),
+                    )
                 return CompensationRecord(step.name, name, True, attempt)
             if attempt < policy.max_attempts:
                 delay = policy.delay(attempt, self.rng)
-                self._emit(
-                    run,
-                    CompensationRetried(
-                        cid,
-                        self.clock(),
-                        step.name,
-                        name,
-                        attempt,
-                        policy.max_attempts,
-                        delay,
-                        error,
-                    ),
-                )
+                if observed:
+                    self._emit(
+                        run,
+                        CompensationRetried(
+                            cid,
+                            self.clock(),
+                            step.name,
+                            name,
+                            attempt,
+                            policy.max_attempts,
+                            delay,
+                            error,
+                        ),
+                    )
                 self.sleep(delay)
                 attempt += 1
                 continue
-            self._emit(
-                run,
-                CompensationFailed(cid, self.clock(), step.name, name, attempt, error, injected),
-            )
-            if dead_letter_on_failure:
-                self._emit(run, DeadLettered(cid, self.clock(), step.name, name, attempt, error))
+            if observed:
+                self._emit(
+                    run,
+                    CompensationFailed(
+                        cid, self.clock(), step.name, name, attempt, error, injected
+                    ),
+                )
+                if dead_letter_on_failure:
+                    self._emit(
+                        run, DeadLettered(cid, self.clock(), step.name, name, attempt, error)
+                    )
             return CompensationRecord(step.name, name, False, attempt, error)
 
     def _result(
@@ -489,14 +652,16 @@ class SagaOrchestrator:
         failed_step: str | None = None,
         error: str | None = None,
     ) -> SagaResult:
+        self._commit(run)  # the saga's end is durable before anybody hears of it
         return SagaResult(
-            correlation_id=run.correlation_id,
-            outcome=outcome,
-            total_steps=len(self.definition.steps),
-            steps_completed=len(run.queue.completed),
-            results=dict(run.results),
-            failed_step=failed_step,
-            error=error,
-            compensations=tuple(run.compensations),
-            events=tuple(run.events) if run.events is not None else (),
+            run.correlation_id,
+            outcome,
+            len(self.definition.steps),
+            len(run.results),
+            # The saga is over: nothing writes to its results any more, no copy needed.
+            run.results,
+            failed_step,
+            error,
+            tuple(run.compensations),
+            tuple(run.events) if run.events is not None else (),
         )

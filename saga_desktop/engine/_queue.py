@@ -1,8 +1,10 @@
 """The guide's memory queue, kept as a projection of the saga's events.
 
-The orchestrator applies every event it emits to a :class:`SagaMemoryQueue`, and
-anybody else (the window, a replay, recovery) can rebuild the very same state
-from the saga log: there is one way to say what a saga's queue looks like.
+Anybody who shows a saga (the window, a replay, a test) rebuilds its queue from
+the saga log with :class:`SagaMemoryQueue`: there is one way to say what a
+saga's queue looks like. The orchestrator itself keeps only the two parts it
+acts on (the completed steps and the compensation stack), so that a saga nobody
+watches costs no events at all.
 """
 
 from __future__ import annotations

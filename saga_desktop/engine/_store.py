@@ -90,6 +90,15 @@ class DeadLetter:
         return dataclasses.asdict(self)
 
 
+# One encoder for every event (``json.dumps(..., ensure_ascii=False)`` builds one per call);
+# events hold plain data, never a cycle, so the check for one is skipped. Same text.
+_to_json_text = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
+def _to_json(event: SagaEvent) -> str:
+    return _to_json_text(event_to_dict(event))
+
+
 class SqliteEventStore:
     """Append-only saga log in one SQLite file.
 
@@ -140,22 +149,48 @@ class SqliteEventStore:
 
     def append(self, event: SagaEvent) -> None:
         """Commit ``event`` (and the saga's summary) before returning."""
-        data = json.dumps(event_to_dict(event), ensure_ascii=False)
+        self.stage(event)
+        self.commit()
+
+    def stage(self, event: SagaEvent) -> None:
+        """Write ``event`` in the open transaction (begun if need be), uncommitted.
+
+        The event is readable through this store at once and durable after
+        :meth:`commit`. The orchestrator stages the events that come between two
+        participant calls and commits them together right before the next call
+        (or before a saga ends, or a listener sees them): the log is still
+        written ahead of every act, with one commit per act instead of one per
+        event. Staged events a crash catches before their commit are lost, as
+        if the process had died a moment earlier.
+        """
         db = self._db
         try:
-            db.execute("BEGIN")
+            if not db.in_transaction:
+                db.execute("BEGIN")
             db.execute(
                 "INSERT INTO events (correlation_id, type, at, data) VALUES (?, ?, ?, ?)",
-                (event.correlation_id, type(event).__name__, event.at, data),
+                (event.correlation_id, type(event).__name__, event.at, _to_json(event)),
             )
             self._project(event)
-            db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
-            # A closed or broken database fails the rollback too: report the first error.
-            with contextlib.suppress(sqlite3.DatabaseError):
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
+            self._rollback()
             raise EventStoreError(f"cannot write to the saga log {self.path}: {exc}") from None
+
+    def commit(self) -> None:
+        """Make every staged event durable; nothing happens when none is staged."""
+        db = self._db
+        try:
+            if db.in_transaction:
+                db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise EventStoreError(f"cannot write to the saga log {self.path}: {exc}") from None
+
+    def _rollback(self) -> None:
+        # A closed or broken database fails the rollback too: the caller reports the first error.
+        with contextlib.suppress(sqlite3.DatabaseError):
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
 
     def _project(self, event: SagaEvent) -> None:
         db = self._db

@@ -14,7 +14,10 @@ TICK_MS = 5
 # while a GUI thread that does real work per event (a database read, a repaint per
 # event instead of per frame) shows up in the 99th percentile at once.
 MAX_STALL_MS = 250
-P99_STALL_MS = 50
+# The 50 ms budget itself is checked by tests/benchmarks/window_benchmark.py (a figure
+# on a quiet machine); this test only catches a GUI thread that really does work it
+# should not, with room for a loaded CI machine (41 ms p99 was seen under load 2).
+P99_STALL_MS = 80
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -1,0 +1,376 @@
+"""Batch runs: many booking sagas on the real world, with failures drawn at random.
+
+A :class:`BatchPlan` says how many sagas to run, how likely each one is to get a
+fault, and the seed the faults are drawn from; :func:`run_batch` runs it on a
+:class:`BookingSagaOrchestrator` and returns a :class:`BatchReport`. The command
+line's ``saga-desktop batch`` and the window's batch runs share both.
+
+What each saga gets
+    With probability ``failure_rate`` one fault, drawn from ``random.Random(seed)``:
+    ``fail``, ``transient`` (fails once, then succeeds on its retry), ``timeout``
+    (the effect applies, the reply is late: compensated too) or
+    ``compensation_fail:1`` (the undo fails once, then succeeds on its retry), at
+    a random step. A ``compensation_fail`` comes with a ``fail`` at a later step,
+    for an undo only runs when a later step fails; it is never drawn for the last
+    step. The same seed draws the same faults, so two batches on fresh data
+    directories end with the same counts.
+
+What each saga books
+    One passenger, no loyalty points (so points never run out), the flight's
+    fare. The sagas take the flights and the users in turn. A flight that turns
+    out full is skipped from then on.
+
+When the seats run out
+    The batch runs on the real world of the data directory and never adds seats
+    to it. Once every flight is full, each further saga is refused at
+    RESERVE_SEAT, a real refusal with nothing to undo: it ends compensated, and
+    ``sold_out`` counts it. The default world has 42 + 30 + 60 seats, so a batch
+    of 10,000 books at most 132 of them and the rest are refused. That is how
+    the world behaves, not an error, and the world still adds up.
+
+Never aborted by a booking
+    A request the world refuses (an :class:`InvalidBooking`) is counted in
+    ``invalid`` and the batch goes on. Cancelling (``cancelled.set()``) stops it
+    between two sagas, so no saga is left half done.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from saga_desktop.booking._api import BookingSagaOrchestrator
+from saga_desktop.booking._exceptions import InvalidBatchPlan, InvalidBooking
+from saga_desktop.booking._faults import STEP_KEYS, Fault, FaultKind
+from saga_desktop.engine import SagaOutcome
+
+__all__ = [
+    "BATCH_FAULTS",
+    "DEFAULT_FAILURE_RATE",
+    "BatchPlan",
+    "BatchProgress",
+    "BatchReport",
+    "Cancellation",
+    "run_batch",
+]
+
+#: The faults a batch draws from, one of them per faulty saga.
+BATCH_FAULTS: tuple[Fault, ...] = (
+    Fault(FaultKind.FAIL),
+    Fault(FaultKind.TRANSIENT, 1),
+    Fault(FaultKind.TIMEOUT),
+    Fault(FaultKind.COMPENSATION_FAIL, 1),
+)
+
+#: The guide's mix: three sagas in ten fail.
+DEFAULT_FAILURE_RATE = 0.3
+
+_RESERVE_SEAT = "RESERVE_SEAT"
+
+
+class Cancellation(Protocol):
+    """Anything with ``is_set()``, such as a :class:`threading.Event`."""
+
+    def is_set(self) -> bool:
+        """True once the batch should stop."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BatchPlan:
+    """How many sagas a batch runs, how often they fail, and the seed of the failures.
+
+    Attributes
+    ----------
+    count
+        Sagas to run, at least 1.
+    failure_rate
+        Chance, from 0 to 1, that a saga gets a fault.
+    seed
+        Seed of the fault draws; ``None`` draws a seed, which the report shows.
+
+    Raises
+    ------
+    InvalidBatchPlan
+        When ``count`` is below 1 or ``failure_rate`` is outside [0, 1].
+    """
+
+    count: int
+    failure_rate: float = DEFAULT_FAILURE_RATE
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 1:
+            raise InvalidBatchPlan(f"count must be a whole number of at least 1, not {self.count}")
+        rate = self.failure_rate
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0:
+            raise InvalidBatchPlan(f"failure rate must be between 0 and 1, not {rate}")
+
+    def draw(self, rng: random.Random) -> dict[str, Fault]:
+        """Draw the next saga's fault plan (empty for a saga that gets no fault).
+
+        Parameters
+        ----------
+        rng
+            The batch's generator, seeded with the plan's seed.
+
+        Returns
+        -------
+        dict
+            Step key → fault: nothing, one fault, or a ``compensation_fail`` with
+            the ``fail`` at a later step that makes its undo run.
+        """
+        if not rng.random() < self.failure_rate:
+            return {}
+        fault = rng.choice(BATCH_FAULTS)
+        if fault.kind is not FaultKind.COMPENSATION_FAIL:
+            return {rng.choice(STEP_KEYS): fault}
+        step = rng.randrange(len(STEP_KEYS) - 1)
+        later = rng.randrange(step + 1, len(STEP_KEYS))
+        return {STEP_KEYS[step]: fault, STEP_KEYS[later]: Fault(FaultKind.FAIL)}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BatchProgress:
+    """Where a running batch is: sent to ``on_progress``.
+
+    Attributes
+    ----------
+    done
+        Sagas attempted so far (invalid requests included).
+    total
+        Sagas the batch will attempt.
+    confirmed, compensated, dead_lettered, invalid
+        The outcomes so far.
+    elapsed
+        Seconds since the batch began.
+    """
+
+    done: int
+    total: int
+    confirmed: int
+    compensated: int
+    dead_lettered: int
+    invalid: int
+    elapsed: float
+
+    @property
+    def sagas_per_second(self) -> float:
+        """Sagas attempted per second so far (0 before any time has passed)."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BatchReport:
+    """How a batch went, and whether the world still adds up.
+
+    Attributes
+    ----------
+    count
+        Sagas the plan asked for.
+    failure_rate
+        The plan's failure rate.
+    seed
+        The seed the faults were drawn from (drawn when the plan had none).
+    attempted
+        Sagas attempted: ``count``, or fewer when cancelled.
+    confirmed
+        Sagas that ended with a confirmed booking.
+    compensated
+        Sagas that failed and were undone in full (``sold_out`` included).
+    dead_lettered
+        Sagas that failed with an undo left in the dead-letter queue.
+    invalid
+        Requests the world refused before any saga started.
+    sold_out
+        Compensated sagas refused at RESERVE_SEAT because their flight was full.
+    faults
+        Faults injected, by kind (``fail``, ``transient``, ...).
+    elapsed
+        Seconds the sagas took (the final check not included).
+    cancelled
+        True when the batch was stopped before its end.
+    violations
+        Every way the world does not add up after the batch; empty when it does.
+    """
+
+    count: int
+    failure_rate: float
+    seed: int
+    attempted: int
+    confirmed: int
+    compensated: int
+    dead_lettered: int
+    invalid: int
+    sold_out: int
+    faults: Mapping[str, int]
+    elapsed: float
+    cancelled: bool
+    violations: tuple[str, ...]
+
+    @property
+    def started(self) -> int:
+        """Sagas that started (attempted less invalid)."""
+        return self.confirmed + self.compensated + self.dead_lettered
+
+    @property
+    def sagas_per_second(self) -> float:
+        """Sagas attempted per second (0 when no time was measured)."""
+        return self.attempted / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def consistent(self) -> bool:
+        """True when seats, points and money add up after the batch."""
+        return not self.violations
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data (``saga-desktop batch --json``)."""
+        return {
+            "count": self.count,
+            "failure_rate": self.failure_rate,
+            "seed": self.seed,
+            "attempted": self.attempted,
+            "outcomes": {
+                "confirmed": self.confirmed,
+                "compensated": self.compensated,
+                "dead_lettered": self.dead_lettered,
+            },
+            "invalid": self.invalid,
+            "sold_out": self.sold_out,
+            "faults": dict(self.faults),
+            "elapsed_seconds": round(self.elapsed, 6),
+            "sagas_per_second": round(self.sagas_per_second, 1),
+            "cancelled": self.cancelled,
+            "consistent": self.consistent,
+            "violations": list(self.violations),
+        }
+
+
+class _Bookings:
+    """The next request of a batch: flights and users in turn, full flights skipped."""
+
+    def __init__(self, orchestrator: BookingSagaOrchestrator) -> None:
+        world = orchestrator.world
+        flights = world.seats.query("SELECT id, fare_cents FROM flights ORDER BY id")
+        self.flights = [(int(flight_id), int(fare)) for flight_id, fare in flights]
+        users = world.loyalty.query("SELECT id FROM users ORDER BY id")
+        self.users = [int(user_id) for (user_id,) in users]
+        self.full: set[int] = set()
+
+    def request(self, number: int) -> dict[str, Any]:
+        open_flights = [f for f in self.flights if f[0] not in self.full] or self.flights
+        # An empty world still gets a request: the world refuses it, the batch counts it.
+        flight_id, fare = open_flights[number % len(open_flights)] if open_flights else (0, 0)
+        user_id = self.users[number % len(self.users)] if self.users else 0
+        return {
+            "flight_id": flight_id,
+            "user_id": user_id,
+            "total_fare": fare / 100,
+            "loyalty_points_to_use": 0,
+            "payment_method": "card",
+            "passengers": [{"first_name": "Batch", "last_name": f"Passenger {number + 1}"}],
+        }
+
+
+def run_batch(
+    orchestrator: BookingSagaOrchestrator,
+    plan: BatchPlan,
+    *,
+    on_progress: Callable[[BatchProgress], None] | None = None,
+    cancelled: Cancellation | None = None,
+    progress_interval: float = 0.0,
+    timer: Callable[[], float] = time.perf_counter,
+) -> BatchReport:
+    """Run ``plan``'s sagas one after another on ``orchestrator``'s world.
+
+    Parameters
+    ----------
+    orchestrator
+        Runs the sagas; its world is the one booked and checked.
+    plan
+        How many sagas, how often they fail, the seed.
+    on_progress
+        Called after a saga when ``progress_interval`` seconds have passed since
+        the last call, and always after the last saga.
+    cancelled
+        Checked before every saga: once set, the batch stops there.
+    progress_interval
+        Least seconds between two ``on_progress`` calls (0: after every saga).
+    timer
+        Returns seconds (``time.perf_counter``); for the elapsed time and the pace.
+
+    Returns
+    -------
+    BatchReport
+        The counts, the pace, and the world's invariant check after the batch.
+    """
+    seed = plan.seed if plan.seed is not None else random.SystemRandom().randrange(2**32)
+    rng = random.Random(seed)
+    bookings = _Bookings(orchestrator)
+    seats = orchestrator.world.seats
+    outcomes = dict.fromkeys(SagaOutcome, 0)
+    faults = {kind.value: 0 for kind in FaultKind if kind is not FaultKind.CRASH}
+    invalid = sold_out = attempted = 0
+    stopped = False
+    started = last_report = timer()
+
+    def progress(now: float) -> BatchProgress:
+        return BatchProgress(
+            attempted,
+            plan.count,
+            outcomes[SagaOutcome.COMPLETED],
+            outcomes[SagaOutcome.COMPENSATED],
+            outcomes[SagaOutcome.DEAD_LETTERED],
+            invalid,
+            now - started,
+        )
+
+    for number in range(plan.count):
+        if cancelled is not None and cancelled.is_set():
+            stopped = True
+            break
+        # Drawn before the request is checked, so that an invalid request does not
+        # shift the faults of every saga after it.
+        fault_plan = plan.draw(rng)
+        attempted += 1
+        data = bookings.request(number)
+        try:
+            request = orchestrator.validate(data)
+        except InvalidBooking:
+            invalid += 1
+        else:
+            if fault_plan:
+                # The first fault is the one drawn (a compensation_fail's later fail is its helper).
+                faults[next(iter(fault_plan.values())).kind.value] += 1
+            result = orchestrator.run(request, fault_plan)
+            outcomes[result.outcome] += 1
+            if result.failed_step == _RESERVE_SEAT:
+                flight_id, needed = request.flight_id, len(request.passengers)
+                if seats.free_seats(flight_id) < needed:
+                    sold_out += 1
+                    bookings.full.add(flight_id)
+        if on_progress is not None:
+            now = timer()
+            if now - last_report >= progress_interval or number == plan.count - 1:
+                last_report = now
+                on_progress(progress(now))
+    elapsed = timer() - started
+    if stopped and on_progress is not None:
+        on_progress(progress(started + elapsed))
+    return BatchReport(
+        count=plan.count,
+        failure_rate=plan.failure_rate,
+        seed=seed,
+        attempted=attempted,
+        confirmed=outcomes[SagaOutcome.COMPLETED],
+        compensated=outcomes[SagaOutcome.COMPENSATED],
+        dead_lettered=outcomes[SagaOutcome.DEAD_LETTERED],
+        invalid=invalid,
+        sold_out=sold_out,
+        faults=faults,
+        elapsed=elapsed,
+        cancelled=stopped,
+        violations=tuple(orchestrator.world.violations()),
+    )

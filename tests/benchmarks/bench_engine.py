@@ -1,0 +1,274 @@
+"""Engine benchmarks, in memory: the guide's failure mix against two references, and growth.
+
+The workload is a four-step saga whose steps do nothing but fail when told to:
+70 % of the sagas succeed and 10 % fail at each of steps 2, 3 and 4 (the
+guide's mix), drawn once from a seeded ``random.Random`` so that every
+contender runs the very same sequence. Four contenders share the steps' code:
+
+``floor``
+    a hand-written ``try``/``except`` loop with a compensation stack: what
+    running four calls and undoing them costs in Python, with nothing else.
+``saga-py``
+    ``saga-py`` 1.1.0 (``SagaBuilder``): actions and compensations, no log,
+    no ids, no retries. Installed by the ``bench`` extra; skipped when absent.
+``engine lean``
+    ``SagaOrchestrator(keep_events=False)`` with no listener and no sink.
+``engine + saga log``
+    ``SagaOrchestrator(keep_events=True)`` (every result carries its saga's
+    events) with a listener that keeps the latest 10,000 events, as a log view
+    does: the whole saga log is recorded.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import gc
+import random
+import time
+import timeit
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from saga_desktop.engine import (
+    SagaDefinition,
+    SagaEvent,
+    SagaOrchestrator,
+    SagaStep,
+    StepError,
+)
+
+#: Step (1-based) at which each saga of the guide's mix fails; 0 means it succeeds.
+GUIDE_MIX: tuple[tuple[int, float], ...] = ((0, 0.70), (2, 0.10), (3, 0.10), (4, 0.10))
+
+FLOOR = "floor (try/except + stack)"
+SAGA_PY = "saga-py 1.1.0"
+LEAN = "engine lean"
+FULL = "engine + saga log"
+
+
+def guide_mix(count: int, seed: int = 2024) -> list[int]:
+    """The failing step of each of ``count`` sagas (0: none), drawn from ``seed``."""
+    rng = random.Random(seed)
+    steps = [step for step, _ in GUIDE_MIX]
+    weights = [weight for _, weight in GUIDE_MIX]
+    return rng.choices(steps, weights, k=count)
+
+
+@dataclasses.dataclass
+class _Script:
+    """Which step the saga being run fails at: read by every contender's actions."""
+
+    fail_at: int = 0
+
+
+class _Refused(StepError):
+    """The participant said no (a plain ``StepError`` for the engine)."""
+
+
+def _steps(script: _Script, count: int) -> list[tuple[Callable[..., Any], Callable[..., Any]]]:
+    """``count`` (action, compensation) pairs; action ``n`` fails when ``script.fail_at == n``.
+
+    They take any arguments, so that the engine (a context), saga-py (keyword
+    arguments) and the floor (nothing) call the very same functions.
+    """
+
+    def make(number: int) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        def action(*args: Any, **kwargs: Any) -> None:
+            if script.fail_at == number:
+                raise _Refused(f"step {number} refused")
+
+        def compensation(*args: Any, **kwargs: Any) -> None:
+            return None
+
+        return action, compensation
+
+    return [make(number) for number in range(1, count + 1)]
+
+
+def _definition(script: _Script, count: int) -> SagaDefinition:
+    return SagaDefinition(
+        f"bench-{count}",
+        tuple(
+            SagaStep(f"STEP_{number}", action, compensation)
+            for number, (action, compensation) in enumerate(_steps(script, count), start=1)
+        ),
+    )
+
+
+def _floor_runner(script: _Script, count: int) -> Callable[[], bool]:
+    pairs = _steps(script, count)
+
+    def run() -> bool:
+        undo: list[Callable[..., Any]] = []
+        try:
+            for action, compensation in pairs:
+                action()
+                undo.append(compensation)
+        except StepError:
+            for compensation in reversed(undo):
+                compensation()
+            return False
+        return True
+
+    return run
+
+
+def _saga_py_runner(script: _Script, count: int) -> Callable[[], bool] | None:
+    try:
+        import saga  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    builder = saga.SagaBuilder.create()
+    for action, compensation in _steps(script, count):
+        builder = builder.action(action, compensation)
+    built = builder.build()
+
+    def run() -> bool:
+        try:
+            built.execute()
+        except saga.SagaError:
+            return False
+        return True
+
+    return run
+
+
+def _engine_runner(script: _Script, count: int, *, full: bool) -> Callable[[], bool]:
+    definition = _definition(script, count)
+    # What a log view keeps: the latest events (a window's log pane is bounded too).
+    kept: collections.deque[SagaEvent] = collections.deque(maxlen=10_000)
+    if full:
+        orchestrator = SagaOrchestrator(
+            definition, keep_events=True, listeners=[kept.append], rng=random.Random(0)
+        )
+    else:
+        orchestrator = SagaOrchestrator(definition, keep_events=False, rng=random.Random(0))
+
+    def run() -> bool:
+        return orchestrator.run().success
+
+    return run
+
+
+def runners(script: _Script, steps: int = 4) -> dict[str, Callable[[], bool]]:
+    """Every contender on ``steps`` steps, keyed by its name in the table."""
+    found: dict[str, Callable[[], bool] | None] = {
+        FLOOR: _floor_runner(script, steps),
+        SAGA_PY: _saga_py_runner(script, steps),
+        LEAN: _engine_runner(script, steps, full=False),
+        FULL: _engine_runner(script, steps, full=True),
+    }
+    return {name: run for name, run in found.items() if run is not None}
+
+
+def _timed(run: Callable[[], bool], script: _Script, plan: Sequence[int]) -> tuple[float, int]:
+    """Seconds to run every saga of ``plan`` once, and how many succeeded."""
+    gc.collect()
+    succeeded = 0
+    started = time.perf_counter()
+    for fail_at in plan:
+        script.fail_at = fail_at
+        succeeded += run()
+    return time.perf_counter() - started, succeeded
+
+
+@dataclasses.dataclass(frozen=True)
+class Timing:
+    """Best time per saga of one contender, over interleaved repeats."""
+
+    name: str
+    per_saga: float  # seconds
+    sagas: int
+    succeeded: int
+
+    @property
+    def per_second(self) -> float:
+        return 1.0 / self.per_saga
+
+
+def compare(sagas: int, repeats: int) -> list[Timing]:
+    """Run the guide's mix on every contender, interleaved, and keep each one's best."""
+    plan = guide_mix(sagas)
+    script = _Script()
+    contenders = runners(script)
+    best = dict.fromkeys(contenders, float("inf"))
+    succeeded = dict.fromkeys(contenders, 0)
+    for run in contenders.values():  # warm up: first calls, caches, imports
+        _timed(run, script, plan[: min(500, sagas)])
+    for _ in range(repeats):
+        # Interleaved, so that a busy moment of the machine hits every contender alike.
+        for name, run in contenders.items():
+            elapsed, ok = _timed(run, script, plan)
+            best[name] = min(best[name], elapsed / sagas)
+            succeeded[name] = ok
+    return [Timing(name, best[name], sagas, succeeded[name]) for name in contenders]
+
+
+def growth_by_steps(
+    step_counts: Sequence[int], total_steps: int, repeats: int
+) -> list[tuple[int, float, float]]:
+    """Time per saga at each step count, engine with the saga log recorded.
+
+    Each saga fails at its last step three times in ten (the most compensation
+    there can be), so a cost that grew with the saga's length per step would show.
+
+    Returns
+    -------
+    list of (steps, seconds per saga, seconds per step)
+    """
+    rows = []
+    for steps in step_counts:
+        sagas = max(200, total_steps // steps)
+        rng = random.Random(steps)
+        plan = [steps if rng.random() < 0.3 else 0 for _ in range(sagas)]
+        script = _Script()
+        run = _engine_runner(script, steps, full=True)
+        _timed(run, script, plan[: max(1, sagas // 10)])
+        best = min(_timed(run, script, plan)[0] for _ in range(repeats)) / sagas
+        rows.append((steps, best, best / steps))
+    return rows
+
+
+def unavoidable_costs(repeats: int = 5, number: int = 20_000) -> dict[str, float]:
+    """Seconds per saga of what the engine's API makes it build, and saga-py does not.
+
+    Every saga has a UUID4 correlation id, a :class:`StepContext` per step it
+    runs and a :class:`SagaResult`; with the saga log, every event is a frozen
+    dataclass handed to the listeners. How many steps and events a saga of the
+    guide's mix has on average is counted here.
+    """
+    from saga_desktop.engine import SagaOutcome, SagaResult, StepContext, StepStarted
+
+    try:
+        from saga_desktop.engine._orchestrator import _new_correlation_id
+    except ImportError:  # the code before the ids got fast (comparing with an old tree)
+
+        def _new_correlation_id() -> str:
+            return str(uuid.uuid4())
+
+    def best(stmt: Callable[[], object]) -> float:
+        return min(timeit.repeat(stmt, number=number, repeat=repeats)) / number
+
+    plan = guide_mix(2_000)
+    steps_run = sum(4 if fail_at == 0 else fail_at for fail_at in plan) / len(plan)
+    script = _Script()
+    seen: list[SagaEvent] = []
+    orchestrator = SagaOrchestrator(_definition(script, 4), listeners=[seen.append])
+    for fail_at in plan:
+        script.fail_at = fail_at
+        orchestrator.run()
+    events = len(seen) / len(plan)
+    kept: collections.deque[SagaEvent] = collections.deque(maxlen=10_000)
+    payload: dict[str, Any] = {}
+    return {
+        "correlation id (UUID4)": best(_new_correlation_id),
+        f"step contexts (x {steps_run:.1f})": steps_run
+        * best(lambda: StepContext("cid", "STEP_1", 1, payload, payload)),
+        "result": best(
+            lambda: SagaResult("cid", SagaOutcome.COMPLETED, 4, 4, payload, None, None, (), ())
+        ),
+        f"events built and kept (x {events:.1f})": events
+        * best(lambda: kept.append(StepStarted("cid", 1.0, "STEP_1", 1, 1))),
+    }

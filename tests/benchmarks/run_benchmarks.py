@@ -1,0 +1,325 @@
+"""SAGA Desktop's benchmark suite: one command, one table, budgets checked in the same run.
+
+Run from the repository root::
+
+    .venv/bin/pip install -e '.[bench]'          # saga-py 1.1.0, the reference
+    .venv/bin/python tests/benchmarks/run_benchmarks.py            # about 5 minutes
+    .venv/bin/python tests/benchmarks/run_benchmarks.py --quick    # about 1 minute
+
+``--only engine|durable|growth`` runs one part (repeatable), ``--json PATH``
+also writes the figures. To compare with older code, put its tree first on the
+path: ``PYTHONPATH=/tmp/old-tree .venv/bin/python tests/benchmarks/run_benchmarks.py``
+(the header says which ``saga_desktop`` was measured).
+
+Every budget is a ratio or a rate measured in this very run, so that a slow or
+busy machine moves both sides alike:
+
+1. Engine, in memory, the guide's failure mix on four steps: the lean engine
+   (``keep_events=False``, no listener) is at least as fast as ``saga-py``; with
+   the whole saga log recorded it is within 2x of ``saga-py``.
+2. Durable, on the SQLite world: at least 2,000 booking sagas per second with
+   the saga log committed before every participant call (``durable=True``), in
+   the configuration ``saga-desktop batch`` runs (no text log files; the
+   shipped configuration with them is measured too).
+4. Growth: the engine's time per step at 1,000 steps is within 1.5x of that at
+   10 steps; in the durable log, a saga near the 100,000th takes within 1.5x the
+   time of one near the 1,000th.
+
+Nothing here is a test (no ``test_`` prefix): pytest does not collect it, and no
+unit test asserts on time. Exit status 0 when every budget holds, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import bench_durable
+import bench_engine
+
+#: (name, holds, measured, limit) of every budget.
+Budget = tuple[str, bool, str, str]
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def header() -> list[str]:
+    """Date, machine, Python and SQLite: what the figures below depend on."""
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        load = f", load average {os.getloadavg()[0]:.2f}"
+    except OSError:
+        load = ""
+    import saga_desktop
+
+    return [
+        f"SAGA Desktop benchmarks — {now} (code: {Path(saga_desktop.__file__).parent})",
+        f"Machine: {os.cpu_count()} CPUs ({_cpu_name()}), {platform.platform()}{load}",
+        f"Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"SQLite {sqlite3.sqlite_version}",
+    ]
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(head, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    return [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)]
+
+
+def engine_section(sagas: int, repeats: int) -> tuple[list[str], list[Budget], dict[str, Any]]:
+    timings = {t.name: t for t in bench_engine.compare(sagas, repeats)}
+    reference = timings.get(bench_engine.SAGA_PY)
+    rows = []
+    for timing in timings.values():
+        ratio = f"{timing.per_saga / reference.per_saga:.2f}x" if reference else "-"
+        rows.append(
+            [
+                timing.name,
+                f"{timing.per_saga * 1e6:.2f}",
+                f"{timing.per_second:,.0f}",
+                ratio,
+                f"{timing.succeeded:,}/{timing.sagas:,}",
+            ]
+        )
+    lines = [
+        f"1. Engine in memory: 4 steps, the guide's mix (70 % succeed, 10 % fail at each of "
+        f"steps 2-4), {sagas:,} sagas, best of {repeats} interleaved runs",
+        "",
+        *_table(["contender", "µs/saga", "sagas/s", "vs saga-py", "succeeded"], rows),
+    ]
+    costs = bench_engine.unavoidable_costs()
+    lean_floor = sum(v for k, v in costs.items() if not k.startswith("events"))
+    cost_rows = [
+        [
+            name,
+            f"{seconds * 1e6:.2f}",
+            f"{seconds / reference.per_saga:.2f}x" if reference else "-",
+        ]
+        for name, seconds in costs.items()
+    ]
+    lines += [
+        "",
+        "What the engine's API has it build for every saga, and saga-py does not (µs per saga):",
+        "",
+        *_table(["built per saga", "µs/saga", "vs saga-py"], cost_rows),
+    ]
+    if reference is not None:
+        lines += [
+            "",
+            f"The lean engine cannot go below id + contexts + result = {lean_floor * 1e6:.2f} µs "
+            f"({lean_floor / reference.per_saga:.2f}x saga-py) before running a single step.",
+        ]
+    budgets: list[Budget] = []
+    if reference is None:
+        budgets.append(
+            ("engine vs saga-py", False, "saga-py not installed", "pip install .[bench]")
+        )
+    else:
+        lean = timings[bench_engine.LEAN].per_saga / reference.per_saga
+        full = timings[bench_engine.FULL].per_saga / reference.per_saga
+        budgets.append(("1a engine lean vs saga-py", lean <= 1.0, f"{lean:.2f}x", "<= 1.00x"))
+        budgets.append(("1b engine + saga log vs saga-py", full <= 2.0, f"{full:.2f}x", "<= 2.00x"))
+    data = {name: t.per_saga for name, t in timings.items()}
+    data["built per saga"] = costs
+    return lines, budgets, data
+
+
+def durable_section(sagas: int) -> tuple[list[str], list[Budget], dict[str, Any]]:
+    runs = [
+        bench_durable.run_durable("durable log, no log files (batch)", sagas, write_logs=False),
+        bench_durable.run_durable("durable log + log files (as shipped)", sagas, write_logs=True),
+    ]
+    reference = bench_durable.PYTHON_SAGA_ORCHESTRATOR_SECONDS
+    rows = [
+        [
+            run.name,
+            f"{run.sagas:,}",
+            f"{run.per_second:,.0f}",
+            f"{run.per_saga * 1e3:.3f}",
+            f"{reference / run.per_saga:,.0f}x",
+            ", ".join(f"{k.lower()} {v:,}" for k, v in sorted(run.outcomes.items())),
+            "yes" if run.consistent else "NO",
+        ]
+        for run in runs
+    ]
+    rows.append(
+        [
+            "python-saga-orchestrator (reported, not run)",
+            "-",
+            f"{1 / reference:,.0f}",
+            f"{reference * 1e3:.3f}",
+            "1x",
+            "-",
+            "-",
+        ]
+    )
+    lines = [
+        f"2. Durable on the SQLite world: the booking saga, the same mix, {sagas:,} sagas each, "
+        "saga log committed before every step",
+        "",
+        *_table(
+            ["configuration", "sagas", "sagas/s", "ms/saga", "vs 46 ms", "outcomes", "consistent"],
+            rows,
+        ),
+    ]
+    # The budget is for the configuration `saga-desktop batch` runs: the durable saga
+    # log, no text logs (a listener would have every event committed on its own).
+    lean = runs[0]
+    budgets: list[Budget] = [
+        (
+            f"2 durable sagas/s ({lean.name})",
+            lean.per_second >= 2_000,
+            f"{lean.per_second:,.0f}/s",
+            ">= 2,000/s",
+        )
+    ]
+    budgets.append(
+        (
+            "2 durable world consistent",
+            all(run.consistent for run in runs),
+            "yes" if all(run.consistent for run in runs) else "no",
+            "yes",
+        )
+    )
+    data = {run.name: run.per_second for run in runs}
+    return lines, budgets, data
+
+
+def growth_section(
+    step_counts: Sequence[int],
+    total_steps: int,
+    repeats: int,
+    marks: Sequence[int],
+    chunk: int,
+) -> tuple[list[str], list[Budget], dict[str, Any]]:
+    by_steps = bench_engine.growth_by_steps(step_counts, total_steps, repeats)
+    base_step = next(per_step for steps, _, per_step in by_steps if steps == step_counts[1])
+    step_rows = [
+        [
+            f"{steps:,}",
+            f"{per_saga * 1e6:,.1f}",
+            f"{per_step * 1e6:.2f}",
+            f"{per_step / base_step:.2f}x",
+        ]
+        for steps, per_saga, per_step in by_steps
+    ]
+    by_sagas = bench_durable.growth_by_sagas(marks, chunk, write_logs=False)
+    first = by_sagas[0][1]
+    saga_rows = [
+        [
+            f"{mark:,}",
+            f"{mark - chunk + 1:,}-{mark:,}",
+            f"{seconds * 1e6:,.0f}",
+            f"{seconds / first:.2f}x",
+        ]
+        for mark, seconds in by_sagas
+    ]
+    lines = [
+        "4. How cost grows",
+        "",
+        "Engine, saga log recorded, 30 % of sagas fail at their last step (every step undone):",
+        "",
+        *_table(["steps", "µs/saga", "µs/step", f"vs {step_counts[1]} steps"], step_rows),
+        "",
+        f"Durable log, one world and one saga_log.db growing to {marks[-1]:,} sagas "
+        f"(time per saga over chunks of {chunk:,}):",
+        "",
+        *_table(["sagas in the log", "chunk", "µs/saga", "vs first chunk"], saga_rows),
+    ]
+    step_ratio = by_steps[-1][2] / base_step
+    saga_ratio = by_sagas[-1][1] / first
+    budgets: list[Budget] = [
+        (
+            f"4a µs/step at {step_counts[-1]:,} vs {step_counts[1]} steps",
+            step_ratio <= 1.5,
+            f"{step_ratio:.2f}x",
+            "<= 1.50x",
+        ),
+        (
+            f"4b durable µs/saga at {marks[-1]:,} vs {marks[0]:,} sagas",
+            saga_ratio <= 1.5,
+            f"{saga_ratio:.2f}x",
+            "<= 1.50x",
+        ),
+    ]
+    data = {
+        "steps": [[s, ps, pst] for s, ps, pst in by_steps],
+        "sagas": [[m, s] for m, s in by_sagas],
+    }
+    return lines, budgets, data
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the suite, print the table and the budgets; 0 when every budget holds."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
+    parser.add_argument(
+        "--only", choices=["engine", "durable", "growth"], action="append", help="run one part"
+    )
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
+    args = parser.parse_args(argv)
+    parts = set(args.only or ["engine", "durable", "growth"])
+    if args.quick:
+        engine_sagas, repeats, durable_sagas = 5_000, 3, 2_000
+        total_steps, marks, chunk = 40_000, (1_000, 3_000, 10_000), 1_000
+    else:
+        engine_sagas, repeats, durable_sagas = 20_000, 5, 5_000
+        total_steps, marks, chunk = 200_000, (1_000, 10_000, 100_000), 1_000
+
+    out = header()
+    print("\n".join(out), flush=True)
+    budgets: list[Budget] = []
+    figures: dict[str, Any] = {"header": list(out)}
+    sections = []
+    if "engine" in parts:
+        sections.append(("engine", lambda: engine_section(engine_sagas, repeats)))
+    if "durable" in parts:
+        sections.append(("durable", lambda: durable_section(durable_sagas)))
+    if "growth" in parts:
+        sections.append(
+            ("growth", lambda: growth_section((1, 10, 100, 1_000), total_steps, 2, marks, chunk))
+        )
+    for name, section in sections:
+        lines, held, data = section()
+        print("", *lines, sep="\n", flush=True)
+        out += ["", *lines]
+        budgets += held
+        figures[name] = data
+
+    rows = [
+        [name, measured, limit, "holds" if ok else "MISSED"]
+        for name, ok, measured, limit in budgets
+    ]
+    summary = ["", "Budgets", "", *_table(["budget", "measured", "limit", ""], rows)]
+    missed = sum(not ok for _, ok, _, _ in budgets)
+    summary += ["", f"{len(budgets) - missed} of {len(budgets)} budgets hold."]
+    print("\n".join(summary))
+    if args.json is not None:
+        figures["budgets"] = [
+            {"budget": n, "holds": ok, "measured": m, "limit": lim} for n, ok, m, lim in budgets
+        ]
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+    return 0 if missed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
