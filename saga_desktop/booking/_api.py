@@ -396,7 +396,16 @@ class BookingSagaService:
                 "seat_class",
                 f"seat_class must be one of {', '.join(_SEAT_CLASSES)}, not {seat_class!r}",
             )
-        flight = self.orchestrator.world.seats.flight(int(flight_ids[0]))
+        # The request's own validation explains a bad flight id; the date check
+        # needs the flight only when the id is a whole number at all.
+        flight_id = flight_ids[0]
+        flight = (
+            self.orchestrator.world.seats.flight(flight_id)
+            if isinstance(flight_id, int)
+            and not isinstance(flight_id, bool)
+            and abs(flight_id) < 2**63
+            else None
+        )
         if flight is not None and flight_dates and flight_dates[0] != flight[2]:
             raise InvalidBooking(
                 "flight_dates",

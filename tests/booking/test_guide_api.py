@@ -84,6 +84,8 @@ def test_service_passes_failure_scenarios_through(service):
         pytest.param({"seat_class": "economy"}, "seat_class", "not 'economy'", id="seat-case"),
         pytest.param({"flight_ids": [999]}, "flight_id", "no flight 999", id="unknown-flight"),
         pytest.param({"passenger_data": []}, "passengers", "at least one", id="no-passengers"),
+        pytest.param({"flight_ids": ["abc"]}, "flight_id", "whole number", id="text-flight"),
+        pytest.param({"flight_ids": [10**30]}, "flight_id", "out of range", id="huge-flight"),
         pytest.param(
             {"loyalty_points_to_use": 6000}, "loyalty_points_to_use", "balance", id="points"
         ),
