@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -421,9 +421,8 @@ class MainWindow(QMainWindow):
         )
         self.what_is_left.setWordWrap(True)
         self.what_is_left.setMargin(4)
-        self.what_is_left.setStyleSheet(
-            "QLabel#whatIsLeftLabel { color: palette(placeholder-text); }"
-        )
+        # A palette role, not a style sheet: it follows a switch to the dark theme.
+        self.what_is_left.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.caption = named(
             QLabel(), "captionLabel", "Caption", "What just happened, in plain words"
         )
