@@ -54,7 +54,7 @@ class LogPane(QWidget):
         self._needle = ""
         self._shown = 0
         #: Most lines put on screen in one update (see :meth:`append_lines`).
-        self.frame_cap = 200
+        self.frame_cap = 100
 
         self.level_filter = named(QComboBox(), "logLevelFilter")
         self.level_filter.addItems(LEVELS)
