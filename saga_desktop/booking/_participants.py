@@ -18,6 +18,7 @@ from typing import Any
 
 from saga_desktop.booking._exceptions import WorldError
 from saga_desktop.engine import StepError
+from saga_desktop.engine._sqlite import connect_checked, use_wal
 
 __all__ = [
     "BookingRegistry",
@@ -55,26 +56,13 @@ class Participant:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            # check_same_thread=False: the window's worker opens the world in one
-            # thread and may hand it to another; calls are never concurrent.
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            # A damaged file is refused before anything writes to it, rather than
-            # failing in the middle of a saga (or of `state`) later on.
-            (check,) = self._db.execute("PRAGMA quick_check(1)").fetchone()
-            if check != "ok":
-                self._db.close()
-                check = " ".join(str(check).split())  # SQLite's report spans lines
-                raise WorldError(
-                    f"cannot open {path}: the database is damaged ({check}); "
-                    "restore it from a backup, or point --data-dir elsewhere"
-                )
-            # WAL with synchronous=NORMAL survives a killed process (the WAL is in
-            # the OS cache); only a power cut could lose the last commits.
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db = connect_checked(path)
+            use_wal(self._db)
             self._db.executescript(_OPERATIONS_SCHEMA + self.SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise WorldError(f"cannot open {path}: {exc}") from None
+            hint = "; restore it from a backup, or point --data-dir elsewhere"
+            damaged = "damaged" in str(exc)
+            raise WorldError(f"cannot open {path}: {exc}{hint if damaged else ''}") from None
 
     def close(self) -> None:
         """Close the database."""

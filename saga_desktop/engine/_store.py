@@ -26,6 +26,7 @@ from saga_desktop.engine._events import (
     event_to_dict,
 )
 from saga_desktop.engine._exceptions import EventStoreError
+from saga_desktop.engine._sqlite import connect_checked, use_wal
 
 __all__ = ["SCHEMA_VERSION", "DeadLetter", "SagaSummary", "SqliteEventStore"]
 
@@ -117,7 +118,7 @@ class SqliteEventStore:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db = connect_checked(self.path)
             (version,) = self._db.execute("PRAGMA user_version").fetchone()
             if version > SCHEMA_VERSION:
                 self._db.close()
@@ -126,22 +127,15 @@ class SqliteEventStore:
                     f"(format {version}; this version reads format {SCHEMA_VERSION}): "
                     "upgrade, or point --data-dir elsewhere"
                 )
-            # Checked before anything below writes to the file (even user_version does).
-            (check,) = self._db.execute("PRAGMA quick_check(1)").fetchone()
-            if check != "ok":
-                self._db.close()
-                check = " ".join(str(check).split())  # SQLite's report spans lines
-                raise EventStoreError(
-                    f"the saga log {self.path} is damaged ({check}): restore it from a "
-                    "backup, or point --data-dir elsewhere"
-                )
-            # WAL + synchronous=NORMAL: a commit survives the process being killed.
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            use_wal(self._db)
             self._db.executescript(_SCHEMA)
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
-            raise EventStoreError(f"cannot open the saga log {self.path}: {exc}") from None
+            hint = ": restore it from a backup, or point --data-dir elsewhere"
+            damaged = "damaged" in str(exc)
+            raise EventStoreError(
+                f"cannot open the saga log {self.path}: {exc}{hint if damaged else ''}"
+            ) from None
 
     def close(self) -> None:
         """Close the database."""
