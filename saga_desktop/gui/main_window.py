@@ -973,7 +973,7 @@ class MainWindow(QMainWindow):
         # Timeline tab, and replay controls in the history tab.
         self.timeline = TimelinePanel()
         self.tabs.insertTab(2, self.timeline, "Timeline")
-        self.replay = ReplayController(self._replay_show, self.pipeline.reset, self)
+        self.replay = ReplayController(self._replay_show, self._replay_reset, self)
         self.replay.position_changed.connect(self._on_replay_position_changed)
         buttons = QHBoxLayout()
         self.replay_buttons: dict[str, QPushButton] = {}
@@ -1085,6 +1085,11 @@ class MainWindow(QMainWindow):
         self.what_is_left.setText(what_is_left(queue))
         if history:
             self.caption.setText(caption(history[-1], history[:-1]))
+
+    def _replay_reset(self) -> None:
+        self.pipeline.reset()
+        self.what_is_left.setText("Replay: at the start, nothing has happened yet.")
+        self.caption.setText("")
 
     def _replay_events(self) -> list[SagaEvent]:
         run = self._runs.get(self._selected_run or "")
