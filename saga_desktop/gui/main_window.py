@@ -579,6 +579,22 @@ class MainWindow(QMainWindow):
         run_menu.addAction(self.restart_action)
         run_menu.addSeparator()
         run_menu.addAction(self.run_all_action)
+        # The cards' right-click menu, reachable from the keyboard too (Alt+R, B).
+        breakpoints = run_menu.addMenu("&Breakpoints")
+        self.breakpoint_actions: dict[tuple[str, bool], QAction] = {}
+        for name in self.pipeline.cards():
+            for compensation, text in (
+                (False, "before {} runs"),
+                (True, "before {} is compensated"),
+            ):
+                action = named(
+                    QAction(f"Pause {text.format(name)}", self, checkable=True),
+                    f"breakpointAction_{name.lower()}_{'undo' if compensation else 'run'}",
+                )
+                action.setData((name, compensation))
+                action.toggled.connect(self._on_breakpoint_action_toggled)
+                breakpoints.addAction(action)
+                self.breakpoint_actions[(name, compensation)] = action
         view_menu = menu.addMenu("&View")
         view_menu.addAction(self.presenter_action)
         view_menu.addAction(self.dark_action)
@@ -1270,10 +1286,28 @@ class MainWindow(QMainWindow):
         """Pause the next runs before ``step`` runs and/or before it is compensated."""
         self._breakpoints[step] = (before_run, before_compensation)
         self.pipeline.card(step).set_breakpoints(before_run, before_compensation)
+        for compensation, on in ((False, before_run), (True, before_compensation)):
+            action = self.breakpoint_actions.get((step, compensation))
+            if action is not None and action.isChecked() != on:
+                action.blockSignals(True)
+                action.setChecked(on)
+                action.blockSignals(False)
         self.pacer.set_breakpoints(
             [s for s, (r, _) in self._breakpoints.items() if r],
             [s for s, (_, c) in self._breakpoints.items() if c],
         )
+
+    @Slot(bool)
+    def _on_breakpoint_action_toggled(self, on: bool) -> None:
+        action = self.sender()
+        if not isinstance(action, QAction):
+            return
+        name, compensation = action.data()
+        before_run, before_undo = self._breakpoints.get(name, (False, False))
+        if compensation:
+            self.set_breakpoint(name, before_run=before_run, before_compensation=on)
+        else:
+            self.set_breakpoint(name, before_run=on, before_compensation=before_undo)
 
     @Slot(str)
     def _on_worker_breakpoint_hit(self, where: str) -> None:
