@@ -40,7 +40,7 @@ from saga_desktop.booking import (
     guide_response,
     parse_fault,
     run_batch,
-    run_scenarios,
+    run_scenarios_on_scratch_world,
     write_report,
 )
 from saga_desktop.engine import EventStoreError, SagaEvent, describe
@@ -242,14 +242,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    data_dir = _data_dir(args)
-    # The scenarios run on a scratch world of their own, reset each time, so they
-    # pass on every run and never spend the user's seats or points.
-    world_dir = data_dir / "scenario-world"
-    with FlightWorld(world_dir) as scratch:
-        scratch.reset()
-    with BookingSagaOrchestrator(world_dir, log_dir=data_dir / "logs") as orchestrator:
-        report = run_scenarios(orchestrator)
+    report = run_scenarios_on_scratch_world(_data_dir(args))
     if args.report is not None:
         try:
             write_report(report, args.report)

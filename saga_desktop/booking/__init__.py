@@ -74,10 +74,12 @@ from saga_desktop.booking._saga import (
     booking_definition,
 )
 from saga_desktop.booking._scenarios import (
+    SCENARIO_WORLD,
     SCENARIOS,
     Scenario,
     check_scenario,
     run_scenarios,
+    run_scenarios_on_scratch_world,
     write_report,
 )
 from saga_desktop.booking._world import DEFAULT_FLIGHTS, DEFAULT_USERS, FlightWorld, WorldSnapshot
@@ -100,6 +102,7 @@ __all__ = [
     "RUN_FILE_VERSION",
     "SAGA_NAME",
     "SCENARIOS",
+    "SCENARIO_WORLD",
     "STEP_KEYS",
     "STEP_NAMES",
     "STEP_TEXTS",
@@ -153,6 +156,7 @@ __all__ = [
     "read_run",
     "run_batch",
     "run_scenarios",
+    "run_scenarios_on_scratch_world",
     "step_key",
     "write_report",
     "write_run",

@@ -11,8 +11,20 @@ from typing import Any
 
 from saga_desktop.booking._api import BookingSagaOrchestrator
 from saga_desktop.booking._request import DEFAULT_BOOKING
+from saga_desktop.booking._world import FlightWorld
 
-__all__ = ["SCENARIOS", "Scenario", "check_scenario", "run_scenarios", "write_report"]
+__all__ = [
+    "SCENARIOS",
+    "SCENARIO_WORLD",
+    "Scenario",
+    "check_scenario",
+    "run_scenarios",
+    "run_scenarios_on_scratch_world",
+    "write_report",
+]
+
+#: The folder of the data directory where the scenarios get a world of their own.
+SCENARIO_WORLD = "scenario-world"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -203,6 +215,24 @@ def run_scenarios(
         "all_passed": passed == len(results),
         "results": results,
     }
+
+
+def run_scenarios_on_scratch_world(data_dir: Path) -> dict[str, Any]:
+    """Run the five scenarios on ``<data_dir>/scenario-world``, reset first.
+
+    The scenarios pass on every run and never spend the user's seats or points;
+    their log lines still go to ``<data_dir>/logs``.
+
+    Returns
+    -------
+    dict
+        The report, as :func:`run_scenarios` returns it.
+    """
+    world_dir = data_dir / SCENARIO_WORLD
+    with FlightWorld(world_dir) as scratch:
+        scratch.reset()
+    with BookingSagaOrchestrator(world_dir, log_dir=data_dir / "logs") as orchestrator:
+        return run_scenarios(orchestrator)
 
 
 def write_report(report: Mapping[str, Any], path: Path) -> None:

@@ -22,12 +22,11 @@ from saga_desktop.booking import (
     BatchProgress,
     BookingError,
     BookingSagaOrchestrator,
-    FlightWorld,
     InvalidBooking,
     guide_response,
     parse_kind,
     run_batch,
-    run_scenarios,
+    run_scenarios_on_scratch_world,
     step_key,
     write_report,
 )
@@ -434,14 +433,10 @@ class SagaWorker(QObject):
     @Slot()
     def run_all_scenarios(self) -> None:
         """Run the guide's five scenarios on a scratch world and write the report."""
-        scratch = self.data_dir / "scenario-world"
         report_path = self.data_dir / "logs" / "saga_test_report.json"
         self.busy_changed.emit(True)
         try:
-            with FlightWorld(scratch) as world:
-                world.reset()
-            with BookingSagaOrchestrator(scratch, log_dir=self.data_dir / "logs") as scenarios:
-                report = run_scenarios(scenarios)
+            report = run_scenarios_on_scratch_world(self.data_dir)
             write_report(report, report_path)
         except (BookingError, SagaError, OSError) as exc:
             self.errored.emit(f"The scenarios could not run: {exc}")
