@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from saga_desktop.engine import SagaEvent, describe, format_log_line
 from saga_desktop.gui._qt import named
 
 __all__ = ["LEVELS", "LogPane"]
@@ -98,14 +97,6 @@ class LogPane(QWidget):
         self._update_count()
 
     # -- feeding ------------------------------------------------------------------
-
-    def append_events(self, events: Iterable[SagaEvent]) -> None:
-        """Add the log lines of ``events``: one screen update for the whole batch."""
-        self.append_lines(
-            (line.level, format_log_line(event, line))
-            for event in events
-            for line in describe(event)
-        )
 
     def append_lines(self, lines: Iterable[tuple[str, str]]) -> None:
         """Add ``(level, text)`` lines."""

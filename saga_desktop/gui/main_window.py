@@ -544,7 +544,6 @@ class MainWindow(QMainWindow):
         self._frame_clock = QElapsedTimer()
         self._frame_timer = QTimer(self, singleShot=True)
         self._frame_timer.timeout.connect(self._on_frame_timer_timeout)
-        self._frame_letters: list[dict[str, Any]] | None = None
         self._letters: list[dict[str, Any]] | None = None
         self._announced = True  # the "running" banner of the current run was shown
 
@@ -626,7 +625,6 @@ class MainWindow(QMainWindow):
         self._worker.booking_rejected.connect(self._on_worker_booking_rejected)
         self._worker.errored.connect(self._on_worker_errored)
         self._worker.busy_changed.connect(self._on_worker_busy_changed)
-        self._worker.dead_letters_changed.connect(self._on_worker_dead_letters_changed)
         self.history_requested.connect(self._worker.load_history)
         self.run_load_requested.connect(self._worker.load_run)
         self.scenarios_requested.connect(self._worker.run_all_scenarios)
@@ -1611,9 +1609,9 @@ class MainWindow(QMainWindow):
         lines, self._frame_lines = self._frame_lines, []
         world, self._frame_world = self._frame_world, None
         finished, self._frame_finished = self._frame_finished, []
-        letters, self._frame_letters = self._frame_letters, None
-        if letters is not None:
-            self._show_dead_letters(letters)
+        if world is not None:
+            # The dead-letter queue comes with every world snapshot.
+            self._show_dead_letters(world.get("dead_letters", []))
         self._update_panels()
         if self._busy and not self._announced:
             self._announced = True
@@ -1689,12 +1687,6 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_worker_world_changed(self, state: dict[str, Any]) -> None:
         self._frame_world = state
-        self._schedule_frame()
-
-    @Slot(object)
-    def _on_worker_dead_letters_changed(self, letters: list[dict[str, Any]]) -> None:
-        # Shown with the world snapshot it came with, in the same frame.
-        self._frame_letters = letters
         self._schedule_frame()
 
     def _show_dead_letters(self, letters: list[dict[str, Any]]) -> None:

@@ -186,7 +186,8 @@ class SagaWorker(QObject):
     #: lines already formatted here, off the GUI thread: ``(events, lines)`` where a
     #: line is ``(correlation id, level, text)``.
     events_ready = Signal(object)
-    #: A world snapshot (``WorldSnapshot.to_dict()``) plus ``dead_letters``.
+    #: A world snapshot (``WorldSnapshot.to_dict()``) plus ``dead_letters``: the
+    #: dead-letter queue, as a list of dicts.
     world_changed = Signal(object)
     #: The guide's response object of a finished saga.
     saga_finished = Signal(object)
@@ -200,8 +201,6 @@ class SagaWorker(QObject):
     errored = Signal(str)
     #: True while the worker is running something.
     busy_changed = Signal(bool)
-    #: The dead-letter queue, as a list of dicts.
-    dead_letters_changed = Signal(object)
     #: A breakpoint paused the run; the text says where.
     breakpoint_hit = Signal(str)
     #: Runs recorded in the durable saga log (newest first), as dicts.
@@ -285,7 +284,6 @@ class SagaWorker(QObject):
         letters = [letter.to_dict() for letter in orchestrator.dead_letters()]
         state["dead_letters"] = letters
         self.world_changed.emit(state)
-        self.dead_letters_changed.emit(letters)
 
     def _guarded(self, work: str) -> bool:
         """Open the world; on failure tell the window and return False."""
