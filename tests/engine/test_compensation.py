@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from engine_helpers import trace_attempts
 
 from saga_desktop.engine import (
     CompensationFailed,
@@ -23,12 +24,6 @@ from saga_desktop.engine import (
 
 CID = "00000000-0000-4000-8000-000000000004"
 COMP_POLICY = RetryPolicy(max_attempts=3, initial_delay=0.25, multiplier=2.0, max_delay=10.0)
-
-
-def trace(events):
-    return [
-        (type(e).__name__, getattr(e, "step", None), getattr(e, "attempt", None)) for e in events
-    ]
 
 
 def three_steps(participant, comp_errors=(), policy=COMP_POLICY):
@@ -57,7 +52,7 @@ def test_compensation_retried_until_it_succeeds(participant, orchestrator_for, c
         "undo B#3",
         "undo A#1",
     ]
-    assert trace(result.events)[8:] == [
+    assert trace_attempts(result.events)[8:] == [
         ("CompensationStarted", "B", 1),
         ("CompensationRetried", "B", 1),
         ("CompensationStarted", "B", 2),
@@ -98,7 +93,7 @@ def test_compensation_failing_forever_is_dead_lettered_and_others_still_run(
     assert result.success is False
     assert clock.sleeps == [0.25, 0.5]
     assert participant.undone == ["B", "B", "B", "A"]
-    assert trace(result.events)[8:] == [
+    assert trace_attempts(result.events)[8:] == [
         ("CompensationStarted", "B", 1),
         ("CompensationRetried", "B", 1),
         ("CompensationStarted", "B", 2),

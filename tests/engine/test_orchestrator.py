@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from engine_helpers import trace
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,10 +30,6 @@ from saga_desktop.engine import (
 
 NAMES = ("RESERVE", "CHARGE", "AWARD", "NOTIFY")
 CID = "00000000-0000-4000-8000-000000000001"
-
-
-def trace(events):
-    return [(type(e).__name__, getattr(e, "step", None)) for e in events]
 
 
 def four_steps(participant, fail_at=None, error=None):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from engine_helpers import trace
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,10 +25,6 @@ from saga_desktop.engine import (
 )
 
 CID = "00000000-0000-4000-8000-000000000005"
-
-
-def trace(events):
-    return [(type(e).__name__, getattr(e, "step", None)) for e in events]
 
 
 def abc_failing_at_c(participant):

@@ -6,6 +6,7 @@ import itertools
 import random
 
 import pytest
+from engine_helpers import trace_attempts
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,12 +23,6 @@ from saga_desktop.engine import (
 )
 
 CID = "00000000-0000-4000-8000-000000000002"
-
-
-def trace(events):
-    return [
-        (type(e).__name__, getattr(e, "step", None), getattr(e, "attempt", None)) for e in events
-    ]
 
 
 # -- the policy on its own -------------------------------------------------------
@@ -167,7 +162,7 @@ def test_transient_errors_are_retried_with_exact_backoff(participant, orchestrat
     assert clock.sleeps == [0.5, 1.5, 2.0]
     assert participant.calls == ["do A#1", "do B#1", "do B#2", "do B#3", "do B#4"]
     assert result.results["B"] == {"ref": "b-4"}
-    assert trace(result.events) == [
+    assert trace_attempts(result.events) == [
         ("SagaStarted", None, None),
         ("StepStarted", "A", 1),
         ("StepSucceeded", "A", 1),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from engine_helpers import trace
+
 from saga_desktop.engine import (
     CompensationRecord,
     CompensationTriggered,
@@ -16,10 +18,6 @@ from saga_desktop.engine import (
 )
 
 CID = "00000000-0000-4000-8000-000000000003"
-
-
-def trace(events):
-    return [(type(e).__name__, getattr(e, "step", None)) for e in events]
 
 
 def test_slow_action_times_out_and_is_compensated_before_earlier_steps(
