@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from saga_desktop.engine._exceptions import DefinitionError
-from saga_desktop.engine._frozen import fast_frozen_init
 
 __all__ = [
     "NO_RETRY",
@@ -26,9 +25,12 @@ def compensation_name(step: str) -> str:
     return f"COMPENSATE_{step}"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class StepContext:
+class StepContext(NamedTuple):
     """What an action or a compensation is told about the saga it serves.
+
+    A named tuple rather than a frozen dataclass: the orchestrator builds one
+    for every call it makes, and a tuple is built in C (about a fifth of the
+    cost), while still being immutable.
 
     Attributes
     ----------
@@ -54,9 +56,6 @@ class StepContext:
     def idempotency_key(self) -> str:
         """``<correlation id>:<step>``: the same for every attempt at this step."""
         return f"{self.correlation_id}:{self.step}"
-
-
-fast_frozen_init(StepContext)
 
 
 #: An action or a compensation: takes the context, returns a result of plain data.

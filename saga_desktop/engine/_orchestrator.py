@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
+import itertools
 import os
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
-from saga_desktop.engine._definition import RetryPolicy, SagaDefinition, SagaStep, StepContext
+from saga_desktop.engine._definition import (
+    Action,
+    RetryPolicy,
+    SagaDefinition,
+    SagaStep,
+    StepContext,
+)
 from saga_desktop.engine._events import (
     CompensationFailed,
     CompensationRetried,
@@ -28,7 +34,6 @@ from saga_desktop.engine._events import (
     StepSucceeded,
 )
 from saga_desktop.engine._exceptions import StepError, TransientStepError
-from saga_desktop.engine._frozen import fast_frozen_init
 from saga_desktop.engine._status import SagaOutcome
 
 __all__ = [
@@ -42,21 +47,43 @@ __all__ = [
 #: Called with every event, in order, after the event is stored.
 Listener = Callable[[SagaEvent], None]
 
-# Correlation ids are random UUID4s. ``str(uuid.uuid4())`` costs more than a
-# whole lean saga (a system call, then a slow format), so the 122 random bits
-# come from a generator seeded by the OS (and seeded again in a forked child, so
-# that two processes never share a sequence): ids need to be unique, not secret.
-_ids = random.Random()
-_random_bits = _ids.getrandbits
+# Correlation ids are UUID4-shaped and unique, not secret. ``str(uuid.uuid4())``
+# costs more than a whole lean saga (a system call, then a slow format), and
+# even formatting 122 fresh random bits costs a third of one. So each process
+# draws 96 random bits once (again in a forked child, so that two processes
+# never share them) for the last 24 digits, and the first 8 digits step through
+# all 2**32 values in a scrambled order (an odd multiplier is a bijection modulo
+# 2**32): ids differ at a glance, where people look, and never repeat within a
+# process; across processes they differ in the 96 random bits.
+_SCRAMBLE = 0x9E3779B1  # odd: a bijection of the 32-bit counter
+_id_tail = ""
+_id_base = 0
+_id_counter = itertools.count()
+
+
+def _draw_id_bits() -> None:
+    global _id_tail, _id_base, _id_counter
+    source = random.SystemRandom()
+    # The last 96 bits of a UUID: version 4 and the RFC 4122 variant set.
+    bits = source.getrandbits(96) & ~((0xF << 76) | (0x3 << 62)) | (0x4 << 76) | (0x2 << 62)
+    digits = f"{bits:024x}"
+    _id_tail = f"-{digits[:4]}-{digits[4:8]}-{digits[8:12]}-{digits[12:]}"
+    _id_base = source.getrandbits(32)
+    _id_counter = itertools.count()
+
+
+_draw_id_bits()
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_ids.seed)
-_UUID4_KEEP = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
-_UUID4_SET = (0x4 << 76) | (0x2 << 62)  # version 4, RFC 4122 variant
+    os.register_at_fork(after_in_child=_draw_id_bits)
 
 
 def _new_correlation_id() -> str:
-    digits = "%032x" % (_random_bits(128) & _UUID4_KEEP | _UUID4_SET)
-    return "-".join((digits[:8], digits[8:12], digits[12:16], digits[16:20], digits[20:]))
+    number = next(_id_counter)
+    if number > 0xFFFFFFFF:  # every 32-bit value used: new random bits, then start again
+        _draw_id_bits()
+        number = next(_id_counter)
+    # %-formatting: measurably faster than an f-string here.
+    return "%08x%s" % ((_id_base + number * _SCRAMBLE) & 0xFFFFFFFF, _id_tail)  # noqa: UP031
 
 
 class EventSink(Protocol):
@@ -80,9 +107,22 @@ class _StagingSink(Protocol):
     def commit(self) -> None: ...
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class CompensationRecord:
-    """How one compensation ended: the guide's ``results`` entry."""
+class CompensationRecord(NamedTuple):
+    """How one compensation ended: the guide's ``results`` entry.
+
+    Attributes
+    ----------
+    step
+        The step that was undone.
+    compensation
+        Its compensation's name (``COMPENSATE_<STEP>``).
+    success
+        Whether the compensation succeeded (``False``: dead-lettered).
+    attempts
+        How many attempts it took.
+    error
+        The last error, when it failed.
+    """
 
     step: str
     compensation: str
@@ -91,9 +131,11 @@ class CompensationRecord:
     error: str | None = None
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class SagaResult:
+class SagaResult(NamedTuple):
     """How a saga ended.
+
+    A named tuple, built in C: the lean orchestrator makes one per saga, and a
+    frozen dataclass cost as much as running a step.
 
     Attributes
     ----------
@@ -138,8 +180,17 @@ class SagaResult:
         return tuple(record for record in self.compensations if not record.success)
 
 
-fast_frozen_init(CompensationRecord)
-fast_frozen_init(SagaResult)
+# Builds a named tuple in C, skipping its Python ``__new__``: the hot path makes
+# a context per call and a result per saga.
+_new_tuple = tuple.__new__
+_COMPLETED = SagaOutcome.COMPLETED
+_COMPENSATED = SagaOutcome.COMPENSATED
+_DEAD_LETTERED = SagaOutcome.DEAD_LETTERED
+
+
+def _describe_error(error: BaseException) -> str:
+    """How an error that is not a participant's refusal reads in results and logs."""
+    return f"{type(error).__name__}: {error}"
 
 
 class _Run:
@@ -165,11 +216,15 @@ class _Run:
     )
 
     def __init__(
-        self, correlation_id: str, payload: Mapping[str, Any], events: list[SagaEvent] | None
+        self,
+        correlation_id: str,
+        payload: Mapping[str, Any],
+        events: list[SagaEvent] | None,
+        results: dict[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.correlation_id = correlation_id
         self.payload = payload
-        self.results: dict[str, Mapping[str, Any]] = {}
+        self.results: dict[str, Mapping[str, Any]] = {} if results is None else results
         self.events = events
         self.compensations: list[CompensationRecord] = []
         self.timed_out: str | None = None
@@ -230,6 +285,15 @@ class SagaOrchestrator:
         self.keep_events = keep_events
         # The step names of the definition last run (every SagaStarted carries them).
         self._step_names: tuple[SagaDefinition | None, tuple[str, ...]] = (None, ())
+        # The lean path's view of the definition last run (see _lean_plan).
+        self._plan: tuple[
+            SagaDefinition | None, tuple[tuple[str, Action | None, SagaStep], ...]
+        ] = (
+            None,
+            (),
+        )
+        # The step (and compensation name) by step name, of the definition last compensated.
+        self._by_name: tuple[SagaDefinition | None, dict[str, tuple[SagaStep, str]]] = (None, {})
         # The sink last checked for stage() and commit(), and the answer.
         self._staging: tuple[EventSink | None, _StagingSink | None] = (None, None)
 
@@ -252,52 +316,115 @@ class SagaOrchestrator:
         SagaResult
             How it ended. Step failures are results, not exceptions.
         """
-        run = self._new_run(correlation_id or _new_correlation_id(), dict(payload or {}))
+        cid = correlation_id or _new_correlation_id()
+        payload = dict(payload) if payload else {}
+        if not (self.keep_events or self.listeners or self.sink is not None):
+            return self._run_unobserved(cid, payload)
+        run = self._new_run(cid, payload)
         definition = self.definition
         steps = definition.steps
-        if run.observed:
-            self._emit(
-                run,
-                SagaStarted(
-                    run.correlation_id,
-                    self.clock(),
-                    definition.name,
-                    self._names_of(definition),
-                    dict(run.payload),
-                ),
-            )
-            for step in steps:
+        self._emit(
+            run,
+            SagaStarted(
+                cid, self.clock(), definition.name, self._names_of(definition), dict(payload)
+            ),
+        )
+        for step in steps:
+            failure = self._execute(run, step)
+            if failure is not None:
+                return self._compensate(run, failed_step=step.name, error=failure)
+        self._emit(
+            run,
+            SagaCompleted(
+                cid,
+                self.clock(),
+                len(steps),
+                {name: dict(result) for name, result in run.results.items()},
+            ),
+        )
+        return self._result(run, SagaOutcome.COMPLETED)
+
+    def _run_unobserved(self, cid: str, payload: dict[str, Any]) -> SagaResult:
+        """Run a saga nobody sees the events of: the lean path.
+
+        Each step's first attempt, a plain refusal and the first attempt of
+        each compensation run right here, with no event and no bookkeeping
+        object. A retry or a step with a timeout goes the general way
+        (:meth:`_execute`, :meth:`_compensate`), which gives the same results.
+        """
+        results: dict[str, Mapping[str, Any]] = {}
+        steps = self.definition.steps
+        for name, action, step in self._lean_plan():
+            if action is not None:
+                try:
+                    result = action(_new_tuple(StepContext, (cid, name, 1, payload, results)))
+                except Exception as exc:
+                    if step.retry.max_attempts > 1 and isinstance(exc, TransientStepError):
+                        run = _Run(cid, payload, None, results)
+                        failure = self._execute(run, step, refused=exc)
+                        if failure is None:
+                            continue
+                        return self._compensate(run, failed_step=step.name, error=failure)
+                    error = str(exc) if isinstance(exc, StepError) else _describe_error(exc)
+                    records, parked = self._undo_unobserved(
+                        cid, payload, results, reversed(results)
+                    )
+                    return _new_tuple(
+                        SagaResult,
+                        (
+                            cid,
+                            _DEAD_LETTERED if parked else _COMPENSATED,
+                            len(steps),
+                            len(results),
+                            results,
+                            name,
+                            error,
+                            records,
+                            (),
+                        ),
+                    )
+                else:
+                    results[name] = result or {}
+            else:
+                run = _Run(cid, payload, None, results)
                 failure = self._execute(run, step)
                 if failure is not None:
                     return self._compensate(run, failed_step=step.name, error=failure)
-        else:
-            # Nobody sees the events: each step's first attempt runs right here, and
-            # only a refusal (or a step with a timeout) takes the way through _execute.
-            cid, payload, results = run.correlation_id, run.payload, run.results
-            for step in steps:
-                if step.timeout is None:
-                    try:
-                        result = step.action(StepContext(cid, step.name, 1, payload, results))
-                    except Exception as exc:
-                        failure = self._execute(run, step, refused=exc)
-                    else:
-                        results[step.name] = result or {}
-                        continue
-                else:
-                    failure = self._execute(run, step)
-                if failure is not None:
-                    return self._compensate(run, failed_step=step.name, error=failure)
-        if run.observed:
-            self._emit(
-                run,
-                SagaCompleted(
-                    run.correlation_id,
-                    self.clock(),
-                    len(steps),
-                    {name: dict(result) for name, result in run.results.items()},
-                ),
-            )
-        return self._result(run, SagaOutcome.COMPLETED)
+        return _new_tuple(
+            SagaResult, (cid, _COMPLETED, len(steps), len(results), results, None, None, (), ())
+        )
+
+    def _undo_unobserved(
+        self,
+        cid: str,
+        payload: Mapping[str, Any],
+        results: dict[str, Mapping[str, Any]],
+        names: Iterable[str],
+    ) -> tuple[tuple[CompensationRecord, ...], bool]:
+        """Compensate the steps called ``names``, in that order, for nobody to see.
+
+        Each compensation's first attempt runs right here; only a failing one
+        takes the way through :meth:`_undo` (its retries, then a dead letter).
+
+        Returns
+        -------
+        tuple
+            The compensation records, and whether any was dead-lettered.
+        """
+        by_name = self._steps_by_name()
+        records: list[CompensationRecord] = []
+        parked = False
+        for name in names:
+            step, undo_name = by_name[name]
+            try:
+                step.compensation(_new_tuple(StepContext, (cid, name, 1, payload, results)))
+            except Exception as exc:
+                record = self._undo(_Run(cid, payload, None, results), step, undo_name, failed=exc)
+                parked = parked or not record.success
+                records.append(record)
+            else:
+                records.append(_new_tuple(CompensationRecord, (name, undo_name, True, 1, None)))
+        return tuple(records), parked
 
     def recover(self, history: Sequence[SagaEvent]) -> SagaResult:
         """Finish a saga that an earlier orchestrator left interrupted.
@@ -384,7 +511,7 @@ class SagaOrchestrator:
         """
         step = self.definition.step(step_name)
         run = self._new_run(correlation_id, {})
-        record = self._undo(run, step, dead_letter_on_failure=False)
+        record = self._undo(run, step, step.compensation_name, dead_letter_on_failure=False)
         if record.success and run.observed:
             self._emit(
                 run,
@@ -413,6 +540,28 @@ class SagaOrchestrator:
     # The hot path of a saga: every event is built only when somebody sees it
     # (``run.observed``), and the bookkeeping the orchestrator needs is kept in
     # ``_Run`` directly, so the lean configuration pays for the steps alone.
+
+    def _lean_plan(self) -> tuple[tuple[str, Action | None, SagaStep], ...]:
+        # (name, action, step) of every step, the action None when the step has a
+        # timeout (it goes the general way): reading a slotted step's fields cost
+        # a tenth of a lean saga.
+        cached_for, plan = self._plan
+        if cached_for is not self.definition:
+            plan = tuple(
+                (step.name, step.action if step.timeout is None else None, step)
+                for step in self.definition.steps
+            )
+            self._plan = (self.definition, plan)
+        return plan
+
+    def _steps_by_name(self) -> dict[str, tuple[SagaStep, str]]:
+        # One look-up table per definition, not a search per step: a saga of a
+        # thousand steps undoes them in linear time.
+        cached_for, by_name = self._by_name
+        if cached_for is not self.definition:
+            by_name = {step.name: (step, step.compensation_name) for step in self.definition.steps}
+            self._by_name = (self.definition, by_name)
+        return by_name
 
     def _names_of(self, definition: SagaDefinition) -> tuple[str, ...]:
         cached_for, names = self._step_names
@@ -476,7 +625,10 @@ class SagaOrchestrator:
                     started_at = self.clock()
                 try:
                     result = (
-                        step.action(StepContext(cid, name, attempt, run.payload, run.results)) or {}
+                        step.action(
+                            _new_tuple(StepContext, (cid, name, attempt, run.payload, run.results))
+                        )
+                        or {}
                     )
                 except Exception as exc:
                     refused = exc
@@ -508,7 +660,7 @@ class SagaOrchestrator:
                 error, injected = str(refused), refused.injected
                 retryable = isinstance(refused, TransientStepError)
             else:
-                error, injected, retryable = f"{type(refused).__name__}: {refused}", False, False
+                error, injected, retryable = _describe_error(refused), False, False
             # Dropped, so that the error's traceback (which sees this frame) makes no cycle.
             refused = None
             policy = step.retry
@@ -551,14 +703,17 @@ class SagaOrchestrator:
                     run.correlation_id, self.clock(), failed_step, steps, recovery
                 ),
             )
-        if steps:
-            # One look-up table per compensation, not a search per step: a saga of
-            # a thousand steps undoes them in linear time.
-            by_name = {step.name: step for step in self.definition.steps}
+        records = run.compensations
+        if run.observed:
+            by_name = self._steps_by_name()
             for name in steps:
-                run.compensations.append(self._undo(run, by_name[name]))
-        done = tuple(r.compensation for r in run.compensations if r.success)
-        parked = tuple(r.compensation for r in run.compensations if not r.success)
+                step, undo_name = by_name[name]
+                records.append(self._undo(run, step, undo_name))
+        else:
+            records.extend(
+                self._undo_unobserved(run.correlation_id, run.payload, run.results, steps)[0]
+            )
+        parked = tuple(r.compensation for r in records if not r.success)
         if run.observed:
             self._emit(
                 run,
@@ -568,7 +723,7 @@ class SagaOrchestrator:
                     failed_step,
                     error,
                     len(run.results),
-                    done,
+                    tuple(r.compensation for r in run.compensations if r.success),
                     parked,
                     recovery,
                 ),
@@ -577,41 +732,56 @@ class SagaOrchestrator:
         return self._result(run, outcome, failed_step=failed_step, error=error)
 
     def _undo(
-        self, run: _Run, step: SagaStep, *, dead_letter_on_failure: bool = True
+        self,
+        run: _Run,
+        step: SagaStep,
+        name: str,
+        *,
+        dead_letter_on_failure: bool = True,
+        failed: Exception | None = None,
     ) -> CompensationRecord:
-        """Run ``step``'s compensation with its retry policy."""
+        """Run ``step``'s compensation (called ``name``) with its retry policy.
+
+        ``failed`` is the error of a first attempt that :meth:`_compensate`
+        already made.
+        """
         policy: RetryPolicy = step.compensation_retry
-        cid, name, observed = run.correlation_id, step.compensation_name, run.observed
+        cid, observed = run.correlation_id, run.observed
         attempt = 1
         while True:
-            if observed:
-                self._emit(
-                    run,
-                    CompensationStarted(
-                        cid, self.clock(), step.name, name, attempt, policy.max_attempts
-                    ),
-                )
-                self._commit(run)
-            try:
-                result = (
-                    step.compensation(
-                        StepContext(cid, step.name, attempt, run.payload, run.results)
-                    )
-                    or {}
-                )
-            except Exception as exc:
-                # Any error of an undo is worth retrying: an undo has no other way out.
-                injected = isinstance(exc, StepError) and exc.injected
-                error = str(exc) if isinstance(exc, StepError) else f"{type(exc).__name__}: {exc}"
-            else:
+            if failed is None:
                 if observed:
                     self._emit(
                         run,
-                        CompensationSucceeded(
-                            cid, self.clock(), step.name, name, attempt, dict(result)
+                        CompensationStarted(
+                            cid, self.clock(), step.name, name, attempt, policy.max_attempts
                         ),
                     )
-                return CompensationRecord(step.name, name, True, attempt)
+                    self._commit(run)
+                try:
+                    result = (
+                        step.compensation(
+                            _new_tuple(
+                                StepContext, (cid, step.name, attempt, run.payload, run.results)
+                            )
+                        )
+                        or {}
+                    )
+                except Exception as exc:
+                    failed = exc
+                else:
+                    if observed:
+                        self._emit(
+                            run,
+                            CompensationSucceeded(
+                                cid, self.clock(), step.name, name, attempt, dict(result)
+                            ),
+                        )
+                    return _new_tuple(CompensationRecord, (step.name, name, True, attempt, None))
+            # Any error of an undo is worth retrying: an undo has no other way out.
+            injected = isinstance(failed, StepError) and failed.injected
+            error = str(failed) if isinstance(failed, StepError) else _describe_error(failed)
+            failed = None  # its traceback sees this frame: dropped, so that it makes no cycle
             if attempt < policy.max_attempts:
                 delay = policy.delay(attempt, self.rng)
                 if observed:
@@ -642,7 +812,7 @@ class SagaOrchestrator:
                     self._emit(
                         run, DeadLettered(cid, self.clock(), step.name, name, attempt, error)
                     )
-            return CompensationRecord(step.name, name, False, attempt, error)
+            return _new_tuple(CompensationRecord, (step.name, name, False, attempt, error))
 
     def _result(
         self,
@@ -653,15 +823,18 @@ class SagaOrchestrator:
         error: str | None = None,
     ) -> SagaResult:
         self._commit(run)  # the saga's end is durable before anybody hears of it
-        return SagaResult(
-            run.correlation_id,
-            outcome,
-            len(self.definition.steps),
-            len(run.results),
-            # The saga is over: nothing writes to its results any more, no copy needed.
-            run.results,
-            failed_step,
-            error,
-            tuple(run.compensations),
-            tuple(run.events) if run.events is not None else (),
+        return _new_tuple(
+            SagaResult,
+            (
+                run.correlation_id,
+                outcome,
+                len(self.definition.steps),
+                len(run.results),
+                # The saga is over: nothing writes to its results any more, no copy needed.
+                run.results,
+                failed_step,
+                error,
+                tuple(run.compensations),
+                tuple(run.events) if run.events is not None else (),
+            ),
         )

@@ -8,7 +8,6 @@ made, their order and contexts, the sleeps, and the result.
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import uuid
 
@@ -54,7 +53,7 @@ def _saga(behaviours: list[str], clock: _Clock, calls: list[tuple[object, ...]])
 
         def action(ctx: StepContext) -> dict[str, object] | None:
             tries["do"] += 1
-            calls.append(("do", dataclasses.astuple(ctx)[:3], sorted(ctx.results)))
+            calls.append(("do", tuple(ctx)[:3], sorted(ctx.results)))
             if behaviour == "refuse":
                 raise StepError(f"{name} refused", injected=True)
             if behaviour == "transient" and tries["do"] < 2:
@@ -67,7 +66,7 @@ def _saga(behaviours: list[str], clock: _Clock, calls: list[tuple[object, ...]])
 
         def compensation(ctx: StepContext) -> dict[str, object]:
             tries["undo"] += 1
-            calls.append(("undo", dataclasses.astuple(ctx)[:3]))
+            calls.append(("undo", tuple(ctx)[:3]))
             if behaviour == "undo_never" or (behaviour == "undo_once" and tries["undo"] < 2):
                 raise StepError(f"undo of {name} failed")
             return {"undone": name}
