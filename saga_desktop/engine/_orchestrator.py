@@ -318,8 +318,58 @@ class SagaOrchestrator:
         """
         cid = correlation_id or _new_correlation_id()
         payload = dict(payload) if payload else {}
-        if not (self.keep_events or self.listeners or self.sink is not None):
-            return self._run_unobserved(cid, payload)
+        if self.keep_events or self.listeners or self.sink is not None:
+            return self._run_observed(cid, payload)
+        # Nobody sees the events: the lean path. Each step's first attempt, a plain
+        # refusal and the first attempt of each compensation run right here, with
+        # no event and no bookkeeping object; a retry or a step with a timeout
+        # goes the general way (_execute, _compensate), which gives the same results.
+        results: dict[str, Mapping[str, Any]] = {}
+        planned_for, plan = self._plan
+        if planned_for is not self.definition:
+            plan = self._lean_plan()
+        for name, action, step in plan:
+            if action is not None:
+                try:
+                    result = action(_new_tuple(StepContext, (cid, name, 1, payload, results)))
+                except Exception as exc:
+                    if step.retry.max_attempts > 1 and isinstance(exc, TransientStepError):
+                        run = _Run(cid, payload, None, results)
+                        failure = self._execute(run, step, refused=exc)
+                        if failure is None:
+                            continue
+                        return self._compensate(run, failed_step=step.name, error=failure)
+                    error = str(exc) if isinstance(exc, StepError) else _describe_error(exc)
+                    records, parked = self._undo_unobserved(
+                        cid, payload, results, reversed(results)
+                    )
+                    return _new_tuple(
+                        SagaResult,
+                        (
+                            cid,
+                            _DEAD_LETTERED if parked else _COMPENSATED,
+                            len(plan),
+                            len(results),
+                            results,
+                            name,
+                            error,
+                            records,
+                            (),
+                        ),
+                    )
+                else:
+                    results[name] = result or {}
+            else:
+                run = _Run(cid, payload, None, results)
+                failure = self._execute(run, step)
+                if failure is not None:
+                    return self._compensate(run, failed_step=step.name, error=failure)
+        return _new_tuple(
+            SagaResult, (cid, _COMPLETED, len(plan), len(results), results, None, None, (), ())
+        )
+
+    def _run_observed(self, cid: str, payload: dict[str, Any]) -> SagaResult:
+        """Run a saga whose events somebody sees (a sink, a listener, the kept log)."""
         run = self._new_run(cid, payload)
         definition = self.definition
         steps = definition.steps
@@ -343,56 +393,6 @@ class SagaOrchestrator:
             ),
         )
         return self._result(run, SagaOutcome.COMPLETED)
-
-    def _run_unobserved(self, cid: str, payload: dict[str, Any]) -> SagaResult:
-        """Run a saga nobody sees the events of: the lean path.
-
-        Each step's first attempt, a plain refusal and the first attempt of
-        each compensation run right here, with no event and no bookkeeping
-        object. A retry or a step with a timeout goes the general way
-        (:meth:`_execute`, :meth:`_compensate`), which gives the same results.
-        """
-        results: dict[str, Mapping[str, Any]] = {}
-        steps = self.definition.steps
-        for name, action, step in self._lean_plan():
-            if action is not None:
-                try:
-                    result = action(_new_tuple(StepContext, (cid, name, 1, payload, results)))
-                except Exception as exc:
-                    if step.retry.max_attempts > 1 and isinstance(exc, TransientStepError):
-                        run = _Run(cid, payload, None, results)
-                        failure = self._execute(run, step, refused=exc)
-                        if failure is None:
-                            continue
-                        return self._compensate(run, failed_step=step.name, error=failure)
-                    error = str(exc) if isinstance(exc, StepError) else _describe_error(exc)
-                    records, parked = self._undo_unobserved(
-                        cid, payload, results, reversed(results)
-                    )
-                    return _new_tuple(
-                        SagaResult,
-                        (
-                            cid,
-                            _DEAD_LETTERED if parked else _COMPENSATED,
-                            len(steps),
-                            len(results),
-                            results,
-                            name,
-                            error,
-                            records,
-                            (),
-                        ),
-                    )
-                else:
-                    results[name] = result or {}
-            else:
-                run = _Run(cid, payload, None, results)
-                failure = self._execute(run, step)
-                if failure is not None:
-                    return self._compensate(run, failed_step=step.name, error=failure)
-        return _new_tuple(
-            SagaResult, (cid, _COMPLETED, len(steps), len(results), results, None, None, (), ())
-        )
 
     def _undo_unobserved(
         self,
