@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import html
 import json
 import sys
 import time
@@ -60,14 +59,10 @@ from saga_desktop.booking import (
     STEP_NAMES,
     STEP_TEXTS,
     InvalidRunFile,
-    caption,
     default_data_dir,
     describe_plan,
-    export_log_text,
-    export_run,
     preset,
     random_fault_plan,
-    read_run,
 )
 from saga_desktop.engine import (
     CompensationFailed,
@@ -96,7 +91,6 @@ from saga_desktop.gui.booking_form import BookingForm
 from saga_desktop.gui.log_pane import LogPane
 from saga_desktop.gui.pipeline import PipelineView, StepCard, StepInfo
 from saga_desktop.gui.replay import ReplayController, response_from_events, what_is_left
-from saga_desktop.gui.report import html_report, widget_png, widget_svg
 from saga_desktop.gui.theme import dark_palette
 from saga_desktop.gui.timeline import TimelinePanel
 from saga_desktop.gui.worker import Pacer, SagaWorker
@@ -1087,6 +1081,9 @@ class MainWindow(QMainWindow):
             self._show_selected_run(run, list(events))
 
     def _replay_show(self, events: Sequence[SagaEvent]) -> None:
+        # Captions, exports and the report load on first use, not at start-up.
+        from saga_desktop.booking import caption
+
         frame = _PipelineFrame()
         for event in events:
             show_event(frame, event)
@@ -1174,6 +1171,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object, str)
     def _on_worker_scenarios_finished(self, report: dict[str, Any], path: str) -> None:
+        import html  # only this report needs it: not loaded at start-up
+
         if self.scenario_dialog is not None:
             # One report at a time: a new run's replaces the last (open or closed).
             self.scenario_dialog.close()
@@ -1325,6 +1324,8 @@ class MainWindow(QMainWindow):
 
     def set_presenter_mode(self, on: bool) -> None:
         """Big cards and captions for a projector; the log and status details hide."""
+        from saga_desktop.booking import caption
+
         self._presenter = on
         self.presenter_action.setChecked(on)
         # As big as the width allows: a projector at 1920 px takes half as much again.
@@ -1435,6 +1436,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_export_run_triggered(self) -> None:
+        from saga_desktop.booking import export_run
+
         target = self._export_target()
         if target is None:
             return
@@ -1459,6 +1462,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_export_log_triggered(self) -> None:
+        from saga_desktop.booking import export_log_text
+
         target = self._export_target()
         if target is not None:
             path = self._ask_path(
@@ -1470,6 +1475,8 @@ class MainWindow(QMainWindow):
                 self._write(path, export_log_text(target[1]))
 
     def _export_picture(self, widget: QWidget, kind: str, title: str) -> None:
+        from saga_desktop.gui.report import widget_png, widget_svg
+
         path = self._ask_path(
             f"Export {title}", f"saga-{title}.{kind}", f"{kind.upper()} (*.{kind})"
         )
@@ -1526,6 +1533,8 @@ class MainWindow(QMainWindow):
 
     def html_report_for(self, run: dict[str, Any], events: list[SagaEvent]) -> str:
         """The self-contained HTML report of a run (its pipeline drawn at the run's end)."""
+        from saga_desktop.gui.report import html_report, widget_png
+
         self.timeline.set_events(events)
         if not self._busy:
             self.replay.load(events)
@@ -1550,6 +1559,8 @@ class MainWindow(QMainWindow):
 
     def import_run(self, path: Path) -> bool:
         """Add a run file to the history, ready to replay; say clearly if it is not one."""
+        from saga_desktop.booking import read_run
+
         try:
             run_file = read_run(path)
         except InvalidRunFile as exc:
@@ -1638,6 +1649,8 @@ class MainWindow(QMainWindow):
         self._schedule_frame()
 
     def _show_events(self, events: list[SagaEvent], lines: list[tuple[str, str, str]]) -> None:
+        from saga_desktop.booking import caption
+
         for event in events:
             if isinstance(event, SagaStarted):
                 self._remember(event.correlation_id, started=event.at)
