@@ -9,7 +9,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from PySide6.QtCore import (
     QByteArray,
@@ -85,16 +85,18 @@ from saga_desktop.engine import (
     event_to_dict,
     format_log_line,
 )
-from saga_desktop.gui._qt import named
-from saga_desktop.gui.batch_panel import BatchPanel
+from saga_desktop.gui._qt import LazyTab, named
 from saga_desktop.gui.booking_form import BookingForm
 from saga_desktop.gui.log_pane import LogPane
 from saga_desktop.gui.pipeline import PipelineView, StepCard, StepInfo
 from saga_desktop.gui.replay import ReplayController, response_from_events, what_is_left
 from saga_desktop.gui.theme import dark_palette
-from saga_desktop.gui.timeline import TimelinePanel
 from saga_desktop.gui.worker import Pacer, SagaWorker
 from saga_desktop.gui.world_panel import WorldPanel
+
+if TYPE_CHECKING:
+    from saga_desktop.gui.batch_panel import BatchPanel
+    from saga_desktop.gui.timeline import TimelinePanel
 
 __all__ = ["SPEED_INSTANT", "MainWindow", "delay_for_speed"]
 
@@ -972,15 +974,16 @@ class MainWindow(QMainWindow):
         )
         self.seed_spin.valueChanged.connect(self._on_seed_spin_value_changed)
 
-        # Batch tab.
-        self.batch = BatchPanel()
-        self.tabs.addTab(self.batch, "Batch")
-        self.batch.start_requested.connect(self._on_batch_start_requested)
-        self.batch.cancel_requested.connect(self._on_batch_cancel_requested)
+        # Batch and Timeline tabs: built when first shown or used (see LazyTab), since
+        # most sessions never open them and the window starts sooner without them.
+        self._batch_tab = named(LazyTab(self._build_batch_panel), "batchTab")
+        self.tabs.addTab(self._batch_tab, "Batch")
+        # The run the timeline shows, kept until the timeline exists.
+        self._timeline_events: list[SagaEvent] = []
+        self._timeline_tab = named(LazyTab(self._build_timeline_panel), "timelineTab")
+        self.tabs.insertTab(2, self._timeline_tab, "Timeline")
 
-        # Timeline tab, and replay controls in the history tab.
-        self.timeline = TimelinePanel()
-        self.tabs.insertTab(2, self.timeline, "Timeline")
+        # Replay controls in the history tab.
         self.replay = ReplayController(self._replay_show, self._replay_reset, self)
         self.replay.position_changed.connect(self._on_replay_position_changed)
         buttons = QHBoxLayout()
@@ -1024,6 +1027,37 @@ class MainWindow(QMainWindow):
             card.customContextMenuRequested.connect(self._on_card_context_menu_requested)
             card.setToolTip(card.toolTip() + "\nRight-click: breakpoints")
 
+    def _build_batch_panel(self) -> BatchPanel:
+        from saga_desktop.gui.batch_panel import BatchPanel
+
+        panel = BatchPanel()
+        panel.start_requested.connect(self._on_batch_start_requested)
+        panel.cancel_requested.connect(self._on_batch_cancel_requested)
+        return panel
+
+    def _build_timeline_panel(self) -> TimelinePanel:
+        from saga_desktop.gui.timeline import TimelinePanel
+
+        panel = TimelinePanel()
+        if self._timeline_events:
+            panel.set_events(self._timeline_events)
+        return panel
+
+    @property
+    def batch(self) -> BatchPanel:
+        """The Batch tab's panel (built on first use)."""
+        return cast("BatchPanel", self._batch_tab.content())
+
+    @property
+    def timeline(self) -> TimelinePanel:
+        """The Timeline tab's panel (built on first use)."""
+        return cast("TimelinePanel", self._timeline_tab.content())
+
+    def _show_on_timeline(self, events: list[SagaEvent]) -> None:
+        self._timeline_events = events
+        if self._timeline_tab.built:
+            self.timeline.set_events(events)
+
     def _run_events(self, run: dict[str, Any]) -> list[SagaEvent] | None:
         if run.get("events") is not None:
             return list(run["events"])
@@ -1041,7 +1075,7 @@ class MainWindow(QMainWindow):
             format_log_line(event, line) for event in events for line in describe(event)
         ]
         self.history_detail.setPlainText(summary + "\n\n" + "\n".join(lines))
-        self.timeline.set_events(events)
+        self._show_on_timeline(events)
         if not self._busy:
             # The pipeline shows where the selected run ended; Replay starts it over.
             self.replay.load(events)
