@@ -19,31 +19,28 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from saga_desktop import __version__
-from saga_desktop.booking import DEFAULT_BOOKING as _DEFAULT_BOOKING
+
+# Only what the parser and the error handling need, all cheap: the window's start
+# must not pay for the sagas, the batch and the scenarios (each command imports
+# what it runs, below).
 from saga_desktop.booking import (
     DEFAULT_FAILURE_RATE,
     STEP_KEYS,
-    BatchPlan,
-    BatchProgress,
-    BatchReport,
     BookingError,
-    BookingSagaOrchestrator,
     Fault,
     FaultKind,
-    FlightWorld,
     InvalidBooking,
-    WorldSnapshot,
     default_data_dir,
-    guide_response,
     parse_fault,
-    run_batch,
-    run_scenarios_on_scratch_world,
-    write_report,
 )
-from saga_desktop.engine import EventStoreError, SagaEvent, describe
+from saga_desktop.engine import EventStoreError
+
+if TYPE_CHECKING:
+    from saga_desktop.booking import BatchProgress, BatchReport, WorldSnapshot
+    from saga_desktop.engine import SagaEvent
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CRASHED", "EXIT_DEAD_LETTERS", "main"]
 
@@ -172,8 +169,10 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def _read_booking(path: Path | None) -> dict[str, Any]:
+    from saga_desktop.booking import DEFAULT_BOOKING
+
     if path is None:
-        return dict(_DEFAULT_BOOKING)
+        return dict(DEFAULT_BOOKING)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -209,11 +208,15 @@ def _crash_now(step: str) -> None:
 
 
 def _print_event(event: SagaEvent) -> None:
+    from saga_desktop.engine import describe
+
     for line in describe(event):
         print(f"{line.level:<7} {line.message}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from saga_desktop.booking import BookingSagaOrchestrator, guide_response
+
     booking = _read_booking(args.booking)
     plan = _fault_plan(args)
     listeners = [_print_event] if args.verbose and not args.json else []
@@ -242,6 +245,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
+    from saga_desktop.booking import run_scenarios_on_scratch_world, write_report
+
     report = run_scenarios_on_scratch_world(_data_dir(args))
     if args.report is not None:
         try:
@@ -263,6 +268,8 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _cmd_recover(args: argparse.Namespace) -> int:
+    from saga_desktop.booking import BookingSagaOrchestrator, guide_response
+
     with BookingSagaOrchestrator(_data_dir(args)) as orchestrator:
         results = orchestrator.recover()
         consistent = orchestrator.world.snapshot().consistent
@@ -282,6 +289,8 @@ def _cmd_recover(args: argparse.Namespace) -> int:
 
 
 def _cmd_dlq(args: argparse.Namespace) -> int:
+    from saga_desktop.booking import BookingSagaOrchestrator
+
     with BookingSagaOrchestrator(_data_dir(args)) as orchestrator:
         if args.dlq_action is None:
             letters = orchestrator.dead_letters()
@@ -338,6 +347,8 @@ def _print_state(snapshot: WorldSnapshot) -> None:
 
 
 def _cmd_state(args: argparse.Namespace) -> int:
+    from saga_desktop.booking import FlightWorld
+
     with FlightWorld(_data_dir(args)) as world:
         snapshot = world.snapshot()
     if args.json:
@@ -427,6 +438,8 @@ def _print_batch(report: BatchReport) -> None:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
+    from saga_desktop.booking import BatchPlan, BookingSagaOrchestrator, run_batch
+
     plan = BatchPlan(args.count, args.failure_rate, args.seed)
     # A bar only for a person at a terminal; a pipe or a log gets the report alone.
     bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
@@ -489,6 +502,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code (see the module docstring).
     """
     try:
+        if argv is None:
+            argv = sys.argv[1:]
+        if not argv:
+            # The window with no options (a double-click): building the whole parser
+            # with every subcommand would only slow its start down.
+            return _cmd_window(argparse.Namespace(self_test=False, command=None))
         args = _build_parser().parse_args(argv)
         return _COMMANDS[args.command](args)
     except (_UsageError, BookingError, EventStoreError) as exc:

@@ -3,86 +3,101 @@
 Imports the engine, never Qt.
 """
 
-from saga_desktop.booking._api import BookingSagaOrchestrator, BookingSagaService, guide_response
-from saga_desktop.booking._batch import (
-    BATCH_FAULTS,
-    DEFAULT_FAILURE_RATE,
-    BatchPlan,
-    BatchProgress,
-    BatchReport,
-    Cancellation,
-    run_batch,
-)
-from saga_desktop.booking._captions import caption, captions
-from saga_desktop.booking._exceptions import (
-    BookingError,
-    InvalidBatchPlan,
-    InvalidBooking,
-    InvalidFaultSpec,
-    InvalidRunFile,
-    WorldError,
-)
-from saga_desktop.booking._faults import (
-    STEP_KEYS,
-    Fault,
-    FaultKind,
-    FaultPlan,
-    parse_fault,
-    parse_kind,
-    plan_from_failure_scenarios,
-    step_key,
-)
-from saga_desktop.booking._logs import BOOKINGS_LOG, ORCHESTRATOR_LOG, SagaLogFiles
-from saga_desktop.booking._participants import (
-    BookingRegistry,
-    LoyaltyAccounts,
-    Participant,
-    PaymentGateway,
-    SeatInventory,
-)
-from saga_desktop.booking._paths import DATA_DIR_ENV, default_data_dir
-from saga_desktop.booking._presets import (
-    PRESET_OUTCOMES,
-    PRESETS,
-    Preset,
-    describe_plan,
-    parse_plan,
-    preset,
-    random_fault_plan,
-)
-from saga_desktop.booking._request import DEFAULT_BOOKING, PAYMENT_METHODS, BookingRequest
-from saga_desktop.booking._runfile import (
-    RUN_FILE_FORMAT,
-    RUN_FILE_VERSION,
-    RunFile,
-    export_log_text,
-    export_run,
-    parse_run,
-    read_run,
-    write_run,
-)
-from saga_desktop.booking._saga import (
-    ACTION_RETRY,
-    COMPENSATION_RETRY,
-    SAGA_NAME,
-    STEP_NAMES,
-    STEP_TEXTS,
-    STEP_TIMEOUT,
-    CrashHook,
-    FaultInjector,
-    StepText,
-    booking_definition,
-)
-from saga_desktop.booking._scenarios import (
-    SCENARIO_WORLD,
-    SCENARIOS,
-    Scenario,
-    check_scenario,
-    run_scenarios,
-    run_scenarios_on_scratch_world,
-    write_report,
-)
-from saga_desktop.booking._world import DEFAULT_FLIGHTS, DEFAULT_USERS, FlightWorld, WorldSnapshot
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from saga_desktop.booking._api import (
+        BookingSagaOrchestrator,
+        BookingSagaService,
+        guide_response,
+    )
+    from saga_desktop.booking._batch import (
+        BATCH_FAULTS,
+        BatchPlan,
+        BatchProgress,
+        BatchReport,
+        Cancellation,
+        run_batch,
+    )
+    from saga_desktop.booking._captions import caption, captions
+    from saga_desktop.booking._exceptions import (
+        BookingError,
+        InvalidBatchPlan,
+        InvalidBooking,
+        InvalidFaultSpec,
+        InvalidRunFile,
+        WorldError,
+    )
+    from saga_desktop.booking._faults import (
+        DEFAULT_FAILURE_RATE,
+        STEP_KEYS,
+        Fault,
+        FaultKind,
+        FaultPlan,
+        parse_fault,
+        parse_kind,
+        plan_from_failure_scenarios,
+        step_key,
+    )
+    from saga_desktop.booking._logs import BOOKINGS_LOG, ORCHESTRATOR_LOG, SagaLogFiles
+    from saga_desktop.booking._participants import (
+        BookingRegistry,
+        LoyaltyAccounts,
+        Participant,
+        PaymentGateway,
+        SeatInventory,
+    )
+    from saga_desktop.booking._paths import DATA_DIR_ENV, default_data_dir
+    from saga_desktop.booking._presets import (
+        PRESET_OUTCOMES,
+        PRESETS,
+        Preset,
+        describe_plan,
+        parse_plan,
+        preset,
+        random_fault_plan,
+    )
+    from saga_desktop.booking._request import DEFAULT_BOOKING, PAYMENT_METHODS, BookingRequest
+    from saga_desktop.booking._runfile import (
+        RUN_FILE_FORMAT,
+        RUN_FILE_VERSION,
+        RunFile,
+        export_log_text,
+        export_run,
+        parse_run,
+        read_run,
+        write_run,
+    )
+    from saga_desktop.booking._saga import (
+        ACTION_RETRY,
+        COMPENSATION_RETRY,
+        SAGA_NAME,
+        STEP_NAMES,
+        STEP_TEXTS,
+        STEP_TIMEOUT,
+        CrashHook,
+        FaultInjector,
+        StepText,
+        booking_definition,
+    )
+    from saga_desktop.booking._scenarios import (
+        SCENARIO_WORLD,
+        SCENARIOS,
+        Scenario,
+        check_scenario,
+        run_scenarios,
+        run_scenarios_on_scratch_world,
+        write_report,
+    )
+    from saga_desktop.booking._world import (
+        DEFAULT_FLIGHTS,
+        DEFAULT_USERS,
+        FlightWorld,
+        WorldSnapshot,
+    )
 
 __all__ = [
     "ACTION_RETRY",
@@ -161,3 +176,125 @@ __all__ = [
     "write_report",
     "write_run",
 ]
+
+# Where each public name lives. The package loads a submodule only when one of its
+# names is first asked for, so the window's start does not pay for what it never uses.
+_SUBMODULES: dict[str, tuple[str, ...]] = {
+    "_api": (
+        "BookingSagaOrchestrator",
+        "BookingSagaService",
+        "guide_response",
+    ),
+    "_batch": (
+        "BATCH_FAULTS",
+        "BatchPlan",
+        "BatchProgress",
+        "BatchReport",
+        "Cancellation",
+        "run_batch",
+    ),
+    "_captions": (
+        "caption",
+        "captions",
+    ),
+    "_exceptions": (
+        "BookingError",
+        "InvalidBatchPlan",
+        "InvalidBooking",
+        "InvalidFaultSpec",
+        "InvalidRunFile",
+        "WorldError",
+    ),
+    "_faults": (
+        "DEFAULT_FAILURE_RATE",
+        "STEP_KEYS",
+        "Fault",
+        "FaultKind",
+        "FaultPlan",
+        "parse_fault",
+        "parse_kind",
+        "plan_from_failure_scenarios",
+        "step_key",
+    ),
+    "_logs": (
+        "BOOKINGS_LOG",
+        "ORCHESTRATOR_LOG",
+        "SagaLogFiles",
+    ),
+    "_participants": (
+        "BookingRegistry",
+        "LoyaltyAccounts",
+        "Participant",
+        "PaymentGateway",
+        "SeatInventory",
+    ),
+    "_paths": (
+        "DATA_DIR_ENV",
+        "default_data_dir",
+    ),
+    "_presets": (
+        "PRESET_OUTCOMES",
+        "PRESETS",
+        "Preset",
+        "describe_plan",
+        "parse_plan",
+        "preset",
+        "random_fault_plan",
+    ),
+    "_request": (
+        "DEFAULT_BOOKING",
+        "PAYMENT_METHODS",
+        "BookingRequest",
+    ),
+    "_runfile": (
+        "RUN_FILE_FORMAT",
+        "RUN_FILE_VERSION",
+        "RunFile",
+        "export_log_text",
+        "export_run",
+        "parse_run",
+        "read_run",
+        "write_run",
+    ),
+    "_saga": (
+        "ACTION_RETRY",
+        "COMPENSATION_RETRY",
+        "SAGA_NAME",
+        "STEP_NAMES",
+        "STEP_TEXTS",
+        "STEP_TIMEOUT",
+        "CrashHook",
+        "FaultInjector",
+        "StepText",
+        "booking_definition",
+    ),
+    "_scenarios": (
+        "SCENARIO_WORLD",
+        "SCENARIOS",
+        "Scenario",
+        "check_scenario",
+        "run_scenarios",
+        "run_scenarios_on_scratch_world",
+        "write_report",
+    ),
+    "_world": (
+        "DEFAULT_FLIGHTS",
+        "DEFAULT_USERS",
+        "FlightWorld",
+        "WorldSnapshot",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _SUBMODULES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -44,7 +44,7 @@ from typing import Any, Protocol
 
 from saga_desktop.booking._api import BookingSagaOrchestrator
 from saga_desktop.booking._exceptions import InvalidBatchPlan, InvalidBooking
-from saga_desktop.booking._faults import STEP_KEYS, Fault, FaultKind
+from saga_desktop.booking._faults import DEFAULT_FAILURE_RATE, STEP_KEYS, Fault, FaultKind
 from saga_desktop.engine import SagaOutcome
 
 __all__ = [
@@ -64,9 +64,6 @@ BATCH_FAULTS: tuple[Fault, ...] = (
     Fault(FaultKind.TIMEOUT),
     Fault(FaultKind.COMPENSATION_FAIL, 1),
 )
-
-#: The guide's mix: three sagas in ten fail.
-DEFAULT_FAILURE_RATE = 0.3
 
 _RESERVE_SEAT = "RESERVE_SEAT"
 

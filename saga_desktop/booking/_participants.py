@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -331,6 +330,9 @@ class PaymentGateway(Participant):
         """Capture ``amount_cents`` from the user."""
 
         def effect(db: sqlite3.Connection) -> dict[str, Any]:
+            # uuid pulls in platform; only a saga that gets this far needs it.
+            import uuid
+
             transaction_id = f"TXN-{uuid.uuid4().hex[:12].upper()}"
             db.execute(
                 "INSERT INTO payments VALUES (?, ?, ?, ?, ?, 'CAPTURED')",
@@ -398,6 +400,8 @@ class BookingRegistry(Participant):
         """Issue the booking and return its reference."""
 
         def effect(db: sqlite3.Connection) -> dict[str, Any]:
+            import uuid
+
             while True:
                 reference = uuid.uuid4().hex[:8].upper()
                 taken = db.execute(

@@ -4,61 +4,67 @@ Standard library only: no Qt, nothing about flights. A saga is any number of
 steps; the booking world is one user of it.
 """
 
-from saga_desktop.engine._clock import VirtualClock
-from saga_desktop.engine._definition import (
-    NO_RETRY,
-    Action,
-    RetryPolicy,
-    SagaDefinition,
-    SagaStep,
-    StepContext,
-    compensation_name,
-)
-from saga_desktop.engine._describe import (
-    LOGGER_NAME,
-    LogLine,
-    describe,
-    format_log_line,
-    format_timestamp,
-)
-from saga_desktop.engine._events import (
-    EVENT_TYPES,
-    CompensationFailed,
-    CompensationRetried,
-    CompensationStarted,
-    CompensationSucceeded,
-    CompensationTriggered,
-    DeadLettered,
-    DeadLetterResolved,
-    SagaCompensated,
-    SagaCompleted,
-    SagaEvent,
-    SagaStarted,
-    StepFailed,
-    StepRetried,
-    StepStarted,
-    StepSucceeded,
-    event_from_dict,
-    event_to_dict,
-)
-from saga_desktop.engine._exceptions import (
-    DefinitionError,
-    EventStoreError,
-    SagaError,
-    SimulatedCrash,
-    StepError,
-    TransientStepError,
-)
-from saga_desktop.engine._orchestrator import (
-    CompensationRecord,
-    EventSink,
-    Listener,
-    SagaOrchestrator,
-    SagaResult,
-)
-from saga_desktop.engine._queue import SagaMemoryQueue
-from saga_desktop.engine._status import SagaOutcome, StepStatus
-from saga_desktop.engine._store import SCHEMA_VERSION, DeadLetter, SagaSummary, SqliteEventStore
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from saga_desktop.engine._clock import VirtualClock
+    from saga_desktop.engine._definition import (
+        NO_RETRY,
+        Action,
+        RetryPolicy,
+        SagaDefinition,
+        SagaStep,
+        StepContext,
+        compensation_name,
+    )
+    from saga_desktop.engine._describe import (
+        LOGGER_NAME,
+        LogLine,
+        describe,
+        format_log_line,
+        format_timestamp,
+    )
+    from saga_desktop.engine._events import (
+        EVENT_TYPES,
+        CompensationFailed,
+        CompensationRetried,
+        CompensationStarted,
+        CompensationSucceeded,
+        CompensationTriggered,
+        DeadLettered,
+        DeadLetterResolved,
+        SagaCompensated,
+        SagaCompleted,
+        SagaEvent,
+        SagaStarted,
+        StepFailed,
+        StepRetried,
+        StepStarted,
+        StepSucceeded,
+        event_from_dict,
+        event_to_dict,
+    )
+    from saga_desktop.engine._exceptions import (
+        DefinitionError,
+        EventStoreError,
+        SagaError,
+        SimulatedCrash,
+        StepError,
+        TransientStepError,
+    )
+    from saga_desktop.engine._orchestrator import (
+        CompensationRecord,
+        EventSink,
+        Listener,
+        SagaOrchestrator,
+        SagaResult,
+    )
+    from saga_desktop.engine._queue import SagaMemoryQueue
+    from saga_desktop.engine._status import SagaOutcome, StepStatus
+    from saga_desktop.engine._store import SCHEMA_VERSION, DeadLetter, SagaSummary, SqliteEventStore
 
 __all__ = [
     "EVENT_TYPES",
@@ -111,3 +117,85 @@ __all__ = [
     "format_log_line",
     "format_timestamp",
 ]
+
+# Where each public name lives. The package loads a submodule only when one of its
+# names is first asked for, so the window's start does not pay for what it never uses.
+_SUBMODULES: dict[str, tuple[str, ...]] = {
+    "_clock": ("VirtualClock",),
+    "_definition": (
+        "NO_RETRY",
+        "Action",
+        "RetryPolicy",
+        "SagaDefinition",
+        "SagaStep",
+        "StepContext",
+        "compensation_name",
+    ),
+    "_describe": (
+        "LOGGER_NAME",
+        "LogLine",
+        "describe",
+        "format_log_line",
+        "format_timestamp",
+    ),
+    "_events": (
+        "EVENT_TYPES",
+        "CompensationFailed",
+        "CompensationRetried",
+        "CompensationStarted",
+        "CompensationSucceeded",
+        "CompensationTriggered",
+        "DeadLettered",
+        "DeadLetterResolved",
+        "SagaCompensated",
+        "SagaCompleted",
+        "SagaEvent",
+        "SagaStarted",
+        "StepFailed",
+        "StepRetried",
+        "StepStarted",
+        "StepSucceeded",
+        "event_from_dict",
+        "event_to_dict",
+    ),
+    "_exceptions": (
+        "DefinitionError",
+        "EventStoreError",
+        "SagaError",
+        "SimulatedCrash",
+        "StepError",
+        "TransientStepError",
+    ),
+    "_orchestrator": (
+        "CompensationRecord",
+        "EventSink",
+        "Listener",
+        "SagaOrchestrator",
+        "SagaResult",
+    ),
+    "_queue": ("SagaMemoryQueue",),
+    "_status": (
+        "SagaOutcome",
+        "StepStatus",
+    ),
+    "_store": (
+        "SCHEMA_VERSION",
+        "DeadLetter",
+        "SagaSummary",
+        "SqliteEventStore",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _SUBMODULES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

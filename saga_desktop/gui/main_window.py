@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import html
 import json
 import sys
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from PySide6.QtCore import (
     QByteArray,
@@ -60,14 +59,10 @@ from saga_desktop.booking import (
     STEP_NAMES,
     STEP_TEXTS,
     InvalidRunFile,
-    caption,
     default_data_dir,
     describe_plan,
-    export_log_text,
-    export_run,
     preset,
     random_fault_plan,
-    read_run,
 )
 from saga_desktop.engine import (
     CompensationFailed,
@@ -90,17 +85,18 @@ from saga_desktop.engine import (
     event_to_dict,
     format_log_line,
 )
-from saga_desktop.gui._qt import named
-from saga_desktop.gui.batch_panel import BatchPanel
+from saga_desktop.gui._qt import LazyTab, named
 from saga_desktop.gui.booking_form import BookingForm
 from saga_desktop.gui.log_pane import LogPane
 from saga_desktop.gui.pipeline import PipelineView, StepCard, StepInfo
 from saga_desktop.gui.replay import ReplayController, response_from_events, what_is_left
-from saga_desktop.gui.report import html_report, widget_png, widget_svg
 from saga_desktop.gui.theme import dark_palette
-from saga_desktop.gui.timeline import TimelinePanel
 from saga_desktop.gui.worker import Pacer, SagaWorker
 from saga_desktop.gui.world_panel import WorldPanel
+
+if TYPE_CHECKING:
+    from saga_desktop.gui.batch_panel import BatchPanel
+    from saga_desktop.gui.timeline import TimelinePanel
 
 __all__ = ["SPEED_INSTANT", "MainWindow", "delay_for_speed"]
 
@@ -978,15 +974,16 @@ class MainWindow(QMainWindow):
         )
         self.seed_spin.valueChanged.connect(self._on_seed_spin_value_changed)
 
-        # Batch tab.
-        self.batch = BatchPanel()
-        self.tabs.addTab(self.batch, "Batch")
-        self.batch.start_requested.connect(self._on_batch_start_requested)
-        self.batch.cancel_requested.connect(self._on_batch_cancel_requested)
+        # Batch and Timeline tabs: built when first shown or used (see LazyTab), since
+        # most sessions never open them and the window starts sooner without them.
+        self._batch_tab = named(LazyTab(self._build_batch_panel), "batchTab")
+        self.tabs.addTab(self._batch_tab, "Batch")
+        # The run the timeline shows, kept until the timeline exists.
+        self._timeline_events: list[SagaEvent] = []
+        self._timeline_tab = named(LazyTab(self._build_timeline_panel), "timelineTab")
+        self.tabs.insertTab(2, self._timeline_tab, "Timeline")
 
-        # Timeline tab, and replay controls in the history tab.
-        self.timeline = TimelinePanel()
-        self.tabs.insertTab(2, self.timeline, "Timeline")
+        # Replay controls in the history tab.
         self.replay = ReplayController(self._replay_show, self._replay_reset, self)
         self.replay.position_changed.connect(self._on_replay_position_changed)
         buttons = QHBoxLayout()
@@ -1030,6 +1027,37 @@ class MainWindow(QMainWindow):
             card.customContextMenuRequested.connect(self._on_card_context_menu_requested)
             card.setToolTip(card.toolTip() + "\nRight-click: breakpoints")
 
+    def _build_batch_panel(self) -> BatchPanel:
+        from saga_desktop.gui.batch_panel import BatchPanel
+
+        panel = BatchPanel()
+        panel.start_requested.connect(self._on_batch_start_requested)
+        panel.cancel_requested.connect(self._on_batch_cancel_requested)
+        return panel
+
+    def _build_timeline_panel(self) -> TimelinePanel:
+        from saga_desktop.gui.timeline import TimelinePanel
+
+        panel = TimelinePanel()
+        if self._timeline_events:
+            panel.set_events(self._timeline_events)
+        return panel
+
+    @property
+    def batch(self) -> BatchPanel:
+        """The Batch tab's panel (built on first use)."""
+        return cast("BatchPanel", self._batch_tab.content())
+
+    @property
+    def timeline(self) -> TimelinePanel:
+        """The Timeline tab's panel (built on first use)."""
+        return cast("TimelinePanel", self._timeline_tab.content())
+
+    def _show_on_timeline(self, events: list[SagaEvent]) -> None:
+        self._timeline_events = events
+        if self._timeline_tab.built:
+            self.timeline.set_events(events)
+
     def _run_events(self, run: dict[str, Any]) -> list[SagaEvent] | None:
         if run.get("events") is not None:
             return list(run["events"])
@@ -1047,7 +1075,7 @@ class MainWindow(QMainWindow):
             format_log_line(event, line) for event in events for line in describe(event)
         ]
         self.history_detail.setPlainText(summary + "\n\n" + "\n".join(lines))
-        self.timeline.set_events(events)
+        self._show_on_timeline(events)
         if not self._busy:
             # The pipeline shows where the selected run ended; Replay starts it over.
             self.replay.load(events)
@@ -1087,6 +1115,9 @@ class MainWindow(QMainWindow):
             self._show_selected_run(run, list(events))
 
     def _replay_show(self, events: Sequence[SagaEvent]) -> None:
+        # Captions, exports and the report load on first use, not at start-up.
+        from saga_desktop.booking import caption
+
         frame = _PipelineFrame()
         for event in events:
             show_event(frame, event)
@@ -1174,6 +1205,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object, str)
     def _on_worker_scenarios_finished(self, report: dict[str, Any], path: str) -> None:
+        import html  # only this report needs it: not loaded at start-up
+
         if self.scenario_dialog is not None:
             # One report at a time: a new run's replaces the last (open or closed).
             self.scenario_dialog.close()
@@ -1325,6 +1358,8 @@ class MainWindow(QMainWindow):
 
     def set_presenter_mode(self, on: bool) -> None:
         """Big cards and captions for a projector; the log and status details hide."""
+        from saga_desktop.booking import caption
+
         self._presenter = on
         self.presenter_action.setChecked(on)
         # As big as the width allows: a projector at 1920 px takes half as much again.
@@ -1435,6 +1470,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_export_run_triggered(self) -> None:
+        from saga_desktop.booking import export_run
+
         target = self._export_target()
         if target is None:
             return
@@ -1459,6 +1496,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_export_log_triggered(self) -> None:
+        from saga_desktop.booking import export_log_text
+
         target = self._export_target()
         if target is not None:
             path = self._ask_path(
@@ -1470,6 +1509,8 @@ class MainWindow(QMainWindow):
                 self._write(path, export_log_text(target[1]))
 
     def _export_picture(self, widget: QWidget, kind: str, title: str) -> None:
+        from saga_desktop.gui.report import widget_png, widget_svg
+
         path = self._ask_path(
             f"Export {title}", f"saga-{title}.{kind}", f"{kind.upper()} (*.{kind})"
         )
@@ -1526,6 +1567,8 @@ class MainWindow(QMainWindow):
 
     def html_report_for(self, run: dict[str, Any], events: list[SagaEvent]) -> str:
         """The self-contained HTML report of a run (its pipeline drawn at the run's end)."""
+        from saga_desktop.gui.report import html_report, widget_png
+
         self.timeline.set_events(events)
         if not self._busy:
             self.replay.load(events)
@@ -1550,6 +1593,8 @@ class MainWindow(QMainWindow):
 
     def import_run(self, path: Path) -> bool:
         """Add a run file to the history, ready to replay; say clearly if it is not one."""
+        from saga_desktop.booking import read_run
+
         try:
             run_file = read_run(path)
         except InvalidRunFile as exc:
@@ -1638,6 +1683,8 @@ class MainWindow(QMainWindow):
         self._schedule_frame()
 
     def _show_events(self, events: list[SagaEvent], lines: list[tuple[str, str, str]]) -> None:
+        from saga_desktop.booking import caption
+
         for event in events:
             if isinstance(event, SagaStarted):
                 self._remember(event.correlation_id, started=event.at)

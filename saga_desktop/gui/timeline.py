@@ -8,7 +8,6 @@ screen and the exported file never disagree.
 from __future__ import annotations
 
 import dataclasses
-import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal, Slot
@@ -327,6 +326,8 @@ class TimelineView(QWidget):
 
     def to_svg(self, width: int = 1000) -> str:
         """The timeline as a standalone SVG document (same geometry as on screen)."""
+        import html  # only exports need it: not loaded at start-up
+
         height = self._AXIS_HEIGHT + self._LANE_HEIGHT * max(1, len(self._lanes)) + 8
         parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

@@ -13,22 +13,17 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from saga_desktop.booking import (
-    BatchPlan,
-    BatchProgress,
     BookingError,
     BookingSagaOrchestrator,
     InvalidBooking,
     guide_response,
     parse_kind,
-    run_batch,
-    run_scenarios_on_scratch_world,
     step_key,
-    write_report,
 )
 from saga_desktop.engine import (
     CompensationStarted,
@@ -44,6 +39,9 @@ from saga_desktop.engine import (
     describe,
     format_log_line,
 )
+
+if TYPE_CHECKING:
+    from saga_desktop.booking import BatchProgress
 
 __all__ = ["INSTANT", "Pacer", "SagaWorker"]
 
@@ -431,6 +429,9 @@ class SagaWorker(QObject):
     @Slot()
     def run_all_scenarios(self) -> None:
         """Run the guide's five scenarios on a scratch world and write the report."""
+        # Imported on first use: the window's start has no need of the scenarios.
+        from saga_desktop.booking import run_scenarios_on_scratch_world, write_report
+
         report_path = self.data_dir / "logs" / "saga_test_report.json"
         self.busy_changed.emit(True)
         try:
@@ -446,6 +447,9 @@ class SagaWorker(QObject):
     @Slot(int, float, int)
     def run_batch(self, count: int, failure_rate: float, seed: int) -> None:
         """Run a batch of sagas with random failures; ``seed`` -1 draws one."""
+        # Imported on first use, as the scenarios are.
+        from saga_desktop.booking import BatchPlan, run_batch
+
         if not self._guarded("run a batch"):
             return
         try:

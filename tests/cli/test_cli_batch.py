@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import saga_desktop.cli as cli_module
+import saga_desktop.booking as booking_module
 from saga_desktop.cli import main
 
 SEATS = 42 + 30 + 60
@@ -182,7 +182,8 @@ def test_a_progress_bar_on_a_terminal(data_dir, monkeypatch, capsys):
 
 
 def test_ctrl_c_stops_between_two_sagas(data_dir, monkeypatch, capsys):
-    real_run_batch = cli_module.run_batch
+    # The command imports run_batch from the booking package when it runs.
+    real_run_batch = booking_module.run_batch
 
     def interrupted_run_batch(orchestrator, plan, **options):
         pressed = []
@@ -196,7 +197,7 @@ def test_ctrl_c_stops_between_two_sagas(data_dir, monkeypatch, capsys):
             orchestrator, plan, cancelled=options["cancelled"], on_progress=on_progress
         )
 
-    monkeypatch.setattr(cli_module, "run_batch", interrupted_run_batch)
+    monkeypatch.setattr(booking_module, "run_batch", interrupted_run_batch)
     before = signal.getsignal(signal.SIGINT)
 
     code = main(["batch", "--data-dir", str(data_dir), "--count", "500", "--seed", "2"])

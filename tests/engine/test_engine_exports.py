@@ -1,0 +1,41 @@
+"""The engine package loads its submodules on first use, and still offers every name."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import saga_desktop.engine as engine
+
+
+def test_every_public_name_has_a_home_and_nothing_else_does() -> None:
+    assert set(engine._MODULE_OF) == set(engine.__all__)
+
+
+@pytest.mark.parametrize("name", engine.__all__)
+def test_every_public_name_resolves_to_its_submodule_object(name: str) -> None:
+    value = getattr(engine, name)
+    module = sys.modules[f"saga_desktop.engine.{engine._MODULE_OF[name]}"]
+    assert value is getattr(module, name)
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        _ = engine.no_such_thing  # type: ignore[attr-defined]
+
+
+def test_dir_lists_the_public_names() -> None:
+    assert set(engine.__all__) <= set(dir(engine))
+
+
+def test_importing_the_package_loads_no_submodule() -> None:
+    code = (
+        "import sys, saga_desktop.engine\n"
+        "print(sorted(m for m in sys.modules if m.startswith('saga_desktop.engine.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
