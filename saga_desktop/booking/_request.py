@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from saga_desktop.booking._exceptions import InvalidBooking
-from saga_desktop.booking._world import FlightWorld
+
+if TYPE_CHECKING:  # only annotations: the window's form validates no booking at import
+    from saga_desktop.booking._world import FlightWorld
 
 __all__ = ["DEFAULT_BOOKING", "PAYMENT_METHODS", "BookingRequest"]
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, step_key
-from saga_desktop.booking._world import FlightWorld
 from saga_desktop.engine import (
     RetryPolicy,
     SagaDefinition,
@@ -19,6 +18,9 @@ from saga_desktop.engine import (
     StepSucceeded,
     TransientStepError,
 )
+
+if TYPE_CHECKING:  # an annotation only: the window reads the step texts without a world
+    from saga_desktop.booking._world import FlightWorld
 
 __all__ = [
     "ACTION_RETRY",

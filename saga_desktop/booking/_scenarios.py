@@ -7,11 +7,12 @@ import json
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from saga_desktop.booking._api import BookingSagaOrchestrator
 from saga_desktop.booking._request import DEFAULT_BOOKING
-from saga_desktop.booking._world import FlightWorld
+
+if TYPE_CHECKING:
+    from saga_desktop.booking._api import BookingSagaOrchestrator
 
 __all__ = [
     "SCENARIOS",
@@ -228,6 +229,11 @@ def run_scenarios_on_scratch_world(data_dir: Path) -> dict[str, Any]:
     dict
         The report, as :func:`run_scenarios` returns it.
     """
+    # Imported here: the window lists the scenarios at start-up, long before it
+    # runs one (in its worker thread), and the saga machinery is a tenth of its start.
+    from saga_desktop.booking._api import BookingSagaOrchestrator
+    from saga_desktop.booking._world import FlightWorld
+
     world_dir = data_dir / SCENARIO_WORLD
     with FlightWorld(world_dir) as scratch:
         scratch.reset()

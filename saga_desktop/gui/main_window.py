@@ -22,7 +22,16 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QGuiApplication, QKeySequence, QPalette
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QFont,
+    QGuiApplication,
+    QKeySequence,
+    QPaintEvent,
+    QPalette,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -112,6 +121,9 @@ _RANDOM = "__random__"
 # and starve the event loop; the view follows the worker at most this often instead
 # (nothing is dropped: the log and the history get every event).
 _FRAME_MS = 40
+#: Milliseconds after showing at which the worker starts if no paint has come by then
+#: (it normally starts right after the first paint).
+WORKER_START_FALLBACK_MS = 250
 
 
 def delay_for_speed(value: int) -> float:
@@ -631,6 +643,17 @@ class MainWindow(QMainWindow):
         self.batch_requested.connect(self._worker.run_batch)
         self._worker.batch_progressed.connect(self._on_worker_batch_progressed)
         self._worker.batch_finished.connect(self._on_worker_batch_finished)
+        # The thread starts once the window has painted (see paintEvent): opening
+        # the world and recovering interrupted sagas would otherwise hold the GIL
+        # while the window builds and paints, a fifth of its start-up. Requests
+        # sent before then wait in the worker's queue, behind its start().
+        self._worker_thread_started = False
+
+    def _start_worker_thread(self) -> None:
+        # Never after shutdown(): a thread started then would outlive the window.
+        if self._worker_thread_started or self._closed:
+            return
+        self._worker_thread_started = True
         self._thread.start()
 
     # -- public helpers (also used by tests and the self-test) -------------------
@@ -658,6 +681,18 @@ class MainWindow(QMainWindow):
         self._thread.quit()
         self._thread.wait()
         self._worker.close()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Start the worker a moment after showing, should the first paint not come."""
+        super().showEvent(event)
+        if not self._worker_thread_started:
+            QTimer.singleShot(WORKER_START_FALLBACK_MS, self._start_worker_thread)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Start the worker right after the window's first paint."""
+        super().paintEvent(event)
+        if not self._worker_thread_started:
+            QTimer.singleShot(0, self._start_worker_thread)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop the worker before the window goes."""

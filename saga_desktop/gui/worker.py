@@ -19,9 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from saga_desktop.booking import (
     BookingError,
-    BookingSagaOrchestrator,
     InvalidBooking,
-    guide_response,
     parse_kind,
     step_key,
 )
@@ -41,7 +39,7 @@ from saga_desktop.engine import (
 )
 
 if TYPE_CHECKING:
-    from saga_desktop.booking import BatchProgress
+    from saga_desktop.booking import BatchProgress, BookingSagaOrchestrator
 
 __all__ = ["INSTANT", "Pacer", "SagaWorker"]
 
@@ -227,6 +225,10 @@ class SagaWorker(QObject):
 
     def _open(self) -> BookingSagaOrchestrator:
         if self._orchestrator is None:
+            # Imported here, in the worker's thread: the saga machinery is a tenth
+            # of the window's start-up, and only this thread ever runs it.
+            from saga_desktop.booking import BookingSagaOrchestrator
+
             self._orchestrator = BookingSagaOrchestrator(self.data_dir, listeners=[self._on_event])
         return self._orchestrator
 
@@ -344,6 +346,8 @@ class SagaWorker(QObject):
     def _finish(self, result: SagaResult) -> None:
         self._world_dirty = True
         self._flush()
+        from saga_desktop.booking import guide_response
+
         self.saga_finished.emit(guide_response(result))
 
     @Slot()
@@ -361,6 +365,8 @@ class SagaWorker(QObject):
             self.busy_changed.emit(False)
         self._world_dirty = True
         self._flush()
+        from saga_desktop.booking import guide_response
+
         self.recovered.emit([guide_response(r) for r in results])
 
     @Slot()
