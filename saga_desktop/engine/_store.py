@@ -100,6 +100,19 @@ def _to_json(event: SagaEvent) -> str:
     return _to_json_text(event_to_dict(event))
 
 
+#: The events that change the sagas or dead_letters tables (see _project).
+_PROJECTED = frozenset(
+    {
+        SagaStarted,
+        SagaCompleted,
+        SagaCompensated,
+        DeadLettered,
+        DeadLetterResolved,
+        CompensationSucceeded,
+    }
+)
+
+
 class SqliteEventStore:
     """Append-only saga log in one SQLite file.
 
@@ -136,6 +149,9 @@ class SqliteEventStore:
             raise EventStoreError(
                 f"cannot open the saga log {self.path}: {exc}{hint if damaged else ''}"
             ) from None
+        #: Rows of the staged events not yet written, and those of them with a projection.
+        self._staged: list[tuple[str, str, float, str]] = []
+        self._projected: list[SagaEvent] = []
 
     def close(self) -> None:
         """Close the database."""
@@ -147,35 +163,47 @@ class SqliteEventStore:
         self.commit()
 
     def stage(self, event: SagaEvent) -> None:
-        """Write ``event`` in the open transaction (begun if need be), uncommitted.
+        """Add ``event`` to the open transaction (begun if need be), uncommitted.
 
         The event is readable through this store at once and durable after
-        :meth:`commit`. The orchestrator stages the events that come between two
-        participant calls and commits them together right before the next call
-        (or before a saga ends, or a listener sees them): the log is still
-        written ahead of every act, with one commit per act instead of one per
-        event. Staged events a crash catches before their commit are lost, as
-        if the process had died a moment earlier.
+        :meth:`commit`. Staged events a crash catches before their commit are
+        lost, as if the process had died a moment earlier. The orchestrator
+        decides when to commit (see :class:`SagaOrchestrator`): right before
+        each participant call while anybody watches, and only after the saga
+        started and when it ended while nobody does.
         """
-        db = self._db
-        try:
-            if not db.in_transaction:
-                db.execute("BEGIN")
-            db.execute(
-                "INSERT INTO events (correlation_id, type, at, data) VALUES (?, ?, ?, ?)",
-                (event.correlation_id, type(event).__name__, event.at, _to_json(event)),
-            )
-            self._project(event)
-        except sqlite3.DatabaseError as exc:
-            self._rollback()
-            raise EventStoreError(f"cannot write to the saga log {self.path}: {exc}") from None
+        # Kept in memory until the next commit or read, then written with one
+        # executemany: a statement per event cost more than its encoding.
+        self._staged.append((event.correlation_id, type(event).__name__, event.at, _to_json(event)))
+        if type(event) in _PROJECTED:
+            self._projected.append(event)
 
     def commit(self) -> None:
         """Make every staged event durable; nothing happens when none is staged."""
+        self._flush()
         db = self._db
         try:
             if db.in_transaction:
                 db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise EventStoreError(f"cannot write to the saga log {self.path}: {exc}") from None
+
+    def _flush(self) -> None:
+        # Write the staged events into the open transaction, uncommitted.
+        if not self._staged:
+            return
+        rows, projected = self._staged, self._projected
+        self._staged, self._projected = [], []
+        db = self._db
+        try:
+            if not db.in_transaction:
+                db.execute("BEGIN")
+            db.executemany(
+                "INSERT INTO events (correlation_id, type, at, data) VALUES (?, ?, ?, ?)", rows
+            )
+            for event in projected:
+                self._project(event)
         except sqlite3.DatabaseError as exc:
             self._rollback()
             raise EventStoreError(f"cannot write to the saga log {self.path}: {exc}") from None
@@ -224,6 +252,7 @@ class SqliteEventStore:
                 )
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        self._flush()  # staged events are readable at once
         try:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
