@@ -28,13 +28,16 @@ __all__ = [
     "SeatInventory",
 ]
 
+# WITHOUT ROWID: the key is the table's only B-tree, so an operation writes one
+# page of it, not a row page and an index page. (Databases made before keep their
+# rowid table: both read and write alike.)
 _OPERATIONS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS operations (
     key            TEXT PRIMARY KEY,   -- correlation id + ':' + step
     correlation_id TEXT NOT NULL,
     state          TEXT NOT NULL CHECK (state IN ('applied', 'compensated', 'tombstone')),
     result         TEXT NOT NULL       -- the action's result, JSON
-);
+) WITHOUT ROWID;
 """
 
 Effect = Callable[[sqlite3.Connection], dict[str, Any]]
