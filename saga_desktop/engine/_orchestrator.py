@@ -466,8 +466,9 @@ class SagaOrchestrator:
 
     def _emit(self, run: _Run, event: SagaEvent) -> None:
         # Write-ahead: the event is stored before anything acts on it (staged
-        # events are committed before the next act), so a process killed at any
-        # moment can be recovered from the log.
+        # events are committed before the next act, or for an unwatched saga at
+        # its end, see the class), so a process killed at any moment can be
+        # recovered from the log.
         if run.staging is not None:
             run.staging.stage(event)
             if self.listeners:  # one was added while the saga ran: it sees stored events only

@@ -1,8 +1,13 @@
 """The durable saga log: an SQLite event store that survives a killed process.
 
-Every event is committed before the orchestrator acts on it (write-ahead), so
-the store always knows which sagas were interrupted, what they had done, and
-which compensations wait in the dead-letter queue.
+The log is written ahead of what the orchestrator does, so the store always
+knows which sagas were interrupted and which compensations wait in the
+dead-letter queue. How far ahead depends on who watches (see
+:class:`SagaOrchestrator`): while a listener watches, every event is committed
+before anything acts on it, so the log also tells which steps began; while
+nobody does, a saga's start is committed before its first participant call and
+the rest when it ends, so an interrupted saga's log holds its start alone and
+recovery undoes every step.
 """
 
 from __future__ import annotations
@@ -115,6 +120,9 @@ _PROJECTED = frozenset(
 
 class SqliteEventStore:
     """Append-only saga log in one SQLite file.
+
+    :meth:`append` commits an event at once; :meth:`stage` and :meth:`commit`
+    let the orchestrator commit several together (see the module docstring).
 
     Parameters
     ----------
