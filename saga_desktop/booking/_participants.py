@@ -304,7 +304,8 @@ class LoyaltyAccounts(Participant):
                     f"loyalty points to use ({points}) exceed the balance of user {user_id} "
                     f"({row[0]})"
                 )
-            db.execute("UPDATE users SET points = points - ? WHERE id = ?", (points, user_id))
+            if points:  # a booking without points leaves the balance's page untouched
+                db.execute("UPDATE users SET points = points - ? WHERE id = ?", (points, user_id))
             db.execute("INSERT INTO ledger VALUES (?, ?, ?)", (correlation_id, user_id, -points))
             return {
                 "user_id": user_id,
@@ -321,7 +322,8 @@ class LoyaltyAccounts(Participant):
 
         def undo(db: sqlite3.Connection, done: dict[str, Any]) -> dict[str, Any]:
             points, user_id = int(done["points_deducted"]), int(done["user_id"])
-            db.execute("UPDATE users SET points = points + ? WHERE id = ?", (points, user_id))
+            if points:
+                db.execute("UPDATE users SET points = points + ? WHERE id = ?", (points, user_id))
             db.execute("INSERT INTO ledger VALUES (?, ?, ?)", (correlation_id, user_id, points))
             return {"points_refunded": points}
 
