@@ -319,10 +319,11 @@ class SagaOrchestrator:
         Every step that may have run (it was started) and is not undone yet is
         compensated, newest first. A history without any :class:`StepStarted`
         comes from a saga written ahead of its start only (see the class), of
-        which any step may have run: then every step of the definition not
-        undone yet is compensated. Compensations are idempotent, so undoing a
-        step whose action never applied changes nothing (it leaves a tombstone,
-        harmless once the saga is over).
+        which any step may have run: then every step of the definition (that
+        the saga's :class:`SagaStarted` lists) not undone yet is compensated.
+        Compensations are idempotent, so undoing a step whose action never
+        applied changes nothing (it leaves a tombstone, harmless once the saga
+        is over).
 
         Parameters
         ----------
@@ -376,7 +377,8 @@ class SagaOrchestrator:
             if isinstance(event, StepStarted) and event.step not in begun:
                 begun.append(event.step)
         if not begun:
-            begun = list(self._names_of(self.definition))
+            # Written ahead of its start only: any step the saga had may have run.
+            begun = [name for name in self._names_of(self.definition) if name in started.steps]
         to_undo = tuple(name for name in reversed(begun) if name not in undone)
         failed_step = failed[-1].step if failed else None
         return self._compensate(

@@ -255,6 +255,17 @@ def test_recover_of_a_saga_logged_up_to_its_start_undoes_every_step(participant,
     ]
 
 
+def test_recover_of_a_saga_logged_up_to_its_start_undoes_only_the_steps_it_had(
+    participant, orchestrator_for
+):
+    history = [SagaStarted(CID, 0.0, "demo", ("A", "C"), {})]
+    steps = [participant.step(name) for name in ("A", "B", "C")]
+
+    orchestrator_for(*steps).recover(history)
+
+    assert participant.undone == ["C", "A"]
+
+
 def test_recover_of_a_saga_logged_up_to_its_start_skips_steps_a_recovery_undid(
     participant, orchestrator_for
 ):
