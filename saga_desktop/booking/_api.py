@@ -9,13 +9,14 @@ from typing import Any
 
 from saga_desktop.booking._exceptions import InvalidBooking
 from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, plan_from_failure_scenarios
-from saga_desktop.booking._logs import SagaLogFiles
+from saga_desktop.booking._logs import LoggedEventStore, SagaLogFiles
 from saga_desktop.booking._paths import default_data_dir
 from saga_desktop.booking._request import BookingRequest
 from saga_desktop.booking._saga import CrashHook, FaultInjector, booking_definition
 from saga_desktop.booking._world import FlightWorld
 from saga_desktop.engine import (
     DeadLetter,
+    EventSink,
     Listener,
     SagaDefinition,
     SagaOrchestrator,
@@ -32,6 +33,8 @@ SAGA_LOG_DB = "saga_log.db"
 
 #: What run() reuses: (the participants and clock it was built for, its injector, it).
 _CachedDefinition = tuple[tuple[object, ...], FaultInjector, SagaDefinition]
+#: What run() reuses: (everything the engine was built from, the engine).
+_CachedEngine = tuple[tuple[object, ...], SagaOrchestrator]
 
 
 def guide_response(result: SagaResult) -> dict[str, Any]:
@@ -94,6 +97,9 @@ class BookingSagaOrchestrator:
         The world's directory; the per-user data directory when omitted.
     listeners
         Called with every event of every saga, after the log file is written.
+        Without listeners, a durable saga commits its saga log when it starts
+        and when it ends (see :class:`SagaOrchestrator`), and the log file gets
+        the lines of each commit.
     durable
         Write every event to the saga log ``saga_log.db`` before acting on it,
         so that sagas interrupted by a crash can be recovered.
@@ -134,6 +140,8 @@ class BookingSagaOrchestrator:
         self.keep_events = keep_events
         self.logs = SagaLogFiles(log_dir or self.data_dir / "logs") if write_logs else None
         self._cached_definition: _CachedDefinition | None = None
+        self._cached_engine: _CachedEngine | None = None
+        self._logged_store: LoggedEventStore | None = None
 
     def close(self) -> None:
         """Close the world's databases and the log files."""
@@ -164,25 +172,56 @@ class BookingSagaOrchestrator:
         plan = dict(faults or {})
         return self._engine(plan, self.definition(plan))
 
-    def _engine(self, plan: FaultPlan, definition: SagaDefinition) -> SagaOrchestrator:
+    def _sink(self) -> EventSink | None:
+        # With a saga log, the orchestrator log is written behind it rather than
+        # by a listener: a saga nobody listens to commits its log twice, not once
+        # per event (SagaOrchestrator), and the text never runs ahead of the log.
+        store, logs = self.store, self.logs
+        if store is None or logs is None:
+            return store
+        logged = self._logged_store
+        if logged is None or logged.store is not store or logged.logs is not logs:
+            logged = self._logged_store = LoggedEventStore(store, logs)
+        return logged
+
+    def _engine(
+        self, plan: FaultPlan, definition: SagaDefinition, *, reuse: bool = False
+    ) -> SagaOrchestrator:
+        crash = any(fault.kind is FaultKind.CRASH for fault in plan.values())
+        sink = self._sink()
+        # run() is a batch's hot path: it reuses an engine built from the same parts,
+        # never handed out (one with a crash hook is not reused: the hook holds its plan).
+        reuse = reuse and not crash
+        key = (definition, sink, self.logs, self.clock, self.rng, self.keep_events, *self.listeners)
+        cached = self._cached_engine
+        if (
+            reuse
+            and cached is not None
+            and len(cached[0]) == len(key)
+            and all(a is b for a, b in zip(cached[0], key, strict=True))
+        ):
+            return cached[1]
         listeners: list[Listener] = []
-        if self.logs is not None:
+        if self.logs is not None and self.store is None:
             listeners.append(self.logs)
         listeners.extend(self.listeners)
         # Last, so that every other listener has seen the step complete before dying.
         # Only when a crash is planned: a saga nobody listens to commits its saga log
-        # once per participant call instead of once per event (SagaOrchestrator).
-        if any(fault.kind is FaultKind.CRASH for fault in plan.values()):
+        # twice instead of once per event (SagaOrchestrator).
+        if crash:
             listeners.append(CrashHook(plan, self.on_crash))
-        return SagaOrchestrator(
+        engine = SagaOrchestrator(
             definition,
             listeners=listeners,
-            sink=self.store,
+            sink=sink,
             clock=self.clock.time,
             sleep=self.clock.sleep,
             rng=self.rng,
             keep_events=self.keep_events,
         )
+        if reuse:
+            self._cached_engine = (key, engine)
+        return engine
 
     def _run_definition(self, plan: FaultPlan) -> SagaDefinition:
         # run() is a batch's hot path: it reuses one definition and gives its injector
@@ -217,7 +256,7 @@ class BookingSagaOrchestrator:
             How the saga ended; its response is also appended to ``saga_bookings.log``.
         """
         plan = dict(faults or {})
-        engine = self._engine(plan, self._run_definition(plan))
+        engine = self._engine(plan, self._run_definition(plan), reuse=True)
         result = engine.run(request.to_payload(), correlation_id=correlation_id)
         self.record(result)
         return result

@@ -27,17 +27,29 @@ __all__ = [
     "SeatInventory",
 ]
 
+# WITHOUT ROWID: the key is the table's only B-tree, so an operation writes one
+# page of it, not a row page and an index page. (Databases made before keep their
+# rowid table: both read and write alike.)
 _OPERATIONS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS operations (
     key            TEXT PRIMARY KEY,   -- correlation id + ':' + step
     correlation_id TEXT NOT NULL,
     state          TEXT NOT NULL CHECK (state IN ('applied', 'compensated', 'tombstone')),
     result         TEXT NOT NULL       -- the action's result, JSON
-);
+) WITHOUT ROWID;
 """
 
 Effect = Callable[[sqlite3.Connection], dict[str, Any]]
 Undo = Callable[[sqlite3.Connection, dict[str, Any]], dict[str, Any]]
+
+# The same text as json.dumps(), without building an encoder for every result.
+_to_json = json.JSONEncoder(check_circular=False).encode
+
+
+def _recorded(db: sqlite3.Connection, key: str) -> tuple[str, str] | None:
+    """The ``(state, result)`` recorded for ``key``, or None."""
+    row = db.execute("SELECT state, result FROM operations WHERE key = ?", (key,)).fetchone()
+    return None if row is None else (row[0], row[1])
 
 
 class Participant:
@@ -93,21 +105,41 @@ class Participant:
         StepError
             When the key was compensated already, or when ``effect`` refuses.
         """
-        with self.transaction() as db:
-            row = db.execute(
-                "SELECT state, result FROM operations WHERE key = ?", (key,)
-            ).fetchone()
-            if row is not None:
-                state, result = row
-                if state == "applied":
-                    return dict(json.loads(result), repeated=True)
-                raise StepError(f"{key} was already compensated: the late action is refused")
-            result = effect(db)
-            db.execute(
-                "INSERT INTO operations (key, correlation_id, state, result) VALUES (?, ?, ?, ?)",
-                (key, correlation_id, "applied", json.dumps(result)),
-            )
+        # The first attempt at a key is by far the most common: the effect runs
+        # first and its record is inserted only if the key is new, which saves
+        # looking the key up beforehand. A known key (or a refusal) rolls the
+        # effect back, and the record found in the same transaction decides.
+        db = self._db
+        known: tuple[str, str] | None = None
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            try:
+                result = effect(db)
+            except Exception:
+                known = _recorded(db, key)
+                if known is None:
+                    raise  # a refusal: nothing was recorded, the key stays free
+                inserted = False
+            else:
+                inserted = bool(
+                    db.execute(
+                        "INSERT INTO operations (key, correlation_id, state, result) "
+                        "VALUES (?, ?, 'applied', ?) ON CONFLICT (key) DO NOTHING",
+                        (key, correlation_id, _to_json(result)),
+                    ).rowcount
+                )
+                if not inserted:
+                    known = _recorded(db, key)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        if inserted:
+            db.execute("COMMIT")
             return result
+        db.execute("ROLLBACK")  # the effect of a repeat, or of a refused late action
+        if known is not None and known[0] == "applied":
+            return dict(json.loads(known[1]), repeated=True)
+        raise StepError(f"{key} was already compensated: the late action is refused")
 
     def undo_once(self, key: str, correlation_id: str, undo: Undo) -> dict[str, Any]:
         """Undo the action of ``key`` once; leave a tombstone if it never ran.
@@ -271,7 +303,8 @@ class LoyaltyAccounts(Participant):
                     f"loyalty points to use ({points}) exceed the balance of user {user_id} "
                     f"({row[0]})"
                 )
-            db.execute("UPDATE users SET points = points - ? WHERE id = ?", (points, user_id))
+            if points:  # a booking without points leaves the balance's page untouched
+                db.execute("UPDATE users SET points = points - ? WHERE id = ?", (points, user_id))
             db.execute("INSERT INTO ledger VALUES (?, ?, ?)", (correlation_id, user_id, -points))
             return {
                 "user_id": user_id,
@@ -288,7 +321,8 @@ class LoyaltyAccounts(Participant):
 
         def undo(db: sqlite3.Connection, done: dict[str, Any]) -> dict[str, Any]:
             points, user_id = int(done["points_deducted"]), int(done["user_id"])
-            db.execute("UPDATE users SET points = points + ? WHERE id = ?", (points, user_id))
+            if points:
+                db.execute("UPDATE users SET points = points + ? WHERE id = ?", (points, user_id))
             db.execute("INSERT INTO ledger VALUES (?, ?, ?)", (correlation_id, user_id, points))
             return {"points_refunded": points}
 

@@ -128,6 +128,8 @@ class FaultInjector:
 
     def before_action(self, context: StepContext) -> None:
         """Refuse the action now if the plan says so."""
+        if not self.plan:  # most sagas of a batch: nothing to look up
+            return
         fault = self._fault(context.step, FaultKind.FAIL, FaultKind.TRANSIENT)
         if fault is None:
             return
@@ -142,12 +144,12 @@ class FaultInjector:
 
     def after_action(self, context: StepContext) -> None:
         """Delay the reply past the timeout if the plan says so (the effect stays)."""
-        if self._fault(context.step, FaultKind.TIMEOUT) is not None:
+        if self.plan and self._fault(context.step, FaultKind.TIMEOUT) is not None:
             self.sleep(STEP_TIMEOUT * 1.5)
 
     def before_compensation(self, context: StepContext) -> None:
         """Refuse the undo now if the plan says so."""
-        fault = self._fault(context.step, FaultKind.COMPENSATION_FAIL)
+        fault = self._fault(context.step, FaultKind.COMPENSATION_FAIL) if self.plan else None
         if fault is None:
             return
         key = context.idempotency_key

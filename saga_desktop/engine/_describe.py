@@ -7,6 +7,7 @@ The log file, the window's log pane and the command line all print what
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable
 
@@ -223,7 +224,14 @@ def format_timestamp(at: float) -> str:
     # Rounding the whole count of milliseconds, not truncating the fraction:
     # ``(at - int(at)) * 1000`` turns 1700000000.123 into 122.99... and so ",122".
     whole, millis = divmod(round(at * 1000), 1000)
-    return f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(whole))},{millis:03d}"
+    return f"{_second_text(whole)},{millis:03d}"
+
+
+# A log file gets a line per event and a saga's events share their second, so
+# localtime() and strftime() (most of a line's cost) run once per second.
+@functools.lru_cache(maxsize=64)
+def _second_text(whole: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(whole))
 
 
 def format_log_line(event: SagaEvent, line: LogLine) -> str:

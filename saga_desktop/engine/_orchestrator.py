@@ -90,10 +90,9 @@ class EventSink(Protocol):
     """Where events are written before the orchestrator acts on them.
 
     A sink that also has ``stage(event)`` and ``commit()`` (as
-    :class:`SqliteEventStore` does) lets a saga nobody listens to commit once
-    per participant call instead of once per event: the events between two
-    calls are staged, then committed together right before the next call, and
-    before the saga ends.
+    :class:`SqliteEventStore` does) lets a saga nobody listens to commit twice
+    instead of once per event: its start before the first participant call,
+    the rest when it ends (see :class:`SagaOrchestrator`).
     """
 
     def append(self, event: SagaEvent) -> None:
@@ -207,6 +206,7 @@ class _Run:
     __slots__ = (
         "compensations",
         "correlation_id",
+        "deferred",
         "events",
         "observed",
         "payload",
@@ -233,6 +233,8 @@ class _Run:
         self.observed = False
         #: The sink, when it stages events to commit them before each act.
         self.staging: _StagingSink | None = None
+        #: Whether the saga's start is committed and the rest waits for its end.
+        self.deferred = False
 
 
 class SagaOrchestrator:
@@ -242,10 +244,18 @@ class SagaOrchestrator:
     step that timed out, whose effect is unknown) are compensated newest first.
     A compensation that fails for good is dead-lettered and the others still
     run. Every event is written to ``sink`` first, then passed to each listener
-    in turn; a listener only ever sees stored events. Without listeners, a sink
-    that can stage events (see :class:`EventSink`) commits them once per
-    participant call, right before it. When nobody sees the events at all (no
-    sink, no listener, ``keep_events=False``) they are not even built.
+    in turn; a listener only ever sees stored events. When nobody sees the
+    events at all (no sink, no listener, ``keep_events=False``) they are not
+    even built.
+
+    Without listeners, a sink that can stage events (see :class:`EventSink`)
+    gets a saga written ahead of its start only: :class:`SagaStarted` is
+    committed before the first participant call, and the saga's other events
+    are committed together when it ends. A process killed in between leaves a
+    log with :class:`SagaStarted` and no step event, which :meth:`recover`
+    reads as "any step may have run" and compensates every step. Recovery and
+    dead-letter retries still commit before each participant call, and a
+    listener added while a saga runs gets every event committed before it.
 
     Parameters
     ----------
@@ -379,6 +389,10 @@ class SagaOrchestrator:
                 cid, self.clock(), definition.name, self._names_of(definition), dict(payload)
             ),
         )
+        if run.staging is not None:
+            # Write-ahead of the start only: the rest is committed at the end.
+            run.staging.commit()
+            run.deferred = True
         for step in steps:
             failure = self._execute(run, step)
             if failure is not None:
@@ -430,8 +444,13 @@ class SagaOrchestrator:
         """Finish a saga that an earlier orchestrator left interrupted.
 
         Every step that may have run (it was started) and is not undone yet is
-        compensated, newest first. Compensations are idempotent, so undoing a
-        step whose action never applied changes nothing.
+        compensated, newest first. A history without any :class:`StepStarted`
+        comes from a saga written ahead of its start only (see the class), of
+        which any step may have run: then every step of the definition (that
+        the saga's :class:`SagaStarted` lists) not undone yet is compensated.
+        Compensations are idempotent, so undoing a step whose action never
+        applied changes nothing (it leaves a tombstone, harmless once the saga
+        is over).
 
         Parameters
         ----------
@@ -484,6 +503,9 @@ class SagaOrchestrator:
         for event in history:
             if isinstance(event, StepStarted) and event.step not in begun:
                 begun.append(event.step)
+        if not begun:
+            # Written ahead of its start only: any step the saga had may have run.
+            begun = [name for name in self._names_of(self.definition) if name in started.steps]
         to_undo = tuple(name for name in reversed(begun) if name not in undone)
         failed_step = failed[-1].step if failed else None
         return self._compensate(
@@ -588,14 +610,16 @@ class SagaOrchestrator:
         return staging
 
     def _commit(self, run: _Run) -> None:
-        # Write-ahead: called right before every participant call and every end.
-        if run.staging is not None:
+        # Write-ahead: called right before every participant call (skipped once the
+        # saga's start is committed and the rest waits, see the class) and every end.
+        if run.staging is not None and not run.deferred:
             run.staging.commit()
 
     def _emit(self, run: _Run, event: SagaEvent) -> None:
         # Write-ahead: the event is stored before anything acts on it (staged
-        # events are committed before the next act), so a process killed at any
-        # moment can be recovered from the log.
+        # events are committed before the next act, or for an unwatched saga at
+        # its end, see the class), so a process killed at any moment can be
+        # recovered from the log.
         if run.staging is not None:
             run.staging.stage(event)
             if self.listeners:  # one was added while the saga ran: it sees stored events only
@@ -822,7 +846,8 @@ class SagaOrchestrator:
         failed_step: str | None = None,
         error: str | None = None,
     ) -> SagaResult:
-        self._commit(run)  # the saga's end is durable before anybody hears of it
+        if run.staging is not None:  # the saga's end is durable before anybody hears of it
+            run.staging.commit()
         return _new_tuple(
             SagaResult,
             (

@@ -1,8 +1,13 @@
 """The durable saga log: an SQLite event store that survives a killed process.
 
-Every event is committed before the orchestrator acts on it (write-ahead), so
-the store always knows which sagas were interrupted, what they had done, and
-which compensations wait in the dead-letter queue.
+The log is written ahead of what the orchestrator does, so the store always
+knows which sagas were interrupted and which compensations wait in the
+dead-letter queue. How far ahead depends on who watches (see
+:class:`SagaOrchestrator`): while a listener watches, every event is committed
+before anything acts on it, so the log also tells which steps began; while
+nobody does, a saga's start is committed before its first participant call and
+the rest when it ends, so an interrupted saga's log holds its start alone and
+recovery undoes every step.
 """
 
 from __future__ import annotations
@@ -100,8 +105,24 @@ def _to_json(event: SagaEvent) -> str:
     return _to_json_text(event_to_dict(event))
 
 
+#: The events that change the sagas or dead_letters tables (see _project).
+_PROJECTED = frozenset(
+    {
+        SagaStarted,
+        SagaCompleted,
+        SagaCompensated,
+        DeadLettered,
+        DeadLetterResolved,
+        CompensationSucceeded,
+    }
+)
+
+
 class SqliteEventStore:
     """Append-only saga log in one SQLite file.
+
+    :meth:`append` commits an event at once; :meth:`stage` and :meth:`commit`
+    let the orchestrator commit several together (see the module docstring).
 
     Parameters
     ----------
@@ -136,6 +157,9 @@ class SqliteEventStore:
             raise EventStoreError(
                 f"cannot open the saga log {self.path}: {exc}{hint if damaged else ''}"
             ) from None
+        #: Rows of the staged events not yet written, and those of them with a projection.
+        self._staged: list[tuple[str, str, float, str]] = []
+        self._projected: list[SagaEvent] = []
 
     def close(self) -> None:
         """Close the database."""
@@ -147,35 +171,47 @@ class SqliteEventStore:
         self.commit()
 
     def stage(self, event: SagaEvent) -> None:
-        """Write ``event`` in the open transaction (begun if need be), uncommitted.
+        """Add ``event`` to the open transaction (begun if need be), uncommitted.
 
         The event is readable through this store at once and durable after
-        :meth:`commit`. The orchestrator stages the events that come between two
-        participant calls and commits them together right before the next call
-        (or before a saga ends, or a listener sees them): the log is still
-        written ahead of every act, with one commit per act instead of one per
-        event. Staged events a crash catches before their commit are lost, as
-        if the process had died a moment earlier.
+        :meth:`commit`. Staged events a crash catches before their commit are
+        lost, as if the process had died a moment earlier. The orchestrator
+        decides when to commit (see :class:`SagaOrchestrator`): right before
+        each participant call while anybody watches, and only after the saga
+        started and when it ended while nobody does.
         """
-        db = self._db
-        try:
-            if not db.in_transaction:
-                db.execute("BEGIN")
-            db.execute(
-                "INSERT INTO events (correlation_id, type, at, data) VALUES (?, ?, ?, ?)",
-                (event.correlation_id, type(event).__name__, event.at, _to_json(event)),
-            )
-            self._project(event)
-        except sqlite3.DatabaseError as exc:
-            self._rollback()
-            raise EventStoreError(f"cannot write to the saga log {self.path}: {exc}") from None
+        # Kept in memory until the next commit or read, then written with one
+        # executemany: a statement per event cost more than its encoding.
+        self._staged.append((event.correlation_id, type(event).__name__, event.at, _to_json(event)))
+        if type(event) in _PROJECTED:
+            self._projected.append(event)
 
     def commit(self) -> None:
         """Make every staged event durable; nothing happens when none is staged."""
+        self._flush()
         db = self._db
         try:
             if db.in_transaction:
                 db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise EventStoreError(f"cannot write to the saga log {self.path}: {exc}") from None
+
+    def _flush(self) -> None:
+        # Write the staged events into the open transaction, uncommitted.
+        if not self._staged:
+            return
+        rows, projected = self._staged, self._projected
+        self._staged, self._projected = [], []
+        db = self._db
+        try:
+            if not db.in_transaction:
+                db.execute("BEGIN")
+            db.executemany(
+                "INSERT INTO events (correlation_id, type, at, data) VALUES (?, ?, ?, ?)", rows
+            )
+            for event in projected:
+                self._project(event)
         except sqlite3.DatabaseError as exc:
             self._rollback()
             raise EventStoreError(f"cannot write to the saga log {self.path}: {exc}") from None
@@ -224,6 +260,7 @@ class SqliteEventStore:
                 )
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        self._flush()  # staged events are readable at once
         try:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:

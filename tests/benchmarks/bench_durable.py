@@ -1,9 +1,10 @@
 """Durable benchmarks: the booking saga on its SQLite world, with the saga log on disk.
 
 Every saga is a real booking (one passenger, no loyalty points) run by
-``BookingSagaOrchestrator(durable=True)``: each event is committed to
-``saga_log.db`` before the orchestrator acts on it, and each step is a local
-transaction in its participant's own database. The failure mix is the guide's:
+``BookingSagaOrchestrator(durable=True)``: nobody listens, so each saga's start
+is committed to ``saga_log.db`` before its first participant call and the rest
+of its events when it ends, and each step is a local transaction in its
+participant's own database. The failure mix is the guide's:
 70 % confirmed, 10 % refused (``fail``) at each of DEDUCT_LOYALTY_POINTS,
 PROCESS_PAYMENT and CONFIRM_BOOKING, then compensated.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 
@@ -15,8 +16,19 @@ from saga_desktop.booking import (
     BookingSagaOrchestrator,
     Fault,
     FaultKind,
+    SagaLogFiles,
 )
-from saga_desktop.engine import SimulatedCrash
+from saga_desktop.booking._logs import LoggedEventStore
+from saga_desktop.engine import (
+    EventStoreError,
+    SagaStarted,
+    SimulatedCrash,
+    SqliteEventStore,
+    StepStarted,
+    VirtualClock,
+)
+
+CID = "00000000-0000-4000-8000-00000000000a"
 
 
 def line_pattern(cid: str) -> re.Pattern[str]:
@@ -197,3 +209,71 @@ def test_logs_append_across_orchestrators(tmp_path, booking):
     assert len(bookings_log(tmp_path)) == 2
     starts = [m for _, m in messages(log_lines(tmp_path)) if "Starting booking SAGA" in m]
     assert len(starts) == 2
+
+
+def test_the_log_file_is_the_same_whether_or_not_somebody_listens(tmp_path, booking):
+    plan = {"process_payment": Fault(FaultKind.COMPENSATION_FAIL, 1)}
+    texts = []
+    for listeners in ([], [lambda event: None]):
+        data_dir = tmp_path / f"listeners-{len(listeners)}"
+        with BookingSagaOrchestrator(
+            data_dir,
+            listeners=listeners,
+            clock=VirtualClock(lambda: 1_700_000_000.0),
+            rng=random.Random(0),
+        ) as orchestrator:
+            request = orchestrator.validate(booking)
+            plan["confirm_booking"] = Fault(FaultKind.FAIL)
+            orchestrator.run(request, plan, correlation_id=CID)
+        texts.append((data_dir / "logs" / ORCHESTRATOR_LOG).read_text(encoding="utf-8"))
+
+    assert texts[0] == texts[1]
+    assert len(texts[0].splitlines()) > 20
+
+
+def test_lines_are_written_once_their_events_are_committed(tmp_path):
+    store = SqliteEventStore(tmp_path / "saga_log.db")
+    logs = SagaLogFiles(tmp_path / "logs")
+    sink = LoggedEventStore(store, logs)
+    log_file = tmp_path / "logs" / ORCHESTRATOR_LOG
+    try:
+        sink.stage(SagaStarted(CID, 1.0, "booking", ("RESERVE_SEAT",), {}))
+        sink.stage(StepStarted(CID, 2.0, "RESERVE_SEAT", 1, 3))
+        assert log_file.read_text(encoding="utf-8") == ""
+
+        sink.commit()
+
+        text = log_file.read_text(encoding="utf-8")
+        assert "Starting booking SAGA" in text
+        assert "RESERVE_SEAT" in text
+        assert [type(e).__name__ for e in store.history(CID)] == ["SagaStarted", "StepStarted"]
+        # A commit with nothing staged writes nothing.
+        sink.commit()
+        assert log_file.read_text(encoding="utf-8") == text
+    finally:
+        logs.close()
+        store.close()
+
+
+def test_lines_of_events_a_failed_commit_lost_are_never_written(tmp_path):
+    store = SqliteEventStore(tmp_path / "saga_log.db")
+    logs = SagaLogFiles(tmp_path / "logs")
+    sink = LoggedEventStore(store, logs)
+    try:
+        # A trigger stands in for a disk error at the commit.
+        store._db.execute(
+            "CREATE TRIGGER fail BEFORE INSERT ON sagas BEGIN SELECT RAISE(ABORT, 'disk'); END"
+        )
+        sink.stage(SagaStarted(CID, 1.0, "booking", ("RESERVE_SEAT",), {}))
+        with pytest.raises(EventStoreError, match="disk"):
+            sink.commit()
+        store._db.execute("DROP TRIGGER fail")
+        sink.stage(StepStarted(CID, 2.0, "RESERVE_SEAT", 1, 3))
+        sink.commit()
+    finally:
+        logs.close()
+        store.close()
+
+    text = (tmp_path / "logs" / ORCHESTRATOR_LOG).read_text(encoding="utf-8")
+    assert "Starting booking SAGA" not in text
+    assert "RESERVE_SEAT" in text

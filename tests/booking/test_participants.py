@@ -261,3 +261,38 @@ def test_deducting_more_than_the_balance_is_refused(world, tmp_path):
 def test_deducting_from_an_unknown_user_is_refused(world):
     with pytest.raises(StepError, match="user 77 has no loyalty account"):
         world.loyalty.deduct(key("DEDUCT_LOYALTY_POINTS"), CID, 77, 1)
+
+
+# An action runs its effect before it records its key (one look-up fewer for a new
+# key): for a known key the effect is rolled back, whether it succeeded or refused.
+
+
+def test_a_repeat_whose_effect_would_now_be_refused_returns_the_first_result(world, tmp_path):
+    first = world.loyalty.deduct(key("DEDUCT_LOYALTY_POINTS"), CID, 2, 1200)
+    after_first = dump(tmp_path)
+
+    # The balance is 0 now: a new deduction of 1200 would be refused.
+    second = world.loyalty.deduct(key("DEDUCT_LOYALTY_POINTS"), CID, 2, 1200)
+
+    assert second == {**first, "repeated": True}
+    assert dump(tmp_path) == after_first
+
+
+def test_a_late_action_whose_effect_would_be_refused_is_refused_as_late(world, tmp_path):
+    refund_points(world)  # the tombstone
+    after_tombstone = dump(tmp_path)
+
+    with pytest.raises(StepError, match="already compensated: the late action is refused"):
+        world.loyalty.deduct(key("DEDUCT_LOYALTY_POINTS"), CID, 2, 1_000_000)
+
+    assert dump(tmp_path) == after_tombstone
+
+
+def test_a_repeated_action_leaves_no_trace_of_its_second_effect(world, tmp_path):
+    first = capture(world)
+    after_first = dump(tmp_path)
+
+    # The second capture's effect inserts a payment of its own, then is rolled back.
+    assert capture(world) == {**first, "repeated": True}
+    assert dump(tmp_path) == after_first
+    assert world.payments.totals() == (49_000, 0, 1)

@@ -5,7 +5,8 @@ orchestrator on DATA_DIR, prints ``ready`` on stdout once everything is imported
 and open, then runs sagas until it is killed. It never ends on its own.
 
 With ``--recover`` after SEED it recovers the interrupted sagas instead and ends
-(unless the harness kills it first).
+(unless the harness kills it first). With ``--batch`` it runs the sagas as
+``saga-desktop batch`` does: no log files, no events kept.
 
 The faults never include ``compensation_fail:forever`` (a dead letter is a
 legitimate end that leaves the world inconsistent until a person acts) nor
@@ -65,7 +66,10 @@ def random_booking(rng: random.Random) -> dict[str, object]:
 def main(argv: list[str]) -> int:
     data_dir, seed = argv[0], int(argv[1])
     rng = random.Random(seed)
-    orchestrator = BookingSagaOrchestrator(data_dir, rng=random.Random(seed + 1))
+    batch = argv[2:] == ["--batch"]
+    orchestrator = BookingSagaOrchestrator(
+        data_dir, rng=random.Random(seed + 1), write_logs=not batch, keep_events=not batch
+    )
     print("ready", flush=True)
     if argv[2:] == ["--recover"]:
         # The harness kills recovery itself too: recover once and end.

@@ -1,7 +1,8 @@
 """Crash harness: SIGKILL a process running booking sagas, recover, check nothing is lost.
 
 Each round starts ``durability_crash_child.py`` (sagas in a loop with random
-faults) on a data directory, waits until it says ``ready``, sleeps a random
+faults; every other round in the ``batch`` configuration, without log files) on
+a data directory, waits until it says ``ready``, sleeps a random
 5-80 ms, and kills it with SIGKILL. Then it notes where the interrupted saga
 was (the last event of its saga log), recovers (in process, or with the real
 ``saga-desktop recover`` every ``--cli-every`` rounds) and checks the points
@@ -134,7 +135,13 @@ def _console_script() -> list[str]:
 
 
 def _kill_one(
-    data_dir: Path, seed: int, delay: float, stderr_path: Path, *, recover: bool = False
+    data_dir: Path,
+    seed: int,
+    delay: float,
+    stderr_path: Path,
+    *,
+    recover: bool = False,
+    batch: bool = False,
 ) -> tuple[bool, str | None]:
     """Start the child, SIGKILL it ``delay`` s after it is ready.
 
@@ -144,7 +151,7 @@ def _kill_one(
     command = [sys.executable, str(CHILD), str(data_dir), str(seed)]
     with open(stderr_path, "wb") as stderr:
         child = subprocess.Popen(
-            [*command, "--recover"] if recover else command,
+            [*command, "--recover"] if recover else [*command, "--batch"] if batch else command,
             stdout=subprocess.PIPE,
             stderr=stderr,
         )
@@ -334,7 +341,11 @@ def run_harness(
         delay_ms = rng.uniform(min_ms, max_ms)
         report.delays_ms.append(delay_ms)
         _, problem = _kill_one(
-            data_dir, rng.randrange(2**31), delay_ms / 1000, workdir / "child-stderr.txt"
+            data_dir,
+            rng.randrange(2**31),
+            delay_ms / 1000,
+            workdir / "child-stderr.txt",
+            batch=round_no % 2 == 0,
         )
         if problem is not None:
             report.problems.append(f"round {round_no}: {problem}")

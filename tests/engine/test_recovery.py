@@ -61,7 +61,8 @@ def failed_history(new_world):
 @pytest.mark.parametrize(
     ("cut", "expected_undo"),
     [
-        (1, []),
+        # SagaStarted only: written ahead of its start only, any step may have run.
+        (1, ["C", "B", "A"]),
         (2, ["A"]),  # A started: its effect may have happened
         (3, ["A"]),
         (4, ["B", "A"]),
@@ -118,7 +119,7 @@ def test_recover_a_successful_saga_cut_short(participant, orchestrator_for, cloc
     steps = [participant.step(name) for name in ("A", "B", "C", "D")]
     history = orchestrator_for(*steps).run(correlation_id=CID).events[:cut]
     participant.calls.clear()
-    started = [e.step for e in history if isinstance(e, StepStarted)]
+    started = [e.step for e in history if isinstance(e, StepStarted)] or ["A", "B", "C", "D"]
 
     result = orchestrator_for(*steps).recover(history)
 
@@ -233,19 +234,54 @@ def test_recover_needs_a_history_that_starts_the_saga(participant, orchestrator_
         orchestrator_for(participant.step("A")).recover(history)
 
 
-def test_recover_of_a_saga_that_never_started_a_step(participant, orchestrator_for):
-    history = [SagaStarted(CID, 0.0, "demo", ("A",), {})]
+def test_recover_of_a_saga_logged_up_to_its_start_undoes_every_step(participant, orchestrator_for):
+    # An unwatched saga commits its start, then the rest at its end: killed in
+    # between, any of its steps may have run, so all are undone, newest first.
+    history = [SagaStarted(CID, 0.0, "demo", ("A", "B"), {})]
 
-    result = orchestrator_for(participant.step("A")).recover(history)
+    result = orchestrator_for(participant.step("A"), participant.step("B")).recover(history)
 
-    assert participant.calls == []
+    assert participant.calls == ["undo B#1", "undo A#1"]
     assert result.outcome is SagaOutcome.COMPENSATED
-    assert result.compensations == ()
+    assert [r.step for r in result.compensations] == ["B", "A"]
     assert trace(result.events) == [
         ("SagaStarted", None),
         ("CompensationTriggered", None),
+        ("CompensationStarted", "B"),
+        ("CompensationSucceeded", "B"),
+        ("CompensationStarted", "A"),
+        ("CompensationSucceeded", "A"),
         ("SagaCompensated", None),
     ]
+
+
+def test_recover_of_a_saga_logged_up_to_its_start_undoes_only_the_steps_it_had(
+    participant, orchestrator_for
+):
+    history = [SagaStarted(CID, 0.0, "demo", ("A", "C"), {})]
+    steps = [participant.step(name) for name in ("A", "B", "C")]
+
+    orchestrator_for(*steps).recover(history)
+
+    assert participant.undone == ["C", "A"]
+
+
+def test_recover_of_a_saga_logged_up_to_its_start_skips_steps_a_recovery_undid(
+    participant, orchestrator_for
+):
+    # A watched recovery that was killed in turn left B undone and A dead-lettered.
+    history = [
+        SagaStarted(CID, 0.0, "demo", ("A", "B", "C"), {}),
+        CompensationTriggered(CID, 1.0, None, ("C", "B", "A"), True),
+        CompensationSucceeded(CID, 2.0, "B", "COMPENSATE_B", 1, {}),
+        DeadLettered(CID, 3.0, "A", "COMPENSATE_A", 3, "down"),
+    ]
+    steps = [participant.step(name) for name in ("A", "B", "C")]
+
+    result = orchestrator_for(*steps).recover(history)
+
+    assert participant.undone == ["C"]
+    assert result.outcome is SagaOutcome.DEAD_LETTERED
 
 
 @st.composite
@@ -271,7 +307,8 @@ def test_recovery_undoes_every_started_step_exactly_once(new_world, case):
     ]
     events = make(*steps).run(correlation_id=CID).events
     history = events[: 1 + int(where * (len(events) - 1))]  # never the final event
-    started = [e.step for e in history if isinstance(e, StepStarted)]
+    # A history without step events: any step may have run (see the orchestrator).
+    started = [e.step for e in history if isinstance(e, StepStarted)] or names
     undone_before = [e.step for e in history if isinstance(e, CompensationSucceeded)]
     parked_before = [e.step for e in history if isinstance(e, DeadLettered)]
     # The restarted process talks to participants that work again.

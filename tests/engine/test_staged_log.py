@@ -1,9 +1,10 @@
-"""A sink that stages events: one commit per participant call, still written ahead of it.
+"""A sink that stages events: a saga nobody listens to commits its start, then its end.
 
-Without listeners, the orchestrator stages the events that come between two
-participant calls and commits them right before the next call and before the
-saga ends. These tests check that write-ahead still holds at every call, that
-nothing is left staged when a run ends, and that listeners keep per-event commits.
+Without listeners, the orchestrator commits SagaStarted before the first
+participant call and the saga's other events together when it ends (recovery
+and dead-letter retries still commit before every participant call). These
+tests check that the start is durable before any call, that nothing is left
+staged when a run ends, and that listeners keep per-event commits.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from saga_desktop.engine import (
     SagaDefinition,
     SagaEvent,
     SagaOrchestrator,
+    SagaStarted,
     SagaStep,
     SqliteEventStore,
     StepContext,
@@ -54,17 +56,27 @@ class StagingSink:
         self.staged.clear()
 
 
-def saga(behaviours, sink: StagingSink, checks: list[str]) -> SagaDefinition:
+def saga(
+    behaviours, sink: StagingSink, checks: list[str], *, every_call: bool = False
+) -> SagaDefinition:
+    """Steps that check, at every call, what is durable: the saga's start at least,
+    and with ``every_call`` (recovery) everything said so far."""
+
     def make(number: int, behaviour: str) -> SagaStep:
         name = f"S{number}"
         undone = {"tries": 0}
 
         def written_ahead(ctx: StepContext, kind: type[SagaEvent]) -> None:
-            # Everything the orchestrator said so far is durable before it acts.
-            assert sink.staged == [], sink.staged
-            last = sink.committed[-1]
-            assert isinstance(last, kind)
-            assert (last.step, last.attempt) == (ctx.step, ctx.attempt)
+            assert isinstance(sink.committed[0], SagaStarted)
+            if every_call:
+                assert sink.staged == [], sink.staged
+                last = sink.committed[-1]
+                assert isinstance(last, kind)
+                assert (last.step, last.attempt) == (ctx.step, ctx.attempt)
+            else:
+                last = sink.staged[-1]
+                assert isinstance(last, kind)
+                assert (last.step, last.attempt) == (ctx.step, ctx.attempt)
             checks.append(f"{kind.__name__} {ctx.step}#{ctx.attempt}")
 
         def action(ctx: StepContext) -> None:
@@ -87,7 +99,7 @@ def saga(behaviours, sink: StagingSink, checks: list[str]) -> SagaDefinition:
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(BEHAVIOURS), min_size=1, max_size=7))
-def test_every_call_is_preceded_by_a_commit_and_the_end_is_committed(behaviours):
+def test_the_start_is_committed_before_any_call_and_the_rest_at_the_end(behaviours):
     sink, checks = StagingSink(), []
     orchestrator = SagaOrchestrator(
         saga(behaviours, sink, checks), sink=sink, sleep=lambda s: None, rng=random.Random(1)
@@ -99,18 +111,53 @@ def test_every_call_is_preceded_by_a_commit_and_the_end_is_committed(behaviours)
     assert sink.staged == []
     assert sink.committed == list(result.events)
     assert sink.appends == 0
-    # One commit per participant call, and one for the end.
-    assert sink.commits == len(checks) + 1
+    # The start, and the end.
+    assert sink.commits == 2
 
 
-def test_a_four_step_saga_commits_five_times_instead_of_ten():
+def test_a_four_step_saga_commits_twice_instead_of_ten_times():
     sink, checks = StagingSink(), []
     orchestrator = SagaOrchestrator(saga(["ok"] * 4, sink, checks), sink=sink)
 
     result = orchestrator.run()
 
     assert len(result.events) == 10
-    assert sink.commits == 5
+    assert sink.commits == 2
+    assert len(checks) == 4
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(BEHAVIOURS), min_size=1, max_size=6),
+    st.floats(min_value=0.0, max_value=1.0, exclude_max=True),
+)
+def test_recovery_commits_before_every_call(behaviours, where):
+    first = StagingSink()
+    events = (
+        SagaOrchestrator(
+            saga(behaviours, first, []), sink=first, sleep=lambda s: None, rng=random.Random(1)
+        )
+        .run()
+        .events
+    )
+    history = list(events[: 1 + int(where * (len(events) - 1))])
+    sink, checks = StagingSink(), []
+    sink.committed.extend(history)
+    undo_all = [b if b.startswith("undo") else "ok" for b in behaviours]
+    orchestrator = SagaOrchestrator(
+        saga(undo_all, sink, checks, every_call=True),
+        sink=sink,
+        sleep=lambda s: None,
+        rng=random.Random(1),
+    )
+
+    result = orchestrator.recover(history)
+
+    assert checks  # every recovery undoes something: a step at least began
+    assert sink.staged == []
+    assert sink.committed == list(result.events)
+    # One commit per participant call, and one for the end.
+    assert sink.commits == len(checks) + 1
 
 
 def test_with_a_listener_every_event_is_committed_on_its_own():
@@ -182,6 +229,7 @@ def test_the_sqlite_store_seen_from_another_connection_has_the_whole_saga(tmp_pa
         seen_at_calls.append(count)
 
     definition = SagaDefinition("two", (SagaStep("A", action), SagaStep("B", action)))
+    # Nobody listens: the start is written ahead of every call, the rest at the end.
     try:
         result = SagaOrchestrator(definition, sink=store).run()
         (count,) = other.execute("SELECT COUNT(*) FROM events").fetchone()
@@ -190,6 +238,6 @@ def test_the_sqlite_store_seen_from_another_connection_has_the_whole_saga(tmp_pa
         other.close()
         store.close()
 
-    # SagaStarted + StepStarted(A); then + StepSucceeded(A) + StepStarted(B).
-    assert seen_at_calls == [2, 4]
+    # SagaStarted only, at both calls.
+    assert seen_at_calls == [1, 1]
     assert count == len(result.events) == 6
