@@ -50,6 +50,8 @@ from saga_desktop.engine import SagaOutcome
 __all__ = [
     "BATCH_FAULTS",
     "DEFAULT_FAILURE_RATE",
+    "GROUP_SAGAS",
+    "GROUP_SECONDS",
     "BatchPlan",
     "BatchProgress",
     "BatchReport",
@@ -271,6 +273,12 @@ class _Bookings:
         }
 
 
+#: Most sagas whose commits a batch groups together (BookingSagaOrchestrator.commit_groups).
+GROUP_SAGAS = 64
+#: Most seconds a commit group lasts: other programs wait at most about this long for the world.
+GROUP_SECONDS = 0.05
+
+
 def run_batch(
     orchestrator: BookingSagaOrchestrator,
     plan: BatchPlan,
@@ -324,33 +332,44 @@ def run_batch(
             now - started,
         )
 
-    for number in range(plan.count):
-        if cancelled is not None and cancelled.is_set():
-            stopped = True
-            break
-        # Drawn before the request is checked, so that an invalid request does not
-        # shift the faults of every saga after it.
-        fault_plan = plan.draw(rng)
-        attempted += 1
-        data = bookings.request(number)
-        try:
-            request = orchestrator.validate(data)
-        except InvalidBooking:
-            invalid += 1
-        else:
-            if fault_plan:
-                # The first fault is the one drawn (a compensation_fail's later fail is its helper).
-                faults[next(iter(fault_plan.values())).kind.value] += 1
-            result = orchestrator.run(request, fault_plan)
-            outcomes[result.outcome] += 1
-            if result.failed_step == _RESERVE_SEAT:
-                flight_id, needed = request.flight_id, len(request.passengers)
-                if seats.free_seats(flight_id) < needed:
-                    sold_out += 1
-                    bookings.full.add(flight_id)
-        if on_progress is not None:
+    with orchestrator.commit_groups() as commit_group:
+        group_started, in_group = started, 0
+        for number in range(plan.count):
+            if cancelled is not None and cancelled.is_set():
+                stopped = True
+                break
+            # Drawn before the request is checked, so that an invalid request does not
+            # shift the faults of every saga after it.
+            fault_plan = plan.draw(rng)
+            attempted += 1
+            data = bookings.request(number)
+            try:
+                request = orchestrator.validate(data)
+            except InvalidBooking:
+                invalid += 1
+            else:
+                if fault_plan:
+                    # The first fault is the one drawn (a compensation_fail's later fail
+                    # is its helper).
+                    faults[next(iter(fault_plan.values())).kind.value] += 1
+                result = orchestrator.run(request, fault_plan)
+                outcomes[result.outcome] += 1
+                if result.failed_step == _RESERVE_SEAT:
+                    flight_id, needed = request.flight_id, len(request.passengers)
+                    if seats.free_seats(flight_id) < needed:
+                        sold_out += 1
+                        bookings.full.add(flight_id)
+            in_group += 1
             now = timer()
-            if now - last_report >= progress_interval or number == plan.count - 1:
+            report = on_progress is not None and (
+                now - last_report >= progress_interval or number == plan.count - 1
+            )
+            # Progress is reported on durable sagas only; a group is short in time
+            # as well, so that another program reading the world waits little.
+            if report or in_group >= GROUP_SAGAS or now - group_started >= GROUP_SECONDS:
+                commit_group()
+                group_started, in_group = now, 0
+            if report and on_progress is not None:
                 last_report = now
                 on_progress(progress(now))
     elapsed = timer() - started

@@ -66,6 +66,7 @@ class Participant:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._grouped = False
         try:
             self._db = connect_checked(path)
             use_wal(self._db)
@@ -79,16 +80,58 @@ class Participant:
         """Close the database."""
         self._db.close()
 
+    # -- commit groups --------------------------------------------------------
+    #
+    # A batch may group the commits of many sagas (BookingSagaOrchestrator.
+    # commit_groups): each operation is then a savepoint, all-or-nothing as
+    # ever, inside one transaction that commit_group() makes durable. The saga
+    # log's ordering around that commit keeps a crash recoverable.
+
+    def begin_group(self) -> None:
+        """From now on, operations wait for :meth:`commit_group` to be durable."""
+        self._grouped = True
+
+    def commit_group(self) -> None:
+        """Make every operation since the last group commit durable."""
+        if self._db.in_transaction:
+            self._db.execute("COMMIT")
+
+    def rollback_group(self) -> None:
+        """Drop every operation since the last group commit."""
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    def end_group(self) -> None:
+        """Back to one commit per operation; anything not committed is dropped."""
+        self._grouped = False
+        self.rollback_group()
+
+    def _begin(self) -> None:
+        if not self._grouped:
+            self._db.execute("BEGIN IMMEDIATE")
+            return
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("SAVEPOINT operation")
+
+    def _end(self, *, keep: bool) -> None:
+        if not self._grouped:
+            self._db.execute("COMMIT" if keep else "ROLLBACK")
+            return
+        if not keep:
+            self._db.execute("ROLLBACK TO operation")
+        self._db.execute("RELEASE operation")
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A local transaction: everything inside commits together, or nothing does."""
-        self._db.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._end(keep=False)
             raise
-        self._db.execute("COMMIT")
+        self._end(keep=True)
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Run a read-only query and return its rows."""
@@ -111,7 +154,7 @@ class Participant:
         # effect back, and the record found in the same transaction decides.
         db = self._db
         known: tuple[str, str] | None = None
-        db.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             try:
                 result = effect(db)
@@ -131,12 +174,12 @@ class Participant:
                 if not inserted:
                     known = _recorded(db, key)
         except BaseException:
-            db.execute("ROLLBACK")
+            self._end(keep=False)
             raise
         if inserted:
-            db.execute("COMMIT")
+            self._end(keep=True)
             return result
-        db.execute("ROLLBACK")  # the effect of a repeat, or of a refused late action
+        self._end(keep=False)  # the effect of a repeat, or of a refused late action
         if known is not None and known[0] == "applied":
             return dict(json.loads(known[1]), repeated=True)
         raise StepError(f"{key} was already compensated: the late action is refused")

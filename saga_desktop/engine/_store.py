@@ -160,6 +160,8 @@ class SqliteEventStore:
         #: Rows of the staged events not yet written, and those of them with a projection.
         self._staged: list[tuple[str, str, float, str]] = []
         self._projected: list[SagaEvent] = []
+        #: True while a commit group holds every commit (see hold_commits).
+        self._held = False
 
     def close(self) -> None:
         """Close the database."""
@@ -186,9 +188,48 @@ class SqliteEventStore:
         if type(event) in _PROJECTED:
             self._projected.append(event)
 
+    def hold_commits(self, held: bool) -> None:
+        """Hold (or stop holding) every commit until the caller's group commit.
+
+        While held, :meth:`commit` does nothing and staged events stay in memory
+        (not readable through this store): a batch that groups its commits (see
+        ``BookingSagaOrchestrator.commit_groups``) makes the sagas' starts
+        durable with :meth:`commit_starts`, then the participants' work, then
+        the rest with :meth:`commit_held`, so that a crash at any point leaves
+        a log from which recovery undoes whatever may have happened.
+        """
+        self._held = held
+
+    def commit_starts(self) -> None:
+        """Commit the staged :class:`SagaStarted` events alone (held or not)."""
+        if not any(row[1] == "SagaStarted" for row in self._staged):
+            return
+        rows, projected = self._staged, self._projected
+        self._staged = [row for row in rows if row[1] != "SagaStarted"]
+        self._projected = [event for event in projected if not isinstance(event, SagaStarted)]
+        self._write(
+            [row for row in rows if row[1] == "SagaStarted"],
+            [event for event in projected if isinstance(event, SagaStarted)],
+        )
+        self._commit_open()
+
+    def discard_staged(self) -> None:
+        """Drop every staged event and roll back what is written but not committed."""
+        self._staged, self._projected = [], []
+        self._rollback()
+
+    def commit_held(self) -> None:
+        """Commit every staged event, even while commits are held."""
+        self._write_staged()
+        self._commit_open()
+
     def commit(self) -> None:
         """Make every staged event durable; nothing happens when none is staged."""
-        self._flush()
+        if self._held:
+            return
+        self.commit_held()
+
+    def _commit_open(self) -> None:
         db = self._db
         try:
             if db.in_transaction:
@@ -198,11 +239,18 @@ class SqliteEventStore:
             raise EventStoreError(f"cannot write to the saga log {self.path}: {exc}") from None
 
     def _flush(self) -> None:
-        # Write the staged events into the open transaction, uncommitted.
-        if not self._staged:
-            return
-        rows, projected = self._staged, self._projected
-        self._staged, self._projected = [], []
+        # Staged events are readable at once, unless a group holds them back.
+        if not self._held:
+            self._write_staged()
+
+    def _write_staged(self) -> None:
+        if self._staged:
+            rows, projected = self._staged, self._projected
+            self._staged, self._projected = [], []
+            self._write(rows, projected)
+
+    def _write(self, rows: list[tuple[str, str, float, str]], projected: list[SagaEvent]) -> None:
+        # Write events into the open transaction (begun if need be), uncommitted.
         db = self._db
         try:
             if not db.in_transaction:

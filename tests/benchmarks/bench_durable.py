@@ -15,6 +15,7 @@ flight would turn sagas into cheap refusals and flatter the figures.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import math
@@ -35,6 +36,12 @@ from saga_desktop.booking import (
     FaultKind,
     FaultPlan,
 )
+from saga_desktop.booking._batch import GROUP_SAGAS, GROUP_SECONDS
+
+
+def _nothing() -> None:
+    """Commits nothing: each saga committed its own work."""
+
 
 #: Flights the benchmark adds start here (the default world has 123, 456, 789).
 FIRST_FLIGHT = 10_000
@@ -109,26 +116,43 @@ def run_durable(
     sagas: int,
     *,
     write_logs: bool,
+    grouped: bool = False,
     chunk: int = 1_000,
     on_chunk: Callable[[int], None] | None = None,
 ) -> DurableRun:
-    """Run ``sagas`` booking sagas of the guide's mix on a fresh durable world."""
+    """Run ``sagas`` booking sagas of the guide's mix on a fresh durable world.
+
+    ``grouped`` groups their commits as ``saga-desktop batch`` does
+    (``BookingSagaOrchestrator.commit_groups``, committed every
+    ``GROUP_SAGAS`` sagas or ``GROUP_SECONDS``, whichever comes first).
+    """
     plans = _plans()
     mix = guide_mix(sagas, seed=7)
     outcomes: dict[str, int] = {}
     chunks: list[float] = []
-    with booking_world(sagas, write_logs=write_logs) as (orchestrator, requests):
+    with (
+        booking_world(sagas, write_logs=write_logs) as (orchestrator, requests),
+        orchestrator.commit_groups() if grouped else contextlib.nullcontext(_nothing) as commit,
+    ):
         gc.collect()
-        started = chunk_started = time.perf_counter()
+        started = chunk_started = group_started = time.perf_counter()
+        in_group = 0
         for number, fail_at in enumerate(mix):
             result = orchestrator.run(requests[number % len(requests)], plans[fail_at])
             outcomes[result.outcome.value] = outcomes.get(result.outcome.value, 0) + 1
+            in_group += 1
+            if grouped:
+                now = time.perf_counter()
+                if in_group >= GROUP_SAGAS or now - group_started >= GROUP_SECONDS:
+                    commit()
+                    group_started, in_group = now, 0
             if (number + 1) % chunk == 0:
                 now = time.perf_counter()
                 chunks.append((now - chunk_started) / chunk)
                 chunk_started = now
                 if on_chunk is not None:
                     on_chunk(number + 1)
+        commit()  # the last group is durable before the clock stops
         seconds = time.perf_counter() - started
         consistent = orchestrator.world.snapshot().consistent
     return DurableRun(name, sagas, seconds, outcomes, consistent, tuple(chunks))
