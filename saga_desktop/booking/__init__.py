@@ -5,8 +5,9 @@ Imports the engine, never Qt.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from saga_desktop._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from saga_desktop.booking._api import (
@@ -284,17 +285,4 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "WorldSnapshot",
     ),
 }
-_MODULE_OF = {name: module for module, names in _SUBMODULES.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_exports(__name__, _SUBMODULES, globals(), __all__)

@@ -6,8 +6,9 @@ steps; the booking world is one user of it.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from saga_desktop._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from saga_desktop.engine._clock import VirtualClock
@@ -185,17 +186,4 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "SqliteEventStore",
     ),
 }
-_MODULE_OF = {name: module for module, names in _SUBMODULES.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_exports(__name__, _SUBMODULES, globals(), __all__)

@@ -11,14 +11,21 @@ import pytest
 import saga_desktop.booking as booking
 
 
+def _module_of() -> dict[str, str]:
+    """The submodule of each public name, as the package declares it (each name once)."""
+    homes = [(name, module) for module, names in booking._SUBMODULES.items() for name in names]
+    assert len(homes) == len(dict(homes)), "a name is declared in two submodules"
+    return dict(homes)
+
+
 def test_every_public_name_has_a_home_and_nothing_else_does() -> None:
-    assert set(booking._MODULE_OF) == set(booking.__all__)
+    assert set(_module_of()) == set(booking.__all__)
 
 
 @pytest.mark.parametrize("name", booking.__all__)
 def test_every_public_name_resolves_to_its_submodule_object(name: str) -> None:
     value = getattr(booking, name)
-    module = sys.modules[f"saga_desktop.booking.{booking._MODULE_OF[name]}"]
+    module = sys.modules[f"saga_desktop.booking.{_module_of()[name]}"]
     assert value is getattr(module, name)
 
 

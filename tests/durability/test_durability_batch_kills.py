@@ -23,6 +23,11 @@ from saga_desktop.engine import SqliteEventStore
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX only")
 
 
+def _batch(data_dir: Path, *arguments: str) -> list[str]:
+    """The command line of ``saga-desktop batch`` on ``data_dir``."""
+    return [sys.executable, "-m", "saga_desktop", "--data-dir", str(data_dir), "batch", *arguments]
+
+
 def _started_sagas(data_dir: Path) -> int:
     log = data_dir / "saga_log.db"
     if not log.exists():
@@ -37,20 +42,7 @@ def _started_sagas(data_dir: Path) -> int:
 def _kill_batch_after(data_dir: Path, sagas_before_kill: int, delay: float) -> None:
     """Start a long batch, wait until the log holds some sagas, wait ``delay`` more, kill it."""
     child = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "saga_desktop",
-            "--data-dir",
-            str(data_dir),
-            "batch",
-            "--count",
-            "1000000",
-            "--failure-rate",
-            "0.4",
-            "--seed",
-            "7",
-        ],
+        _batch(data_dir, "--count", "1000000", "--failure-rate", "0.4", "--seed", "7"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -89,19 +81,7 @@ def test_a_killed_batch_is_recovered_whole(tmp_path: Path, delay: float) -> None
         assert set(booking.world.bookings.confirmed_by_saga()) == completed
     # And the world is usable afterwards: a second batch runs on it, consistent.
     again = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "saga_desktop",
-            "--data-dir",
-            str(data_dir),
-            "batch",
-            "--count",
-            "200",
-            "--seed",
-            "8",
-            "--json",
-        ],
+        _batch(data_dir, "--count", "200", "--seed", "8", "--json"),
         capture_output=True,
         text=True,
         timeout=120,

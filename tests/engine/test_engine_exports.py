@@ -10,14 +10,21 @@ import pytest
 import saga_desktop.engine as engine
 
 
+def _module_of() -> dict[str, str]:
+    """The submodule of each public name, as the package declares it (each name once)."""
+    homes = [(name, module) for module, names in engine._SUBMODULES.items() for name in names]
+    assert len(homes) == len(dict(homes)), "a name is declared in two submodules"
+    return dict(homes)
+
+
 def test_every_public_name_has_a_home_and_nothing_else_does() -> None:
-    assert set(engine._MODULE_OF) == set(engine.__all__)
+    assert set(_module_of()) == set(engine.__all__)
 
 
 @pytest.mark.parametrize("name", engine.__all__)
 def test_every_public_name_resolves_to_its_submodule_object(name: str) -> None:
     value = getattr(engine, name)
-    module = sys.modules[f"saga_desktop.engine.{engine._MODULE_OF[name]}"]
+    module = sys.modules[f"saga_desktop.engine.{_module_of()[name]}"]
     assert value is getattr(module, name)
 
 
