@@ -17,6 +17,7 @@ from typing import Any
 
 from saga_desktop.booking._exceptions import WorldError
 from saga_desktop.engine import StepError
+from saga_desktop.engine._json import compact_encoder
 from saga_desktop.engine._sqlite import connect_checked, use_wal
 
 __all__ = [
@@ -43,7 +44,7 @@ Effect = Callable[[sqlite3.Connection], dict[str, Any]]
 Undo = Callable[[sqlite3.Connection, dict[str, Any]], dict[str, Any]]
 
 # The same text as json.dumps(), without building an encoder for every result.
-_to_json = json.JSONEncoder(check_circular=False).encode
+_to_json = compact_encoder(ensure_ascii=True)
 
 
 def _recorded(db: sqlite3.Connection, key: str) -> tuple[str, str] | None:

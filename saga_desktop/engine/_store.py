@@ -28,7 +28,7 @@ from saga_desktop.engine._events import (
     SagaEvent,
     SagaStarted,
     event_from_dict,
-    event_to_dict,
+    event_to_json,
 )
 from saga_desktop.engine._exceptions import EventStoreError
 from saga_desktop.engine._sqlite import connect_checked, use_wal
@@ -94,15 +94,6 @@ class DeadLetter:
     def to_dict(self) -> dict[str, Any]:
         """Return the dead letter as JSON-ready data."""
         return dataclasses.asdict(self)
-
-
-# One encoder for every event (``json.dumps(..., ensure_ascii=False)`` builds one per call);
-# events hold plain data, never a cycle, so the check for one is skipped. Same text.
-_to_json_text = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
-
-
-def _to_json(event: SagaEvent) -> str:
-    return _to_json_text(event_to_dict(event))
 
 
 #: The events that change the sagas or dead_letters tables (see _project).
@@ -184,7 +175,9 @@ class SqliteEventStore:
         """
         # Kept in memory until the next commit or read, then written with one
         # executemany: a statement per event cost more than its encoding.
-        self._staged.append((event.correlation_id, type(event).__name__, event.at, _to_json(event)))
+        self._staged.append(
+            (event.correlation_id, type(event).__name__, event.at, event_to_json(event))
+        )
         if type(event) in _PROJECTED:
             self._projected.append(event)
 
