@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -195,22 +196,23 @@ class Participant:
             undo, ``{"repeated": True}`` when it was undone before.
         """
         with self.transaction() as db:
-            row = db.execute(
-                "SELECT state, result FROM operations WHERE key = ?", (key,)
-            ).fetchone()
-            if row is None:
-                db.execute(
-                    "INSERT INTO operations (key, correlation_id, state, result) "
-                    "VALUES (?, ?, 'tombstone', '{}')",
-                    (key, correlation_id),
-                )
-                return {"tombstone": True}
-            state, result = row
-            if state != "applied":
+            # The usual case, an applied action, marked undone and read in one
+            # statement (the undo that follows is in the same transaction).
+            rows = db.execute(
+                "UPDATE operations SET state = 'compensated' WHERE key = ? AND state = 'applied' "
+                "RETURNING result",
+                (key,),
+            ).fetchall()
+            if rows:
+                return undo(db, json.loads(rows[0][0]))
+            if _recorded(db, key) is not None:
                 return {"repeated": True}
-            outcome = undo(db, json.loads(result))
-            db.execute("UPDATE operations SET state = 'compensated' WHERE key = ?", (key,))
-            return outcome
+            db.execute(
+                "INSERT INTO operations (key, correlation_id, state, result) "
+                "VALUES (?, ?, 'tombstone', '{}')",
+                (key, correlation_id),
+            )
+            return {"tombstone": True}
 
 
 class SeatInventory(Participant):
@@ -256,18 +258,17 @@ class SeatInventory(Participant):
         """Hold ``count`` free seats on ``flight_id`` for the saga."""
 
         def effect(db: sqlite3.Connection) -> dict[str, Any]:
-            free = db.execute(
-                "SELECT seat_no FROM seats WHERE flight_id = ? AND holder IS NULL "
-                "ORDER BY position LIMIT ?",
-                (flight_id, count),
+            # The first free seats, held in one statement; too few, and the
+            # refusal rolls the holds back with the rest of the operation.
+            held = db.execute(
+                "UPDATE seats SET holder = ? WHERE rowid IN (SELECT rowid FROM seats "
+                "WHERE flight_id = ? AND holder IS NULL ORDER BY position LIMIT ?) "
+                "RETURNING position, seat_no",
+                (correlation_id, flight_id, count),
             ).fetchall()
-            if len(free) < count:
-                raise StepError(f"flight {flight_id} has {len(free)} free seat(s), {count} needed")
-            seat_nos = [seat_no for (seat_no,) in free]
-            db.executemany(
-                "UPDATE seats SET holder = ? WHERE flight_id = ? AND seat_no = ?",
-                [(correlation_id, flight_id, seat_no) for seat_no in seat_nos],
-            )
+            if len(held) < count:
+                raise StepError(f"flight {flight_id} has {len(held)} free seat(s), {count} needed")
+            seat_nos = [seat_no for _, seat_no in sorted(held)]  # RETURNING has no order
             return {
                 "seat_id": f"{flight_id}-{seat_nos[0]}",
                 "seat_ids": [f"{flight_id}-{seat_no}" for seat_no in seat_nos],
@@ -408,10 +409,9 @@ class PaymentGateway(Participant):
         """Capture ``amount_cents`` from the user."""
 
         def effect(db: sqlite3.Connection) -> dict[str, Any]:
-            # uuid pulls in platform; only a saga that gets this far needs it.
-            import uuid
-
-            transaction_id = f"TXN-{uuid.uuid4().hex[:12].upper()}"
+            # 48 random bits, as the first 12 hex digits of a UUID4 hold, without
+            # the cost of building a UUID.
+            transaction_id = f"TXN-{os.urandom(6).hex().upper()}"
             db.execute(
                 "INSERT INTO payments VALUES (?, ?, ?, ?, ?, 'CAPTURED')",
                 (transaction_id, correlation_id, user_id, method, amount_cents),
@@ -478,29 +478,27 @@ class BookingRegistry(Participant):
         """Issue the booking and return its reference."""
 
         def effect(db: sqlite3.Connection) -> dict[str, Any]:
-            import uuid
-
-            while True:
-                reference = uuid.uuid4().hex[:8].upper()
-                taken = db.execute(
-                    "SELECT 1 FROM bookings WHERE reference = ?", (reference,)
-                ).fetchone()
-                if taken is None:
-                    break
-            db.execute(
-                "INSERT INTO bookings VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'CONFIRMED')",
-                (
-                    reference,
-                    correlation_id,
-                    booking["flight_id"],
-                    booking["user_id"],
-                    json.dumps(list(booking["seat_ids"])),
-                    booking["points_used"],
-                    booking["amount_cents"],
-                    json.dumps(list(booking["passengers"])),
-                ),
+            row = (
+                booking["flight_id"],
+                booking["user_id"],
+                _to_json(list(booking["seat_ids"])),
+                booking["points_used"],
+                booking["amount_cents"],
+                _to_json(list(booking["passengers"])),
             )
-            return {"booking_reference": reference, "status": "CONFIRMED"}
+            while True:
+                reference = os.urandom(4).hex().upper()  # as the first 8 hex digits of a UUID4
+                try:
+                    db.execute(
+                        "INSERT INTO bookings VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'CONFIRMED')",
+                        (reference, correlation_id, *row),
+                    )
+                except sqlite3.IntegrityError as exc:
+                    # A reference drawn twice (one statement: nothing written): draw again.
+                    if "bookings.reference" in str(exc):
+                        continue
+                    raise
+                return {"booking_reference": reference, "status": "CONFIRMED"}
 
         return self.apply_once(key, correlation_id, effect)
 
