@@ -196,23 +196,20 @@ class Participant:
             undo, ``{"repeated": True}`` when it was undone before.
         """
         with self.transaction() as db:
-            # The usual case, an applied action, marked undone and read in one
-            # statement (the undo that follows is in the same transaction).
-            rows = db.execute(
-                "UPDATE operations SET state = 'compensated' WHERE key = ? AND state = 'applied' "
-                "RETURNING result",
-                (key,),
-            ).fetchall()
-            if rows:
-                return undo(db, json.loads(rows[0][0]))
-            if _recorded(db, key) is not None:
+            row = _recorded(db, key)
+            if row is None:
+                db.execute(
+                    "INSERT INTO operations (key, correlation_id, state, result) "
+                    "VALUES (?, ?, 'tombstone', '{}')",
+                    (key, correlation_id),
+                )
+                return {"tombstone": True}
+            state, result = row
+            if state != "applied":
                 return {"repeated": True}
-            db.execute(
-                "INSERT INTO operations (key, correlation_id, state, result) "
-                "VALUES (?, ?, 'tombstone', '{}')",
-                (key, correlation_id),
-            )
-            return {"tombstone": True}
+            outcome = undo(db, json.loads(result))
+            db.execute("UPDATE operations SET state = 'compensated' WHERE key = ?", (key,))
+            return outcome
 
 
 class SeatInventory(Participant):
@@ -234,6 +231,9 @@ class SeatInventory(Participant):
         PRIMARY KEY (flight_id, seat_no)
     );
     CREATE INDEX IF NOT EXISTS seats_by_holder ON seats(holder);
+    -- The free seats of a flight in seat order: a reservation reads the first
+    -- of them without sorting the flight's seats in a temporary table.
+    CREATE INDEX IF NOT EXISTS seats_free ON seats(flight_id, position) WHERE holder IS NULL;
     """
 
     def add_flight(
@@ -258,17 +258,17 @@ class SeatInventory(Participant):
         """Hold ``count`` free seats on ``flight_id`` for the saga."""
 
         def effect(db: sqlite3.Connection) -> dict[str, Any]:
-            # The first free seats, held in one statement; too few, and the
-            # refusal rolls the holds back with the rest of the operation.
-            held = db.execute(
-                "UPDATE seats SET holder = ? WHERE rowid IN (SELECT rowid FROM seats "
-                "WHERE flight_id = ? AND holder IS NULL ORDER BY position LIMIT ?) "
-                "RETURNING position, seat_no",
-                (correlation_id, flight_id, count),
+            # In seat order straight from seats_free: no sort, no temporary table.
+            free = db.execute(
+                "SELECT rowid, seat_no FROM seats WHERE flight_id = ? AND holder IS NULL "
+                "ORDER BY position LIMIT ?",
+                (flight_id, count),
             ).fetchall()
-            if len(held) < count:
-                raise StepError(f"flight {flight_id} has {len(held)} free seat(s), {count} needed")
-            seat_nos = [seat_no for _, seat_no in sorted(held)]  # RETURNING has no order
+            if len(free) < count:
+                raise StepError(f"flight {flight_id} has {len(free)} free seat(s), {count} needed")
+            for rowid, _ in free:
+                db.execute("UPDATE seats SET holder = ? WHERE rowid = ?", (correlation_id, rowid))
+            seat_nos = [seat_no for _, seat_no in free]
             return {
                 "seat_id": f"{flight_id}-{seat_nos[0]}",
                 "seat_ids": [f"{flight_id}-{seat_no}" for seat_no in seat_nos],
