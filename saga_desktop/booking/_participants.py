@@ -348,9 +348,13 @@ class LoyaltyAccounts(Participant):
                     f"loyalty points to use ({points}) exceed the balance of user {user_id} "
                     f"({row[0]})"
                 )
-            if points:  # a booking without points leaves the balance's page untouched
+            # A booking without points changes nothing: neither the balance's page
+            # nor the ledger (which records changes) is touched.
+            if points:
                 db.execute("UPDATE users SET points = points - ? WHERE id = ?", (points, user_id))
-            db.execute("INSERT INTO ledger VALUES (?, ?, ?)", (correlation_id, user_id, -points))
+                db.execute(
+                    "INSERT INTO ledger VALUES (?, ?, ?)", (correlation_id, user_id, -points)
+                )
             return {
                 "user_id": user_id,
                 "points_deducted": points,
@@ -368,7 +372,7 @@ class LoyaltyAccounts(Participant):
             points, user_id = int(done["points_deducted"]), int(done["user_id"])
             if points:
                 db.execute("UPDATE users SET points = points + ? WHERE id = ?", (points, user_id))
-            db.execute("INSERT INTO ledger VALUES (?, ?, ?)", (correlation_id, user_id, points))
+                db.execute("INSERT INTO ledger VALUES (?, ?, ?)", (correlation_id, user_id, points))
             return {"points_refunded": points}
 
         return self.undo_once(key, correlation_id, undo)
