@@ -108,17 +108,22 @@ class Participant:
         self._grouped = False
         self.rollback_group()
 
-    def _begin(self) -> None:
+    def _begin(self, *, savepoint: bool = True) -> None:
+        # savepoint=False: the operation writes one statement at most, all or
+        # nothing by itself, so in a group it needs no savepoint of its own.
         if not self._grouped:
             self._db.execute("BEGIN IMMEDIATE")
             return
         if not self._db.in_transaction:
             self._db.execute("BEGIN IMMEDIATE")
-        self._db.execute("SAVEPOINT operation")
+        if savepoint:
+            self._db.execute("SAVEPOINT operation")
 
-    def _end(self, *, keep: bool) -> None:
+    def _end(self, *, keep: bool, savepoint: bool = True) -> None:
         if not self._grouped:
             self._db.execute("COMMIT" if keep else "ROLLBACK")
+            return
+        if not savepoint:
             return
         if not keep:
             self._db.execute("ROLLBACK TO operation")
@@ -139,11 +144,24 @@ class Participant:
         """Run a read-only query and return its rows."""
         return self._db.execute(sql, params).fetchall()
 
-    def apply_once(self, key: str, correlation_id: str, effect: Effect) -> dict[str, Any]:
+    def apply_once(
+        self, key: str, correlation_id: str, effect: Effect, *, reads_only: bool = False
+    ) -> dict[str, Any]:
         """Apply ``effect`` once for ``key`` and return its result.
 
         A repeat returns the first result and changes nothing. After a
         compensation (or its tombstone) the action is refused.
+
+        Parameters
+        ----------
+        key, correlation_id
+            The operation's idempotency key and its saga.
+        effect
+            Does the work in the open transaction and returns the result.
+        reads_only
+            True when ``effect`` writes nothing: the operation's record is then
+            its only write, all or nothing by itself, and in a commit group the
+            operation saves its savepoint.
 
         Raises
         ------
@@ -156,7 +174,8 @@ class Participant:
         # effect back, and the record found in the same transaction decides.
         db = self._db
         known: tuple[str, str] | None = None
-        self._begin()
+        savepoint = not reads_only
+        self._begin(savepoint=savepoint)
         try:
             try:
                 result = effect(db)
@@ -176,12 +195,13 @@ class Participant:
                 if not inserted:
                     known = _recorded(db, key)
         except BaseException:
-            self._end(keep=False)
+            self._end(keep=False, savepoint=savepoint)
             raise
         if inserted:
-            self._end(keep=True)
+            self._end(keep=True, savepoint=savepoint)
             return result
-        self._end(keep=False)  # the effect of a repeat, or of a refused late action
+        # The effect of a repeat, or of a refused late action.
+        self._end(keep=False, savepoint=savepoint)
         if known is not None and known[0] == "applied":
             return dict(json.loads(known[1]), repeated=True)
         raise StepError(f"{key} was already compensated: the late action is refused")
@@ -363,7 +383,7 @@ class LoyaltyAccounts(Participant):
                 "remaining_points": row[0] - points,
             }
 
-        return self.apply_once(key, correlation_id, effect)
+        return self.apply_once(key, correlation_id, effect, reads_only=not points)
 
     def refund(self, key: str, correlation_id: str) -> dict[str, Any]:
         """Give back the points the saga took."""

@@ -338,3 +338,46 @@ def test_too_few_free_seats_hold_none(world):
 
     assert world.seats.free_seats(123) == free
     assert world.seats.seats_by_saga() == {}
+
+
+def test_in_a_commit_group_each_operation_stays_all_or_nothing(world):
+    loyalty = world.loyalty
+    (_, opening) = loyalty.user(1)
+
+    def torn(db: sqlite3.Connection) -> dict[str, Any]:
+        db.execute("UPDATE users SET points = points - 1 WHERE id = 1")
+        raise StepError("refused after a write")
+
+    loyalty.begin_group()
+    try:
+        first = loyalty.deduct("a:DEDUCT_LOYALTY_POINTS", "a", 1, 0)  # no savepoint: reads only
+        again = loyalty.deduct("a:DEDUCT_LOYALTY_POINTS", "a", 1, 0)
+        loyalty.refund("b:DEDUCT_LOYALTY_POINTS", "b")  # before its action: a tombstone
+        with pytest.raises(StepError, match="already compensated"):
+            loyalty.deduct("b:DEDUCT_LOYALTY_POINTS", "b", 1, 0)
+        with pytest.raises(StepError, match="refused after a write"):
+            loyalty.apply_once("c:DEDUCT_LOYALTY_POINTS", "c", torn)
+        loyalty.commit_group()
+    finally:
+        loyalty.end_group()
+
+    assert again == dict(first, repeated=True)
+    assert loyalty.user(1)[1] == opening
+    assert loyalty.query("SELECT key, state FROM operations ORDER BY key") == [
+        ("a:DEDUCT_LOYALTY_POINTS", "applied"),
+        ("b:DEDUCT_LOYALTY_POINTS", "tombstone"),
+    ]
+    assert loyalty.points_by_saga() == {}
+
+
+def test_what_a_commit_group_did_not_commit_is_dropped_whole(world):
+    loyalty = world.loyalty
+    loyalty.begin_group()
+    try:
+        loyalty.deduct("a:DEDUCT_LOYALTY_POINTS", "a", 1, 0)
+        loyalty.deduct("b:DEDUCT_LOYALTY_POINTS", "b", 1, 100)
+    finally:
+        loyalty.end_group()
+
+    assert loyalty.query("SELECT key FROM operations") == []
+    assert loyalty.points_by_saga() == {}
