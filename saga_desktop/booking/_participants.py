@@ -73,6 +73,9 @@ class Participant:
             self._db = connect_checked(path)
             use_wal(self._db)
             self._db.executescript(_OPERATIONS_SCHEMA + self.SCHEMA)
+            # Transaction control on one cursor kept for it: Connection.execute
+            # makes (and registers) a new cursor for every statement.
+            self._control = self._db.cursor()
         except sqlite3.DatabaseError as exc:
             hint = "; restore it from a backup, or point --data-dir elsewhere"
             damaged = "damaged" in str(exc)
@@ -111,23 +114,25 @@ class Participant:
     def _begin(self, *, savepoint: bool = True) -> None:
         # savepoint=False: the operation writes one statement at most, all or
         # nothing by itself, so in a group it needs no savepoint of its own.
+        control = self._control
         if not self._grouped:
-            self._db.execute("BEGIN IMMEDIATE")
+            control.execute("BEGIN IMMEDIATE")
             return
         if not self._db.in_transaction:
-            self._db.execute("BEGIN IMMEDIATE")
+            control.execute("BEGIN IMMEDIATE")
         if savepoint:
-            self._db.execute("SAVEPOINT operation")
+            control.execute("SAVEPOINT operation")
 
     def _end(self, *, keep: bool, savepoint: bool = True) -> None:
+        control = self._control
         if not self._grouped:
-            self._db.execute("COMMIT" if keep else "ROLLBACK")
+            control.execute("COMMIT" if keep else "ROLLBACK")
             return
         if not savepoint:
             return
         if not keep:
-            self._db.execute("ROLLBACK TO operation")
-        self._db.execute("RELEASE operation")
+            control.execute("ROLLBACK TO operation")
+        control.execute("RELEASE operation")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
