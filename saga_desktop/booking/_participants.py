@@ -41,14 +41,16 @@ CREATE TABLE IF NOT EXISTS operations (
 ) WITHOUT ROWID;
 """
 
-Effect = Callable[[sqlite3.Connection], dict[str, Any]]
-Undo = Callable[[sqlite3.Connection, dict[str, Any]], dict[str, Any]]
+# Effects and undos run their statements on the participant's operations cursor
+# (see Participant.__init__); a cursor's execute() returns the cursor, to fetch from.
+Effect = Callable[[sqlite3.Cursor], dict[str, Any]]
+Undo = Callable[[sqlite3.Cursor, dict[str, Any]], dict[str, Any]]
 
 # The same text as json.dumps(), without building an encoder for every result.
 _to_json = compact_encoder(ensure_ascii=True)
 
 
-def _recorded(db: sqlite3.Connection, key: str) -> tuple[str, str] | None:
+def _recorded(db: sqlite3.Cursor, key: str) -> tuple[str, str] | None:
     """The ``(state, result)`` recorded for ``key``, or None."""
     row = db.execute("SELECT state, result FROM operations WHERE key = ?", (key,)).fetchone()
     return None if row is None else (row[0], row[1])
@@ -73,9 +75,13 @@ class Participant:
             self._db = connect_checked(path)
             use_wal(self._db)
             self._db.executescript(_OPERATIONS_SCHEMA + self.SCHEMA)
-            # Transaction control on one cursor kept for it: Connection.execute
-            # makes (and registers) a new cursor for every statement.
+            # Operations run on cursors kept for them: Connection.execute makes
+            # (and registers, and leaves to the garbage collector) a new cursor
+            # for every statement, which cost more than most statements. One
+            # for transaction control, one for the operations' own statements,
+            # each of which is fetched in full before the next is run.
             self._control = self._db.cursor()
+            self._cursor = self._db.cursor()
         except sqlite3.DatabaseError as exc:
             hint = "; restore it from a backup, or point --data-dir elsewhere"
             damaged = "damaged" in str(exc)
@@ -177,7 +183,7 @@ class Participant:
         # first and its record is inserted only if the key is new, which saves
         # looking the key up beforehand. A known key (or a refusal) rolls the
         # effect back, and the record found in the same transaction decides.
-        db = self._db
+        db = self._cursor
         known: tuple[str, str] | None = None
         savepoint = not reads_only
         self._begin(savepoint=savepoint)
@@ -220,7 +226,8 @@ class Participant:
             What was undone; ``{"tombstone": True}`` when there was nothing to
             undo, ``{"repeated": True}`` when it was undone before.
         """
-        with self.transaction() as db:
+        db = self._cursor
+        with self.transaction():
             row = _recorded(db, key)
             if row is None:
                 db.execute(
@@ -282,7 +289,7 @@ class SeatInventory(Participant):
     def reserve(self, key: str, correlation_id: str, flight_id: int, count: int) -> dict[str, Any]:
         """Hold ``count`` free seats on ``flight_id`` for the saga."""
 
-        def effect(db: sqlite3.Connection) -> dict[str, Any]:
+        def effect(db: sqlite3.Cursor) -> dict[str, Any]:
             # In seat order straight from seats_free: no sort, no temporary table.
             free = db.execute(
                 "SELECT rowid, seat_no FROM seats WHERE flight_id = ? AND holder IS NULL "
@@ -305,7 +312,7 @@ class SeatInventory(Participant):
     def release(self, key: str, correlation_id: str) -> dict[str, Any]:
         """Free the seats the saga's reservation held."""
 
-        def undo(db: sqlite3.Connection, done: dict[str, Any]) -> dict[str, Any]:
+        def undo(db: sqlite3.Cursor, done: dict[str, Any]) -> dict[str, Any]:
             db.execute("UPDATE seats SET holder = NULL WHERE holder = ?", (correlation_id,))
             return {"released_seat_ids": done["seat_ids"]}
 
@@ -364,7 +371,7 @@ class LoyaltyAccounts(Participant):
     def deduct(self, key: str, correlation_id: str, user_id: int, points: int) -> dict[str, Any]:
         """Take ``points`` from the user's balance; the discount is what they are worth."""
 
-        def effect(db: sqlite3.Connection) -> dict[str, Any]:
+        def effect(db: sqlite3.Cursor) -> dict[str, Any]:
             row = db.execute("SELECT points FROM users WHERE id = ?", (user_id,)).fetchone()
             if row is None:
                 raise StepError(f"user {user_id} has no loyalty account")
@@ -393,7 +400,7 @@ class LoyaltyAccounts(Participant):
     def refund(self, key: str, correlation_id: str) -> dict[str, Any]:
         """Give back the points the saga took."""
 
-        def undo(db: sqlite3.Connection, done: dict[str, Any]) -> dict[str, Any]:
+        def undo(db: sqlite3.Cursor, done: dict[str, Any]) -> dict[str, Any]:
             points, user_id = int(done["points_deducted"]), int(done["user_id"])
             if points:
                 db.execute("UPDATE users SET points = points + ? WHERE id = ?", (points, user_id))
@@ -437,7 +444,7 @@ class PaymentGateway(Participant):
     ) -> dict[str, Any]:
         """Capture ``amount_cents`` from the user."""
 
-        def effect(db: sqlite3.Connection) -> dict[str, Any]:
+        def effect(db: sqlite3.Cursor) -> dict[str, Any]:
             # 48 random bits, as the first 12 hex digits of a UUID4 hold, without
             # the cost of building a UUID.
             transaction_id = f"TXN-{os.urandom(6).hex().upper()}"
@@ -457,7 +464,7 @@ class PaymentGateway(Participant):
     def refund(self, key: str, correlation_id: str) -> dict[str, Any]:
         """Refund the saga's payment in full."""
 
-        def undo(db: sqlite3.Connection, done: dict[str, Any]) -> dict[str, Any]:
+        def undo(db: sqlite3.Cursor, done: dict[str, Any]) -> dict[str, Any]:
             db.execute(
                 "UPDATE payments SET status = 'REFUNDED' WHERE transaction_id = ?",
                 (done["transaction_id"],),
@@ -506,7 +513,7 @@ class BookingRegistry(Participant):
     def confirm(self, key: str, correlation_id: str, booking: Mapping[str, Any]) -> dict[str, Any]:
         """Issue the booking and return its reference."""
 
-        def effect(db: sqlite3.Connection) -> dict[str, Any]:
+        def effect(db: sqlite3.Cursor) -> dict[str, Any]:
             row = (
                 booking["flight_id"],
                 booking["user_id"],
@@ -534,7 +541,7 @@ class BookingRegistry(Participant):
     def cancel(self, key: str, correlation_id: str) -> dict[str, Any]:
         """Cancel the saga's booking."""
 
-        def undo(db: sqlite3.Connection, done: dict[str, Any]) -> dict[str, Any]:
+        def undo(db: sqlite3.Cursor, done: dict[str, Any]) -> dict[str, Any]:
             db.execute(
                 "UPDATE bookings SET status = 'CANCELLED' WHERE reference = ?",
                 (done["booking_reference"],),

@@ -344,7 +344,7 @@ def test_in_a_commit_group_each_operation_stays_all_or_nothing(world):
     loyalty = world.loyalty
     (_, opening) = loyalty.user(1)
 
-    def torn(db: sqlite3.Connection) -> dict[str, Any]:
+    def torn(db: sqlite3.Cursor) -> dict[str, Any]:
         db.execute("UPDATE users SET points = points - 1 WHERE id = 1")
         raise StepError("refused after a write")
 
