@@ -28,7 +28,7 @@ from saga_desktop.engine._events import (
     SagaEvent,
     SagaStarted,
     event_from_dict,
-    event_to_dict,
+    event_to_json,
 )
 from saga_desktop.engine._exceptions import EventStoreError
 from saga_desktop.engine._sqlite import connect_checked, use_wal
@@ -94,15 +94,6 @@ class DeadLetter:
     def to_dict(self) -> dict[str, Any]:
         """Return the dead letter as JSON-ready data."""
         return dataclasses.asdict(self)
-
-
-# One encoder for every event (``json.dumps(..., ensure_ascii=False)`` builds one per call);
-# events hold plain data, never a cycle, so the check for one is skipped. Same text.
-_to_json_text = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
-
-
-def _to_json(event: SagaEvent) -> str:
-    return _to_json_text(event_to_dict(event))
 
 
 #: The events that change the sagas or dead_letters tables (see _project).
@@ -184,7 +175,9 @@ class SqliteEventStore:
         """
         # Kept in memory until the next commit or read, then written with one
         # executemany: a statement per event cost more than its encoding.
-        self._staged.append((event.correlation_id, type(event).__name__, event.at, _to_json(event)))
+        self._staged.append(
+            (event.correlation_id, type(event).__name__, event.at, event_to_json(event))
+        )
         if type(event) in _PROJECTED:
             self._projected.append(event)
 
@@ -258,8 +251,7 @@ class SqliteEventStore:
             db.executemany(
                 "INSERT INTO events (correlation_id, type, at, data) VALUES (?, ?, ?, ?)", rows
             )
-            for event in projected:
-                self._project(event)
+            self._project_all(projected)
         except sqlite3.DatabaseError as exc:
             self._rollback()
             raise EventStoreError(f"cannot write to the saga log {self.path}: {exc}") from None
@@ -269,6 +261,58 @@ class SqliteEventStore:
         with contextlib.suppress(sqlite3.DatabaseError):
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
+
+    def _project_all(self, projected: list[SagaEvent]) -> None:
+        # A commit group ends dozens of sagas at once: their projections go in one
+        # statement per kind rather than one per event, when that is sure to give
+        # the same tables (_project_together). Undoing a step deletes its dead
+        # letter, if any: none can exist while the table is empty and none is
+        # parked in this write.
+        if any(type(event) is CompensationSucceeded for event in projected) and not any(
+            type(event) is DeadLettered for event in projected
+        ):
+            (parked,) = self._db.execute("SELECT EXISTS (SELECT 1 FROM dead_letters)").fetchone()
+            if not parked:
+                projected = [e for e in projected if type(e) is not CompensationSucceeded]
+        if not self._project_together(projected):
+            for event in projected:
+                self._project(event)
+
+    def _project_together(self, projected: list[SagaEvent]) -> bool:
+        # Only starts and ends, of different sagas: each statement changes its own
+        # saga's row alone, so their order cannot matter. False (nothing done) else.
+        if len({event.correlation_id for event in projected}) != len(projected):
+            return False
+        starts: list[tuple[str, str, float]] = []
+        completed: list[tuple[float, str]] = []
+        compensated: list[tuple[str, float, str | None, str]] = []
+        for event in projected:
+            if isinstance(event, SagaStarted):
+                starts.append((event.correlation_id, event.saga_name, event.at))
+            elif isinstance(event, SagaCompleted):
+                completed.append((event.at, event.correlation_id))
+            elif isinstance(event, SagaCompensated):
+                status = "DEAD_LETTERED" if event.dead_letters else "COMPENSATED"
+                compensated.append((status, event.at, event.failed_step, event.correlation_id))
+            else:
+                return False
+        db = self._db
+        if starts:
+            db.executemany(
+                "INSERT OR REPLACE INTO sagas VALUES (?, ?, 'RUNNING', ?, NULL, NULL)", starts
+            )
+        if completed:
+            db.executemany(
+                "UPDATE sagas SET status = 'COMPLETED', ended_at = ? WHERE correlation_id = ?",
+                completed,
+            )
+        if compensated:
+            db.executemany(
+                "UPDATE sagas SET status = ?, ended_at = ?, failed_step = ? "
+                "WHERE correlation_id = ?",
+                compensated,
+            )
+        return True
 
     def _project(self, event: SagaEvent) -> None:
         db = self._db

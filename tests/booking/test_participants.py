@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from saga_desktop.booking import FlightWorld
+from saga_desktop.booking import FlightWorld, _participants
 from saga_desktop.engine import StepError
 
 CID = "11111111-2222-4333-8444-555555555555"
@@ -296,3 +296,88 @@ def test_a_repeated_action_leaves_no_trace_of_its_second_effect(world, tmp_path)
     assert capture(world) == {**first, "repeated": True}
     assert dump(tmp_path) == after_first
     assert world.payments.totals() == (49_000, 0, 1)
+
+
+def test_a_booking_reference_drawn_twice_is_drawn_again(world, monkeypatch):
+    first = confirm(world)
+    taken = bytes.fromhex(first["booking_reference"])
+    draws = iter([taken, taken, bytes.fromhex("0badcafe")])
+    monkeypatch.setattr(_participants.os, "urandom", lambda size: next(draws))
+
+    second = world.bookings.confirm(
+        "other:CONFIRM_BOOKING",
+        "other",
+        {
+            "flight_id": 123,
+            "user_id": 1,
+            "seat_ids": ["123-1B"],
+            "points_used": 0,
+            "amount_cents": 100,
+            "passengers": PASSENGERS,
+        },
+    )
+
+    assert second["booking_reference"] == "0BADCAFE"
+    assert world.bookings.counts() == (2, 0)
+
+
+def test_the_seats_held_are_the_first_free_ones_in_seat_order(world):
+    world.seats.reserve("x:RESERVE_SEAT", "x", 123, 1)
+
+    held = world.seats.reserve(f"{CID}:RESERVE_SEAT", CID, 123, 3)
+
+    assert held["seat_id"] == "123-1B"
+    assert held["seat_ids"] == ["123-1B", "123-1C", "123-1D"]
+
+
+def test_too_few_free_seats_hold_none(world):
+    free = world.seats.free_seats(123)
+
+    with pytest.raises(StepError, match=f"has {free} free seat"):
+        world.seats.reserve(f"{CID}:RESERVE_SEAT", CID, 123, free + 1)
+
+    assert world.seats.free_seats(123) == free
+    assert world.seats.seats_by_saga() == {}
+
+
+def test_in_a_commit_group_each_operation_stays_all_or_nothing(world):
+    loyalty = world.loyalty
+    (_, opening) = loyalty.user(1)
+
+    def torn(db: sqlite3.Cursor) -> dict[str, Any]:
+        db.execute("UPDATE users SET points = points - 1 WHERE id = 1")
+        raise StepError("refused after a write")
+
+    loyalty.begin_group()
+    try:
+        first = loyalty.deduct("a:DEDUCT_LOYALTY_POINTS", "a", 1, 0)  # no savepoint: reads only
+        again = loyalty.deduct("a:DEDUCT_LOYALTY_POINTS", "a", 1, 0)
+        loyalty.refund("b:DEDUCT_LOYALTY_POINTS", "b")  # before its action: a tombstone
+        with pytest.raises(StepError, match="already compensated"):
+            loyalty.deduct("b:DEDUCT_LOYALTY_POINTS", "b", 1, 0)
+        with pytest.raises(StepError, match="refused after a write"):
+            loyalty.apply_once("c:DEDUCT_LOYALTY_POINTS", "c", torn)
+        loyalty.commit_group()
+    finally:
+        loyalty.end_group()
+
+    assert again == dict(first, repeated=True)
+    assert loyalty.user(1)[1] == opening
+    assert loyalty.query("SELECT key, state FROM operations ORDER BY key") == [
+        ("a:DEDUCT_LOYALTY_POINTS", "applied"),
+        ("b:DEDUCT_LOYALTY_POINTS", "tombstone"),
+    ]
+    assert loyalty.points_by_saga() == {}
+
+
+def test_what_a_commit_group_did_not_commit_is_dropped_whole(world):
+    loyalty = world.loyalty
+    loyalty.begin_group()
+    try:
+        loyalty.deduct("a:DEDUCT_LOYALTY_POINTS", "a", 1, 0)
+        loyalty.deduct("b:DEDUCT_LOYALTY_POINTS", "b", 1, 100)
+    finally:
+        loyalty.end_group()
+
+    assert loyalty.query("SELECT key FROM operations") == []
+    assert loyalty.points_by_saga() == {}

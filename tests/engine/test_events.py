@@ -6,6 +6,8 @@ import dataclasses
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from saga_desktop.engine import (
     EVENT_TYPES,
@@ -17,6 +19,8 @@ from saga_desktop.engine import (
     event_from_dict,
     event_to_dict,
 )
+from saga_desktop.engine._events import event_to_json
+from saga_desktop.engine._json import compact_encoder
 
 CID = "00000000-0000-4000-8000-000000000006"
 
@@ -141,3 +145,41 @@ def test_event_from_dict_does_not_change_its_input():
     event_from_dict(data)
 
     assert data == copy
+
+
+def test_event_to_json_is_json_dumps_of_event_to_dict(sample_events):
+    for event in sample_events:
+        assert event_to_json(event) == json.dumps(event_to_dict(event), ensure_ascii=False)
+
+
+_ODD_TEXT = st.text(alphabet=st.characters(), max_size=8)
+_ODD_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    _ODD_TEXT,
+    st.tuples(_ODD_TEXT, st.integers()),
+    st.dictionaries(_ODD_TEXT, st.one_of(st.integers(), _ODD_TEXT, st.floats())),
+)
+
+
+@given(
+    cls=st.sampled_from(list(EVENT_TYPES.values())),
+    values=st.lists(_ODD_VALUE, min_size=10, max_size=10),
+)
+def test_event_to_json_writes_any_value_as_json_dumps_would(cls, values):
+    # Even a value of another type than the field's (a bool in an int field, NaN,
+    # quotes and control characters in text) gives json.dumps's text.
+    event = cls(*values[: len(dataclasses.fields(cls))])
+
+    assert event_to_json(event) == json.dumps(event_to_dict(event), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+def test_compact_encoder_is_json_dumps(ensure_ascii):
+    value = {"é": ["\u2028", 1.5, float("inf"), None, True, ("t", 2)], "n": -(2**70)}
+
+    text = compact_encoder(ensure_ascii=ensure_ascii)(value)
+
+    assert text == json.dumps(value, ensure_ascii=ensure_ascii)

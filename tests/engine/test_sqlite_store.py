@@ -6,12 +6,19 @@ import itertools
 import sqlite3
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from saga_desktop.engine import (
     SCHEMA_VERSION,
+    CompensationSucceeded,
     DeadLetter,
+    DeadLettered,
+    DeadLetterResolved,
     EventStoreError,
+    SagaCompensated,
     SagaCompleted,
+    SagaEvent,
     SagaOutcome,
     SagaStarted,
     SagaSummary,
@@ -220,3 +227,71 @@ def test_a_failed_write_leaves_nothing_half_written(store):
     store._db.execute("DROP TRIGGER fail")
     store.append(SagaCompleted(CID, 2.0, 1, {"A": {}}))
     assert store.sagas()[0].status == "COMPLETED"
+
+
+_CIDS = ("a", "b", "c")
+_STEPS = ("S1", "S2")
+
+
+def _projected_event(kind: str, cid: str, step: str, at: int, flag: bool) -> SagaEvent:
+    if kind == "started":
+        return SagaStarted(cid, at, "saga", _STEPS, {})
+    if kind == "completed":
+        return SagaCompleted(cid, at, 2, {})
+    if kind == "compensated":
+        return SagaCompensated(cid, at, step, "no", 1, (), ("U",) if flag else (), False)
+    if kind == "parked":
+        return DeadLettered(cid, at, step, "U", 3, "down")
+    if kind == "undone":
+        return CompensationSucceeded(cid, at, step, "U", 1, {})
+    return DeadLetterResolved(cid, at, step, "U", "resolved")
+
+
+# The case that orders matter most for: a saga id that ends, then starts again.
+@example(
+    events=[
+        _projected_event("completed", "a", "S1", 1, False),
+        _projected_event("started", "a", "S1", 2, False),
+    ],
+    split=0,
+)
+@settings(max_examples=100, deadline=None)
+@given(
+    events=st.lists(
+        st.builds(
+            _projected_event,
+            st.sampled_from(
+                ["started", "completed", "compensated", "parked", "undone", "resolved"]
+            ),
+            st.sampled_from(_CIDS),
+            st.sampled_from(_STEPS),
+            st.integers(0, 99),
+            st.booleans(),
+        ),
+        max_size=12,
+    ),
+    split=st.integers(0, 12),
+)
+def test_one_commit_of_many_events_projects_as_one_commit_each(tmp_path_factory, events, split):
+    # A commit group projects many sagas' events together: the tables must end
+    # as if each event had been committed on its own, whatever the events.
+    directory = tmp_path_factory.mktemp("log")
+    one_by_one = SqliteEventStore(directory / "one.db")
+    grouped = SqliteEventStore(directory / "grouped.db")
+    try:
+        for event in events[:split]:  # some committed before, as earlier groups would
+            one_by_one.append(event)
+            grouped.append(event)
+        for event in events[split:]:
+            one_by_one.append(event)
+            grouped.stage(event)
+        grouped.commit()
+
+        def by_key(rows):
+            return sorted(rows, key=lambda row: (row.correlation_id, getattr(row, "step", "")))
+
+        assert by_key(grouped.sagas()) == by_key(one_by_one.sagas())
+        assert by_key(grouped.dead_letters()) == by_key(one_by_one.dead_letters())
+    finally:
+        one_by_one.close()
+        grouped.close()
