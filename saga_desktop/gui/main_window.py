@@ -32,19 +32,20 @@ from PySide6.QtGui import (
     QPalette,
     QShowEvent,
 )
+
+# Dialogs and table items are imported in the methods that use them: PySide6 builds
+# a class's Python enums when the class is first imported, and none of them is
+# needed before the window's first paint.
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
-    QDialog,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -52,7 +53,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QToolBar,
     QToolButton,
@@ -62,7 +62,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from saga_desktop import __version__
+from saga_desktop import __version__, engine
 from saga_desktop.booking import (
     PRESETS,
     STEP_NAMES,
@@ -72,27 +72,6 @@ from saga_desktop.booking import (
     describe_plan,
     preset,
     random_fault_plan,
-)
-from saga_desktop.engine import (
-    CompensationFailed,
-    CompensationRetried,
-    CompensationStarted,
-    CompensationSucceeded,
-    CompensationTriggered,
-    DeadLettered,
-    SagaCompensated,
-    SagaCompleted,
-    SagaEvent,
-    SagaMemoryQueue,
-    SagaStarted,
-    StepFailed,
-    StepRetried,
-    StepStarted,
-    StepSucceeded,
-    describe,
-    event_from_dict,
-    event_to_dict,
-    format_log_line,
 )
 from saga_desktop.gui._qt import LazyTab, named
 from saga_desktop.gui.booking_form import BookingForm
@@ -104,6 +83,9 @@ from saga_desktop.gui.worker import Pacer, SagaWorker
 from saga_desktop.gui.world_panel import WorldPanel
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog
+
+    from saga_desktop.engine import SagaEvent, SagaMemoryQueue
     from saga_desktop.gui.batch_panel import BatchPanel
     from saga_desktop.gui.timeline import TimelinePanel
 
@@ -206,35 +188,35 @@ def _show_attempt(pipeline: _Stage, step: str, attempt: int, max_attempts: int) 
 
 def show_event(pipeline: _Stage, event: SagaEvent) -> None:
     """Move the pipeline's cards to where ``event`` leaves them (view only)."""
-    if isinstance(event, SagaStarted):
+    if isinstance(event, engine.SagaStarted):
         pipeline.reset()
-    elif isinstance(event, StepStarted):
+    elif isinstance(event, engine.StepStarted):
         pipeline.set_step_status(event.step, "EXECUTING")
         _show_attempt(pipeline, event.step, event.attempt, event.max_attempts)
-    elif isinstance(event, StepRetried):
+    elif isinstance(event, engine.StepRetried):
         pipeline.set_note(event.step, f"retry in {event.delay:.2f} s")
-    elif isinstance(event, StepSucceeded):
+    elif isinstance(event, engine.StepSucceeded):
         pipeline.set_note(event.step, "")
         pipeline.set_step_status(event.step, "COMPLETED")
-    elif isinstance(event, StepFailed):
+    elif isinstance(event, engine.StepFailed):
         pipeline.set_step_status(event.step, "FAILED")
         pipeline.set_note(event.step, "effect unknown (timed out)" if event.timed_out else "")
-    elif isinstance(event, CompensationTriggered):
+    elif isinstance(event, engine.CompensationTriggered):
         pipeline.set_compensating(bool(event.steps))
-    elif isinstance(event, CompensationStarted):
+    elif isinstance(event, engine.CompensationStarted):
         pipeline.set_step_status(event.step, "COMPENSATING")
         _show_attempt(pipeline, event.step, event.attempt, event.max_attempts)
-    elif isinstance(event, CompensationRetried):
+    elif isinstance(event, engine.CompensationRetried):
         pipeline.set_note(event.step, f"undo retry in {event.delay:.2f} s")
-    elif isinstance(event, CompensationSucceeded):
+    elif isinstance(event, engine.CompensationSucceeded):
         pipeline.set_note(event.step, "")
         pipeline.set_step_status(event.step, "COMPENSATED")
-    elif isinstance(event, CompensationFailed):
+    elif isinstance(event, engine.CompensationFailed):
         pipeline.set_step_status(event.step, "FAILED")
         pipeline.set_note(event.step, "undo failed")
-    elif isinstance(event, DeadLettered):
+    elif isinstance(event, engine.DeadLettered):
         pipeline.set_note(event.step, "dead-lettered")
-    elif isinstance(event, SagaCompleted | SagaCompensated):
+    elif isinstance(event, engine.SagaCompleted | engine.SagaCompensated):
         pipeline.set_compensating(False)
 
 
@@ -298,7 +280,9 @@ class MainWindow(QMainWindow):
         #: True while a batch runs (the pipeline then waits for the batch's end).
         self.batch_running = False
         self._breakpoints: dict[str, tuple[bool, bool]] = {}
-        self._live_queue = SagaMemoryQueue()
+        # Made with the first live event: the engine's event types then load after
+        # the window's first paint, not before.
+        self._live_queue: SagaMemoryQueue | None = None
         self._live_events: list[SagaEvent] = []
         self._run_context: dict[str, Any] = {}
         self._selected_run: str | None = None
@@ -790,6 +774,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_reset_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         if self._busy:
             return
         answer = QMessageBox.question(
@@ -863,6 +849,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_shortcuts_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         rows = [
             ("Ctrl+R", "Run one saga"),
             ("Ctrl+P", "Pause / resume"),
@@ -883,6 +871,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_about_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             "About SAGA Desktop",
@@ -1098,7 +1088,7 @@ class MainWindow(QMainWindow):
             return list(run["events"])
         log = (run.get("response") or {}).get("saga_log")
         if log:
-            run["events"] = [event_from_dict(entry) for entry in log]
+            run["events"] = [engine.event_from_dict(entry) for entry in log]
             return list(run["events"])
         return None
 
@@ -1107,7 +1097,9 @@ class MainWindow(QMainWindow):
         response.pop("saga_log", None)
         summary = "\n".join(f"{key}: {value}" for key, value in response.items())
         lines = run["lines"] or [
-            format_log_line(event, line) for event in events for line in describe(event)
+            engine.format_log_line(event, line)
+            for event in events
+            for line in engine.describe(event)
         ]
         self.history_detail.setPlainText(summary + "\n\n" + "\n".join(lines))
         self._show_on_timeline(events)
@@ -1157,7 +1149,7 @@ class MainWindow(QMainWindow):
         for event in events:
             show_event(frame, event)
         frame.apply(self.pipeline)
-        queue = SagaMemoryQueue()
+        queue = engine.SagaMemoryQueue()
         # The replay counts these events already: one step forward, or a seek.
         history = self._replay_events()[: self.replay.position]
         for event in history:
@@ -1241,6 +1233,8 @@ class MainWindow(QMainWindow):
     @Slot(object, str)
     def _on_worker_scenarios_finished(self, report: dict[str, Any], path: str) -> None:
         import html  # only this report needs it: not loaded at start-up
+
+        from PySide6.QtWidgets import QDialog, QTableWidgetItem
 
         if self.scenario_dialog is not None:
             # One report at a time: a new run's replaces the last (open or closed).
@@ -1473,6 +1467,8 @@ class MainWindow(QMainWindow):
     # -- export and import -------------------------------------------------------------------
 
     def _export_target(self) -> tuple[dict[str, Any], list[SagaEvent]] | None:
+        from PySide6.QtWidgets import QMessageBox
+
         cid = self._selected_run or self._current
         run = self._runs.get(cid or "")
         events = self._run_events(run) if run else None
@@ -1484,10 +1480,14 @@ class MainWindow(QMainWindow):
         return run, events
 
     def _ask_path(self, title: str, name: str, filters: str) -> Path | None:
+        from PySide6.QtWidgets import QFileDialog
+
         chosen, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), filters)
         return Path(chosen) if chosen else None
 
     def _write(self, path: Path, data: str | bytes) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         try:
             if isinstance(data, bytes):
                 path.write_bytes(data)
@@ -1500,11 +1500,13 @@ class MainWindow(QMainWindow):
 
     def _response_of(self, run: dict[str, Any], events: list[SagaEvent]) -> dict[str, Any]:
         response = dict(run.get("response") or response_from_events(events))
-        response["saga_log"] = [event_to_dict(event) for event in events]
+        response["saga_log"] = [engine.event_to_dict(event) for event in events]
         return response
 
     @Slot()
     def _on_export_run_triggered(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         from saga_desktop.booking import export_run
 
         target = self._export_target()
@@ -1620,6 +1622,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_import_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         chosen, _ = QFileDialog.getOpenFileName(
             self, "Import run", str(Path.home()), "Run files (*.json);;All files (*)"
         )
@@ -1628,6 +1632,8 @@ class MainWindow(QMainWindow):
 
     def import_run(self, path: Path) -> bool:
         """Add a run file to the history, ready to replay; say clearly if it is not one."""
+        from PySide6.QtWidgets import QMessageBox
+
         from saga_desktop.booking import read_run
 
         try:
@@ -1721,7 +1727,7 @@ class MainWindow(QMainWindow):
         from saga_desktop.booking import caption
 
         for event in events:
-            if isinstance(event, SagaStarted):
+            if isinstance(event, engine.SagaStarted):
                 self._remember(event.correlation_id, started=event.at)
         # The lines were formatted in the worker thread: the GUI thread only shows them.
         self.log.append_lines((level, text) for _, level, text in lines)
@@ -1736,9 +1742,11 @@ class MainWindow(QMainWindow):
             # A live run takes the pipeline back from a replay.
             self.replay.load([])
         frame = _PipelineFrame()
+        if self._live_queue is None:
+            self._live_queue = engine.SagaMemoryQueue()
         for event in events:
-            if isinstance(event, SagaStarted):
-                self._live_queue = SagaMemoryQueue()
+            if isinstance(event, engine.SagaStarted):
+                self._live_queue = engine.SagaMemoryQueue()
                 self._live_events = []
                 self._current = event.correlation_id
                 self.correlation_label.setText(f"Correlation {event.correlation_id}")
@@ -1773,6 +1781,8 @@ class MainWindow(QMainWindow):
 
     def _show_dead_letters(self, letters: list[dict[str, Any]]) -> None:
         # Sent with every world snapshot: rebuilding an unchanged table costs a repaint.
+        from PySide6.QtWidgets import QTableWidgetItem
+
         if letters == self._letters:
             return
         self._letters = letters
@@ -1912,6 +1922,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_worker_errored(self, message: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         self._busy = False
         self.world.set_running(False)
         self._update_controls()
