@@ -27,7 +27,6 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import (
-    QBrush,
     QColor,
     QFont,
     QFontDatabase,
@@ -1147,7 +1146,10 @@ class PipelineView(QWidget):
         path = QPainterPath()
         path.addPolygon(QPolygonF([end, left, right, end]))
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.fillPath(path, QBrush(color))
+        # The colour itself, not QBrush(color): resolving QBrush's constructors builds
+        # QGradient's and QImage's Python enums (7 ms of the first paint); fillPath
+        # makes the same solid brush from a QColor.
+        painter.fillPath(path, color)
 
     def _apply_scale(self) -> None:
         s = self._scale
