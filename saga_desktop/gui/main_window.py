@@ -220,6 +220,16 @@ def show_event(pipeline: _Stage, event: SagaEvent) -> None:
         pipeline.set_compensating(False)
 
 
+def _same_setting(stored: object, value: object) -> bool:
+    """Whether ``stored`` (read back from the settings) is already ``value``."""
+    if stored == value:
+        return True
+    # An INI file gives plain values back as text, as QSettings wrote them.
+    if isinstance(value, bool):
+        return stored == ("true" if value else "false")
+    return isinstance(value, int) and stored == str(value)
+
+
 def _step_infos() -> list[StepInfo]:
     return [
         StepInfo(
@@ -1433,14 +1443,27 @@ class MainWindow(QMainWindow):
 
     def _save_settings(self) -> None:
         settings = self.settings
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState())
-        settings.setValue("run/speed", self.speed_slider.value())
-        settings.setValue("view/presenter", self._presenter)
-        settings.setValue("view/dark", self._dark)
-        settings.setValue("run/booking", json.dumps(self.form.booking()))
-        settings.setValue("run/seed", self.seed_spin.value())
-        settings.sync()
+        values: dict[str, object] = {
+            "window/geometry": self.saveGeometry(),
+            "window/state": self.saveState(),
+            "run/speed": self.speed_slider.value(),
+            "view/presenter": self._presenter,
+            "view/dark": self._dark,
+            "run/booking": json.dumps(self.form.booking()),
+            "run/seed": self.seed_spin.value(),
+        }
+        # Any setValue makes sync() rewrite the whole file and flush it to disk, even
+        # when the value is the one already there: a close that changed nothing
+        # writes nothing.
+        changed = {
+            key: value
+            for key, value in values.items()
+            if not _same_setting(settings.value(key), value)
+        }
+        for key, value in changed.items():
+            settings.setValue(key, value)
+        if changed:
+            settings.sync()
 
     def _restore_settings(self) -> None:
         settings = self.settings
