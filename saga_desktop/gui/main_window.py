@@ -37,12 +37,10 @@ from PySide6.QtGui import (
 # a class's Python enums when the class is first imported, and none of them is
 # needed before the window's first paint.
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QComboBox,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
@@ -52,11 +50,9 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QSplitter,
-    QTableWidget,
     QTabWidget,
     QToolBar,
     QToolButton,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -83,7 +79,7 @@ from saga_desktop.gui.worker import Pacer, SagaWorker
 from saga_desktop.gui.world_panel import WorldPanel
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QDialog
+    from PySide6.QtWidgets import QDialog, QTableWidget, QTreeWidget
 
     from saga_desktop.engine import SagaEvent, SagaMemoryQueue
     from saga_desktop.gui.batch_panel import BatchPanel
@@ -456,57 +452,17 @@ class MainWindow(QMainWindow):
         top.setSizes([970, 310])
 
         self.log = LogPane()
-        self.history = named(QTreeWidget(), "historyList")
-        self.history.setHeaderLabels(
-            ["Started", "Correlation id", "Outcome", "Failed step", "Duration"]
-        )
-        self.history.setRootIsDecorated(False)
-        self.history.setAccessibleName("History of runs")
-        self.history.setToolTip(
-            "Every run since the app started; select one to see its result and log"
-        )
-        self.history.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.history.currentItemChanged.connect(self._on_history_current_item_changed)
-        self.history_detail = named(QPlainTextEdit(readOnly=True), "historyDetail")
-        self.history_detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.history_detail.setAccessibleName("Selected run")
-        history_tab = QSplitter(Qt.Orientation.Horizontal)
-        history_tab.addWidget(self.history)
-        history_tab.addWidget(self.history_detail)
-        history_tab.setSizes([520, 760])
-
-        self.dead_letter_table = named(QTableWidget(0, 4), "deadLetterTable")
-        self.dead_letter_table.setHorizontalHeaderLabels(
-            ["Correlation id", "Compensation", "Attempts", "Error"]
-        )
-        header = self.dead_letter_table.horizontalHeader()
-        header.setStretchLastSection(True)
-        for column in range(3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        self.dead_letter_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.dead_letter_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.dead_letter_table.setAccessibleName("Dead letters")
-        self.retry_button = named(QPushButton("Retry compensation"), "retryDeadLetterButton")
-        self.retry_button.setToolTip("Run the selected compensation again")
-        self.retry_button.setAccessibleName("Retry the selected dead letter")
-        self.resolve_button = named(QPushButton("Mark resolved"), "resolveDeadLetterButton")
-        self.resolve_button.setToolTip("Record that the selected dead letter was settled by hand")
-        self.resolve_button.setAccessibleName("Mark the selected dead letter resolved")
-        self.retry_button.clicked.connect(self._on_retry_button_clicked)
-        self.resolve_button.clicked.connect(self._on_resolve_button_clicked)
-        self.dead_tab = dead_tab = QWidget()
-        dead_layout = QVBoxLayout(dead_tab)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.retry_button)
-        buttons.addWidget(self.resolve_button)
-        buttons.addStretch(1)
-        dead_layout.addWidget(self.dead_letter_table)
-        dead_layout.addLayout(buttons)
+        # History and Dead letters are filled by the worker, which starts after the
+        # first paint: their pages are here from the start, their tables (and those
+        # classes' Python enums) are built then, see _build_run_tabs.
+        self.history_tab = QSplitter(Qt.Orientation.Horizontal)
+        self.dead_tab = QWidget()
+        self._run_tabs_built = False
 
         self.tabs = named(QTabWidget(), "bottomTabs")
         self.tabs.addTab(self.log, "Log")
-        self.tabs.addTab(history_tab, "History")
-        self.tabs.addTab(dead_tab, "Dead letters")
+        self.tabs.addTab(self.history_tab, "History")
+        self.tabs.addTab(self.dead_tab, "Dead letters")
         # The form lives in a tab so the world panel keeps the whole right column.
         self.booking_tab = QWidget()
         booking_layout = QHBoxLayout(self.booking_tab)
@@ -556,6 +512,91 @@ class MainWindow(QMainWindow):
             toggle.setObjectName(f"toggleFailAction_{number}")
             toggle.triggered.connect(card.fail_toggle().toggle)
             self.addAction(toggle)
+
+    def _build_run_tabs(self) -> None:
+        """Fill the History and Dead letters pages (once; see _build_widgets)."""
+        from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTreeWidget
+
+        if self._run_tabs_built:
+            return
+        self._run_tabs_built = True
+        self._history = named(QTreeWidget(), "historyList")
+        self._history.setHeaderLabels(
+            ["Started", "Correlation id", "Outcome", "Failed step", "Duration"]
+        )
+        self._history.setRootIsDecorated(False)
+        self._history.setAccessibleName("History of runs")
+        self._history.setToolTip(
+            "Every run since the app started; select one to see its result and log"
+        )
+        self._history.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self._history.currentItemChanged.connect(self._on_history_current_item_changed)
+        self._history_detail = named(QPlainTextEdit(readOnly=True), "historyDetail")
+        self._history_detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self._history_detail.setAccessibleName("Selected run")
+        self.history_tab.addWidget(self._history)
+        self.history_tab.addWidget(self._history_detail)
+        self.history_tab.setSizes([520, 760])
+
+        self._dead_letter_table = named(QTableWidget(0, 4), "deadLetterTable")
+        self._dead_letter_table.setHorizontalHeaderLabels(
+            ["Correlation id", "Compensation", "Attempts", "Error"]
+        )
+        header = self._dead_letter_table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self._dead_letter_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self._dead_letter_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._dead_letter_table.setAccessibleName("Dead letters")
+        self._retry_button = named(QPushButton("Retry compensation"), "retryDeadLetterButton")
+        self._retry_button.setToolTip("Run the selected compensation again")
+        self._retry_button.setAccessibleName("Retry the selected dead letter")
+        self._resolve_button = named(QPushButton("Mark resolved"), "resolveDeadLetterButton")
+        self._resolve_button.setToolTip("Record that the selected dead letter was settled by hand")
+        self._resolve_button.setAccessibleName("Mark the selected dead letter resolved")
+        self._retry_button.clicked.connect(self._on_retry_button_clicked)
+        self._resolve_button.clicked.connect(self._on_resolve_button_clicked)
+        dead_layout = QVBoxLayout(self.dead_tab)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self._retry_button)
+        buttons.addWidget(self._resolve_button)
+        buttons.addStretch(1)
+        dead_layout.addWidget(self._dead_letter_table)
+        dead_layout.addLayout(buttons)
+        # Nothing to retry yet: _update_controls keeps them in step from now on.
+        self._retry_button.setEnabled(False)
+        self._resolve_button.setEnabled(False)
+
+    @property
+    def history(self) -> QTreeWidget:
+        """The runs so far, newest first (built after the first paint, or when first asked for)."""
+        self._build_run_tabs()
+        return self._history
+
+    @property
+    def history_detail(self) -> QPlainTextEdit:
+        """The selected run's result and log."""
+        self._build_run_tabs()
+        return self._history_detail
+
+    @property
+    def dead_letter_table(self) -> QTableWidget:
+        """The open dead letters (built with the History tab, see :attr:`history`)."""
+        self._build_run_tabs()
+        return self._dead_letter_table
+
+    @property
+    def retry_button(self) -> QPushButton:
+        """Runs the selected dead letter's compensation again."""
+        self._build_run_tabs()
+        return self._retry_button
+
+    @property
+    def resolve_button(self) -> QPushButton:
+        """Records that the selected dead letter was settled by hand."""
+        self._build_run_tabs()
+        return self._resolve_button
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
@@ -648,6 +689,8 @@ class MainWindow(QMainWindow):
         if self._worker_thread_started or self._closed:
             return
         self._worker_thread_started = True
+        # The tabs the worker fills first, ready before its first report comes in.
+        self._build_run_tabs()
         self._thread.start()
 
     # -- public helpers (also used by tests and the self-test) -------------------
@@ -710,9 +753,10 @@ class MainWindow(QMainWindow):
         idle = not self._busy
         self.pipeline.set_controls_enabled(idle)
         self.form.setEnabled(idle)
-        has_letters = self.dead_letter_table.rowCount() > 0
-        self.retry_button.setEnabled(idle and has_letters)
-        self.resolve_button.setEnabled(idle and has_letters)
+        if self._run_tabs_built:
+            has_letters = self._dead_letter_table.rowCount() > 0
+            self._retry_button.setEnabled(idle and has_letters)
+            self._resolve_button.setEnabled(idle and has_letters)
 
     def _set_banner(self, kind: str, html: str) -> None:
         colours = {
@@ -1244,7 +1288,7 @@ class MainWindow(QMainWindow):
     def _on_worker_scenarios_finished(self, report: dict[str, Any], path: str) -> None:
         import html  # only this report needs it: not loaded at start-up
 
-        from PySide6.QtWidgets import QDialog, QTableWidgetItem
+        from PySide6.QtWidgets import QAbstractItemView, QDialog, QTableWidget, QTableWidgetItem
 
         if self.scenario_dialog is not None:
             # One report at a time: a new run's replaces the last (open or closed).
