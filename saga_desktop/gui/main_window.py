@@ -58,17 +58,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from saga_desktop import __version__, engine
-from saga_desktop.booking import (
-    PRESETS,
-    STEP_NAMES,
-    STEP_TEXTS,
-    InvalidRunFile,
-    default_data_dir,
-    describe_plan,
-    preset,
-    random_fault_plan,
-)
+from saga_desktop import __version__, booking, engine
+from saga_desktop.booking import STEP_NAMES, STEP_TEXTS, InvalidRunFile, default_data_dir
 from saga_desktop.gui._qt import LazyTab, named
 from saga_desktop.gui.booking_form import BookingForm
 from saga_desktop.gui.log_pane import LogPane
@@ -689,9 +680,20 @@ class MainWindow(QMainWindow):
         if self._worker_thread_started or self._closed:
             return
         self._worker_thread_started = True
-        # The tabs the worker fills first, ready before its first report comes in.
+        # The rest of the window, which the first paint did not need: the tabs the
+        # worker fills first (ready before its first report comes in), the presets.
         self._build_run_tabs()
+        self._add_scenario_presets()
         self._thread.start()
+
+    def _add_scenario_presets(self) -> None:
+        # The presets load the guide's scenarios and the fault plans: a few
+        # milliseconds the first paint does without (the picker shows "Custom").
+        if self.scenario_picker.count() > 1:
+            return
+        for entry in booking.PRESETS:
+            self.scenario_picker.addItem(entry.title, entry.name)
+        self.scenario_picker.addItem("Random failures (seed)", _RANDOM)
 
     # -- public helpers (also used by tests and the self-test) -------------------
 
@@ -1017,6 +1019,7 @@ class MainWindow(QMainWindow):
         )
 
         # Scenario picker: presets (the guide's five first), random failures from a seed.
+        # Only "Custom" is there for the first paint, see _add_scenario_presets.
         self.scenario_picker = named(
             QComboBox(),
             "scenarioPicker",
@@ -1024,9 +1027,6 @@ class MainWindow(QMainWindow):
             "Pick a scenario: it sets the failure switches",
         )
         self.scenario_picker.addItem("Custom (your switches)", "")
-        for entry in PRESETS:
-            self.scenario_picker.addItem(entry.title, entry.name)
-        self.scenario_picker.addItem("Random failures (seed)", _RANDOM)
         self.scenario_picker.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -1257,16 +1257,17 @@ class MainWindow(QMainWindow):
         if name == _RANDOM:
             self._apply_random_plan()
             return
-        entry = preset(name)
+        entry = booking.preset(name)
         self._apply_specs(dict(entry.faults))
         self._set_banner("idle", f"<b>{entry.title}</b><br>{entry.explanation}")
 
     def _apply_random_plan(self) -> None:
-        plan = random_fault_plan(self.seed_spin.value())
+        plan = booking.random_fault_plan(self.seed_spin.value())
         self._apply_specs(plan)
+        described = booking.describe_plan(plan)
         self._set_banner(
             "idle",
-            f"<b>Random failures, seed {self.seed_spin.value()}</b>: {describe_plan(plan)}.<br>"
+            f"<b>Random failures, seed {self.seed_spin.value()}</b>: {described}.<br>"
             "Type the same seed again to reproduce exactly this plan.",
         )
 
@@ -1522,10 +1523,10 @@ class MainWindow(QMainWindow):
             self.speed_slider.setValue(int(str(settings.value("run/speed"))))
         with contextlib.suppress(ValueError):
             self.seed_spin.setValue(int(str(settings.value("run/seed"))))
-        booking = settings.value("run/booking")
-        if booking:
+        saved_booking = settings.value("run/booking")
+        if saved_booking:
             with contextlib.suppress(ValueError, TypeError, AttributeError):
-                self.form.set_booking(json.loads(str(booking)))
+                self.form.set_booking(json.loads(str(saved_booking)))
         if str(settings.value("view/dark", "false")).lower() == "true":
             self.set_dark_theme(True)
         if str(settings.value("view/presenter", "false")).lower() == "true":

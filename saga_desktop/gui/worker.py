@@ -19,12 +19,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from saga_desktop import engine
-from saga_desktop.booking import (
-    BookingError,
-    InvalidBooking,
-    parse_kind,
-    step_key,
-)
+from saga_desktop.booking import BookingError, InvalidBooking
 
 if TYPE_CHECKING:
     from saga_desktop.booking import BatchProgress, BookingSagaOrchestrator
@@ -316,6 +311,8 @@ class SagaWorker(QObject):
         ``fault_specs`` maps a step key (``process_payment``) to a kind spec
         (``transient:2``).
         """
+        from saga_desktop.booking import parse_kind, step_key
+
         if not self._guarded("run a saga"):
             return
         orchestrator = self._open()
