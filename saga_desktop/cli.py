@@ -21,25 +21,15 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
-from saga_desktop import __version__
-
-# Only what the parser and the error handling need, all cheap: the window's start
-# must not pay for the sagas, the batch and the scenarios (each command imports
-# what it runs, below).
-from saga_desktop.booking import (
-    DEFAULT_FAILURE_RATE,
-    STEP_KEYS,
-    BookingError,
-    Fault,
-    FaultKind,
-    InvalidBooking,
-    default_data_dir,
-    parse_fault,
-)
+# Only the error handling's exceptions, all cheap: the window's start must not pay
+# for the sagas, the batch, the scenarios or the fault kinds. The parser and each
+# command reach the rest through the lazy booking package, or import what they run.
+from saga_desktop import __version__, booking
+from saga_desktop.booking import BookingError, InvalidBooking, default_data_dir
 from saga_desktop.engine import EventStoreError
 
 if TYPE_CHECKING:
-    from saga_desktop.booking import BatchProgress, BatchReport, WorldSnapshot
+    from saga_desktop.booking import BatchProgress, BatchReport, Fault, WorldSnapshot
     from saga_desktop.engine import SagaEvent
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CRASHED", "EXIT_DEAD_LETTERS", "main"]
@@ -99,7 +89,7 @@ def _build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="STEP",
-        help=f"make STEP fail (repeatable): {', '.join(STEP_KEYS)}",
+        help=f"make STEP fail (repeatable): {', '.join(booking.STEP_KEYS)}",
     )
     run.add_argument(
         "--fault",
@@ -150,9 +140,10 @@ def _build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--failure-rate",
         type=float,
-        default=DEFAULT_FAILURE_RATE,
+        default=booking.DEFAULT_FAILURE_RATE,
         metavar="P",
-        help=f"chance from 0 to 1 that a saga gets a fault (default {DEFAULT_FAILURE_RATE})",
+        help="chance from 0 to 1 that a saga gets a fault"
+        f" (default {booking.DEFAULT_FAILURE_RATE})",
     )
     batch.add_argument(
         "--seed",
@@ -191,11 +182,12 @@ def _read_booking(path: Path | None) -> dict[str, Any]:
 def _fault_plan(args: argparse.Namespace) -> dict[str, Fault]:
     plan: dict[str, Fault] = {}
     for step in args.fail:
-        if step.lower() not in STEP_KEYS:
-            raise _UsageError(f"unknown step {step!r}: expected one of {', '.join(STEP_KEYS)}")
-        plan[step.lower()] = Fault(FaultKind.FAIL)
+        if step.lower() not in booking.STEP_KEYS:
+            keys = ", ".join(booking.STEP_KEYS)
+            raise _UsageError(f"unknown step {step!r}: expected one of {keys}")
+        plan[step.lower()] = booking.Fault(booking.FaultKind.FAIL)
     for spec in args.fault:
-        key, fault = parse_fault(spec)
+        key, fault = booking.parse_fault(spec)
         plan[key] = fault
     return plan
 
@@ -217,13 +209,13 @@ def _print_event(event: SagaEvent) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     from saga_desktop.booking import BookingSagaOrchestrator, guide_response
 
-    booking = _read_booking(args.booking)
+    data = _read_booking(args.booking)
     plan = _fault_plan(args)
     listeners = [_print_event] if args.verbose and not args.json else []
     with BookingSagaOrchestrator(
         _data_dir(args), listeners=listeners, on_crash=_crash_now
     ) as orchestrator:
-        request = orchestrator.validate(booking)
+        request = orchestrator.validate(data)
         result = orchestrator.run(request, plan)
         response = guide_response(result)
     if args.json:
@@ -446,12 +438,14 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     stop = threading.Event()
     # No text logs in a batch (a dozen lines per saga); every saga is in saga_log.db.
     with (
-        BookingSagaOrchestrator(_data_dir(args), write_logs=False, keep_events=False) as booking,
+        BookingSagaOrchestrator(
+            _data_dir(args), write_logs=False, keep_events=False
+        ) as orchestrator,
         _stop_on_interrupt(stop),
     ):
         try:
             report = run_batch(
-                booking, plan, on_progress=bar, cancelled=stop, progress_interval=0.1
+                orchestrator, plan, on_progress=bar, cancelled=stop, progress_interval=0.1
             )
         finally:
             if bar is not None:

@@ -75,13 +75,9 @@ if TYPE_CHECKING:
     from saga_desktop.booking._saga import (
         ACTION_RETRY,
         COMPENSATION_RETRY,
-        SAGA_NAME,
-        STEP_NAMES,
-        STEP_TEXTS,
         STEP_TIMEOUT,
         CrashHook,
         FaultInjector,
-        StepText,
         booking_definition,
     )
     from saga_desktop.booking._scenarios import (
@@ -93,6 +89,7 @@ if TYPE_CHECKING:
         run_scenarios_on_scratch_world,
         write_report,
     )
+    from saga_desktop.booking._steps import SAGA_NAME, STEP_NAMES, STEP_TEXTS, StepText
     from saga_desktop.booking._world import (
         DEFAULT_FLIGHTS,
         DEFAULT_USERS,
@@ -260,15 +257,12 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     "_saga": (
         "ACTION_RETRY",
         "COMPENSATION_RETRY",
-        "SAGA_NAME",
-        "STEP_NAMES",
-        "STEP_TEXTS",
         "STEP_TIMEOUT",
         "CrashHook",
         "FaultInjector",
-        "StepText",
         "booking_definition",
     ),
+    "_steps": ("SAGA_NAME", "STEP_NAMES", "STEP_TEXTS", "StepText"),
     "_scenarios": (
         "SCENARIO_WORLD",
         "SCENARIOS",

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from saga_desktop.booking._saga import SAGA_NAME, STEP_NAMES, STEP_TEXTS
+from saga_desktop.booking._steps import SAGA_NAME, STEP_NAMES, STEP_TEXTS
 from saga_desktop.engine import (
     CompensationFailed,
     CompensationRetried,

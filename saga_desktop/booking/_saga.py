@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, step_key
+from saga_desktop.booking._steps import SAGA_NAME, STEP_NAMES, STEP_TEXTS
 from saga_desktop.engine import (
     RetryPolicy,
     SagaDefinition,
@@ -25,63 +25,11 @@ if TYPE_CHECKING:  # an annotation only: the window reads the step texts without
 __all__ = [
     "ACTION_RETRY",
     "COMPENSATION_RETRY",
-    "SAGA_NAME",
-    "STEP_NAMES",
-    "STEP_TEXTS",
     "STEP_TIMEOUT",
     "CrashHook",
     "FaultInjector",
-    "StepText",
     "booking_definition",
 ]
-
-SAGA_NAME = "booking"
-
-STEP_NAMES: tuple[str, ...] = (
-    "RESERVE_SEAT",
-    "DEDUCT_LOYALTY_POINTS",
-    "PROCESS_PAYMENT",
-    "CONFIRM_BOOKING",
-)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class StepText:
-    """What people read about a step: its title, action, undo and injected error."""
-
-    title: str
-    description: str
-    compensation: str
-    injected_error: str
-
-
-#: The guide's descriptions and compensations, and the error each injected failure gives.
-STEP_TEXTS: Mapping[str, StepText] = {
-    "RESERVE_SEAT": StepText(
-        "Reserve seat",
-        "Reserve seat for passenger",
-        "Cancel the seat reservation",
-        "Seat reservation failed",
-    ),
-    "DEDUCT_LOYALTY_POINTS": StepText(
-        "Deduct loyalty points",
-        "Deduct loyalty points for discount",
-        "Refund the loyalty points",
-        "Loyalty points deduction failed",
-    ),
-    "PROCESS_PAYMENT": StepText(
-        "Process payment",
-        "Process payment",
-        "Refund the payment",
-        "Payment authorization failed",
-    ),
-    "CONFIRM_BOOKING": StepText(
-        "Confirm booking",
-        "Confirm and issue booking",
-        "Cancel the booking",
-        "Booking confirmation failed",
-    ),
-}
 
 #: Transient failures are tried three times in all, 0.2 s then 0.4 s apart (±10 %).
 ACTION_RETRY = RetryPolicy(

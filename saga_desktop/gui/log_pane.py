@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtGui import QColor, QFontDatabase, QPalette, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QFontDatabase, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -22,6 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from saga_desktop.gui._qt import named
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QTextCharFormat
 
 __all__ = ["LEVELS", "LogPane"]
 
@@ -144,6 +146,8 @@ class LogPane(QWidget):
         )
 
     def _format(self, level: str) -> QTextCharFormat:
+        from PySide6.QtGui import QTextCharFormat
+
         fmt = QTextCharFormat()
         colour = _LEVEL_COLOURS.get(level)
         if colour is not None:
@@ -153,6 +157,10 @@ class LogPane(QWidget):
         return fmt
 
     def _show(self, lines: list[tuple[str, str]]) -> None:
+        # Imported here, like the dialogs below: creating a Qt class's Python enums
+        # costs start-up time, and no line is shown before the window's first paint.
+        from PySide6.QtGui import QTextCursor
+
         bar = self.text.verticalScrollBar()
         # Follow new lines only if the person has not scrolled up to read.
         following = bar.value() >= bar.maximum() - 2
@@ -196,6 +204,8 @@ class LogPane(QWidget):
 
     @Slot()
     def _on_save_button_clicked(self) -> None:
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
         name, _ = QFileDialog.getSaveFileName(
             self, "Save the log", "saga_log.txt", "Text files (*.txt *.log);;All files (*)"
         )

@@ -32,68 +32,34 @@ from PySide6.QtGui import (
     QPalette,
     QShowEvent,
 )
+
+# Dialogs and table items are imported in the methods that use them: PySide6 builds
+# a class's Python enums when the class is first imported, and none of them is
+# needed before the window's first paint.
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QComboBox,
-    QDialog,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSlider,
     QSpinBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QToolBar,
     QToolButton,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from saga_desktop import __version__
-from saga_desktop.booking import (
-    PRESETS,
-    STEP_NAMES,
-    STEP_TEXTS,
-    InvalidRunFile,
-    default_data_dir,
-    describe_plan,
-    preset,
-    random_fault_plan,
-)
-from saga_desktop.engine import (
-    CompensationFailed,
-    CompensationRetried,
-    CompensationStarted,
-    CompensationSucceeded,
-    CompensationTriggered,
-    DeadLettered,
-    SagaCompensated,
-    SagaCompleted,
-    SagaEvent,
-    SagaMemoryQueue,
-    SagaStarted,
-    StepFailed,
-    StepRetried,
-    StepStarted,
-    StepSucceeded,
-    describe,
-    event_from_dict,
-    event_to_dict,
-    format_log_line,
-)
+from saga_desktop import __version__, booking, engine
+from saga_desktop.booking import STEP_NAMES, STEP_TEXTS, InvalidRunFile, default_data_dir
 from saga_desktop.gui._qt import LazyTab, named
 from saga_desktop.gui.booking_form import BookingForm
 from saga_desktop.gui.log_pane import LogPane
@@ -104,6 +70,9 @@ from saga_desktop.gui.worker import Pacer, SagaWorker
 from saga_desktop.gui.world_panel import WorldPanel
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog, QTableWidget, QTreeWidget
+
+    from saga_desktop.engine import SagaEvent, SagaMemoryQueue
     from saga_desktop.gui.batch_panel import BatchPanel
     from saga_desktop.gui.timeline import TimelinePanel
 
@@ -206,36 +175,46 @@ def _show_attempt(pipeline: _Stage, step: str, attempt: int, max_attempts: int) 
 
 def show_event(pipeline: _Stage, event: SagaEvent) -> None:
     """Move the pipeline's cards to where ``event`` leaves them (view only)."""
-    if isinstance(event, SagaStarted):
+    if isinstance(event, engine.SagaStarted):
         pipeline.reset()
-    elif isinstance(event, StepStarted):
+    elif isinstance(event, engine.StepStarted):
         pipeline.set_step_status(event.step, "EXECUTING")
         _show_attempt(pipeline, event.step, event.attempt, event.max_attempts)
-    elif isinstance(event, StepRetried):
+    elif isinstance(event, engine.StepRetried):
         pipeline.set_note(event.step, f"retry in {event.delay:.2f} s")
-    elif isinstance(event, StepSucceeded):
+    elif isinstance(event, engine.StepSucceeded):
         pipeline.set_note(event.step, "")
         pipeline.set_step_status(event.step, "COMPLETED")
-    elif isinstance(event, StepFailed):
+    elif isinstance(event, engine.StepFailed):
         pipeline.set_step_status(event.step, "FAILED")
         pipeline.set_note(event.step, "effect unknown (timed out)" if event.timed_out else "")
-    elif isinstance(event, CompensationTriggered):
+    elif isinstance(event, engine.CompensationTriggered):
         pipeline.set_compensating(bool(event.steps))
-    elif isinstance(event, CompensationStarted):
+    elif isinstance(event, engine.CompensationStarted):
         pipeline.set_step_status(event.step, "COMPENSATING")
         _show_attempt(pipeline, event.step, event.attempt, event.max_attempts)
-    elif isinstance(event, CompensationRetried):
+    elif isinstance(event, engine.CompensationRetried):
         pipeline.set_note(event.step, f"undo retry in {event.delay:.2f} s")
-    elif isinstance(event, CompensationSucceeded):
+    elif isinstance(event, engine.CompensationSucceeded):
         pipeline.set_note(event.step, "")
         pipeline.set_step_status(event.step, "COMPENSATED")
-    elif isinstance(event, CompensationFailed):
+    elif isinstance(event, engine.CompensationFailed):
         pipeline.set_step_status(event.step, "FAILED")
         pipeline.set_note(event.step, "undo failed")
-    elif isinstance(event, DeadLettered):
+    elif isinstance(event, engine.DeadLettered):
         pipeline.set_note(event.step, "dead-lettered")
-    elif isinstance(event, SagaCompleted | SagaCompensated):
+    elif isinstance(event, engine.SagaCompleted | engine.SagaCompensated):
         pipeline.set_compensating(False)
+
+
+def _same_setting(stored: object, value: object) -> bool:
+    """Whether ``stored`` (read back from the settings) is already ``value``."""
+    if stored == value:
+        return True
+    # An INI file gives plain values back as text, as QSettings wrote them.
+    if isinstance(value, bool):
+        return stored == ("true" if value else "false")
+    return isinstance(value, int) and stored == str(value)
 
 
 def _step_infos() -> list[StepInfo]:
@@ -298,7 +277,9 @@ class MainWindow(QMainWindow):
         #: True while a batch runs (the pipeline then waits for the batch's end).
         self.batch_running = False
         self._breakpoints: dict[str, tuple[bool, bool]] = {}
-        self._live_queue = SagaMemoryQueue()
+        # Made with the first live event: the engine's event types then load after
+        # the window's first paint, not before.
+        self._live_queue: SagaMemoryQueue | None = None
         self._live_events: list[SagaEvent] = []
         self._run_context: dict[str, Any] = {}
         self._selected_run: str | None = None
@@ -462,57 +443,17 @@ class MainWindow(QMainWindow):
         top.setSizes([970, 310])
 
         self.log = LogPane()
-        self.history = named(QTreeWidget(), "historyList")
-        self.history.setHeaderLabels(
-            ["Started", "Correlation id", "Outcome", "Failed step", "Duration"]
-        )
-        self.history.setRootIsDecorated(False)
-        self.history.setAccessibleName("History of runs")
-        self.history.setToolTip(
-            "Every run since the app started; select one to see its result and log"
-        )
-        self.history.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.history.currentItemChanged.connect(self._on_history_current_item_changed)
-        self.history_detail = named(QPlainTextEdit(readOnly=True), "historyDetail")
-        self.history_detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.history_detail.setAccessibleName("Selected run")
-        history_tab = QSplitter(Qt.Orientation.Horizontal)
-        history_tab.addWidget(self.history)
-        history_tab.addWidget(self.history_detail)
-        history_tab.setSizes([520, 760])
-
-        self.dead_letter_table = named(QTableWidget(0, 4), "deadLetterTable")
-        self.dead_letter_table.setHorizontalHeaderLabels(
-            ["Correlation id", "Compensation", "Attempts", "Error"]
-        )
-        header = self.dead_letter_table.horizontalHeader()
-        header.setStretchLastSection(True)
-        for column in range(3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        self.dead_letter_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.dead_letter_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.dead_letter_table.setAccessibleName("Dead letters")
-        self.retry_button = named(QPushButton("Retry compensation"), "retryDeadLetterButton")
-        self.retry_button.setToolTip("Run the selected compensation again")
-        self.retry_button.setAccessibleName("Retry the selected dead letter")
-        self.resolve_button = named(QPushButton("Mark resolved"), "resolveDeadLetterButton")
-        self.resolve_button.setToolTip("Record that the selected dead letter was settled by hand")
-        self.resolve_button.setAccessibleName("Mark the selected dead letter resolved")
-        self.retry_button.clicked.connect(self._on_retry_button_clicked)
-        self.resolve_button.clicked.connect(self._on_resolve_button_clicked)
-        self.dead_tab = dead_tab = QWidget()
-        dead_layout = QVBoxLayout(dead_tab)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.retry_button)
-        buttons.addWidget(self.resolve_button)
-        buttons.addStretch(1)
-        dead_layout.addWidget(self.dead_letter_table)
-        dead_layout.addLayout(buttons)
+        # History and Dead letters are filled by the worker, which starts after the
+        # first paint: their pages are here from the start, their tables (and those
+        # classes' Python enums) are built then, see _build_run_tabs.
+        self.history_tab = QSplitter(Qt.Orientation.Horizontal)
+        self.dead_tab = QWidget()
+        self._run_tabs_built = False
 
         self.tabs = named(QTabWidget(), "bottomTabs")
         self.tabs.addTab(self.log, "Log")
-        self.tabs.addTab(history_tab, "History")
-        self.tabs.addTab(dead_tab, "Dead letters")
+        self.tabs.addTab(self.history_tab, "History")
+        self.tabs.addTab(self.dead_tab, "Dead letters")
         # The form lives in a tab so the world panel keeps the whole right column.
         self.booking_tab = QWidget()
         booking_layout = QHBoxLayout(self.booking_tab)
@@ -562,6 +503,91 @@ class MainWindow(QMainWindow):
             toggle.setObjectName(f"toggleFailAction_{number}")
             toggle.triggered.connect(card.fail_toggle().toggle)
             self.addAction(toggle)
+
+    def _build_run_tabs(self) -> None:
+        """Fill the History and Dead letters pages (once; see _build_widgets)."""
+        from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTreeWidget
+
+        if self._run_tabs_built:
+            return
+        self._run_tabs_built = True
+        self._history = named(QTreeWidget(), "historyList")
+        self._history.setHeaderLabels(
+            ["Started", "Correlation id", "Outcome", "Failed step", "Duration"]
+        )
+        self._history.setRootIsDecorated(False)
+        self._history.setAccessibleName("History of runs")
+        self._history.setToolTip(
+            "Every run since the app started; select one to see its result and log"
+        )
+        self._history.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self._history.currentItemChanged.connect(self._on_history_current_item_changed)
+        self._history_detail = named(QPlainTextEdit(readOnly=True), "historyDetail")
+        self._history_detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self._history_detail.setAccessibleName("Selected run")
+        self.history_tab.addWidget(self._history)
+        self.history_tab.addWidget(self._history_detail)
+        self.history_tab.setSizes([520, 760])
+
+        self._dead_letter_table = named(QTableWidget(0, 4), "deadLetterTable")
+        self._dead_letter_table.setHorizontalHeaderLabels(
+            ["Correlation id", "Compensation", "Attempts", "Error"]
+        )
+        header = self._dead_letter_table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self._dead_letter_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self._dead_letter_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._dead_letter_table.setAccessibleName("Dead letters")
+        self._retry_button = named(QPushButton("Retry compensation"), "retryDeadLetterButton")
+        self._retry_button.setToolTip("Run the selected compensation again")
+        self._retry_button.setAccessibleName("Retry the selected dead letter")
+        self._resolve_button = named(QPushButton("Mark resolved"), "resolveDeadLetterButton")
+        self._resolve_button.setToolTip("Record that the selected dead letter was settled by hand")
+        self._resolve_button.setAccessibleName("Mark the selected dead letter resolved")
+        self._retry_button.clicked.connect(self._on_retry_button_clicked)
+        self._resolve_button.clicked.connect(self._on_resolve_button_clicked)
+        dead_layout = QVBoxLayout(self.dead_tab)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self._retry_button)
+        buttons.addWidget(self._resolve_button)
+        buttons.addStretch(1)
+        dead_layout.addWidget(self._dead_letter_table)
+        dead_layout.addLayout(buttons)
+        # Nothing to retry yet: _update_controls keeps them in step from now on.
+        self._retry_button.setEnabled(False)
+        self._resolve_button.setEnabled(False)
+
+    @property
+    def history(self) -> QTreeWidget:
+        """The runs so far, newest first (built after the first paint, or when first asked for)."""
+        self._build_run_tabs()
+        return self._history
+
+    @property
+    def history_detail(self) -> QPlainTextEdit:
+        """The selected run's result and log."""
+        self._build_run_tabs()
+        return self._history_detail
+
+    @property
+    def dead_letter_table(self) -> QTableWidget:
+        """The open dead letters (built with the History tab, see :attr:`history`)."""
+        self._build_run_tabs()
+        return self._dead_letter_table
+
+    @property
+    def retry_button(self) -> QPushButton:
+        """Runs the selected dead letter's compensation again."""
+        self._build_run_tabs()
+        return self._retry_button
+
+    @property
+    def resolve_button(self) -> QPushButton:
+        """Records that the selected dead letter was settled by hand."""
+        self._build_run_tabs()
+        return self._resolve_button
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
@@ -654,7 +680,20 @@ class MainWindow(QMainWindow):
         if self._worker_thread_started or self._closed:
             return
         self._worker_thread_started = True
+        # The rest of the window, which the first paint did not need: the tabs the
+        # worker fills first (ready before its first report comes in), the presets.
+        self._build_run_tabs()
+        self._add_scenario_presets()
         self._thread.start()
+
+    def _add_scenario_presets(self) -> None:
+        # The presets load the guide's scenarios and the fault plans: a few
+        # milliseconds the first paint does without (the picker shows "Custom").
+        if self.scenario_picker.count() > 1:
+            return
+        for entry in booking.PRESETS:
+            self.scenario_picker.addItem(entry.title, entry.name)
+        self.scenario_picker.addItem("Random failures (seed)", _RANDOM)
 
     # -- public helpers (also used by tests and the self-test) -------------------
 
@@ -716,9 +755,10 @@ class MainWindow(QMainWindow):
         idle = not self._busy
         self.pipeline.set_controls_enabled(idle)
         self.form.setEnabled(idle)
-        has_letters = self.dead_letter_table.rowCount() > 0
-        self.retry_button.setEnabled(idle and has_letters)
-        self.resolve_button.setEnabled(idle and has_letters)
+        if self._run_tabs_built:
+            has_letters = self._dead_letter_table.rowCount() > 0
+            self._retry_button.setEnabled(idle and has_letters)
+            self._resolve_button.setEnabled(idle and has_letters)
 
     def _set_banner(self, kind: str, html: str) -> None:
         colours = {
@@ -790,6 +830,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_reset_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         if self._busy:
             return
         answer = QMessageBox.question(
@@ -863,6 +905,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_shortcuts_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         rows = [
             ("Ctrl+R", "Run one saga"),
             ("Ctrl+P", "Pause / resume"),
@@ -883,6 +927,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_about_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             "About SAGA Desktop",
@@ -973,6 +1019,7 @@ class MainWindow(QMainWindow):
         )
 
         # Scenario picker: presets (the guide's five first), random failures from a seed.
+        # Only "Custom" is there for the first paint, see _add_scenario_presets.
         self.scenario_picker = named(
             QComboBox(),
             "scenarioPicker",
@@ -980,9 +1027,6 @@ class MainWindow(QMainWindow):
             "Pick a scenario: it sets the failure switches",
         )
         self.scenario_picker.addItem("Custom (your switches)", "")
-        for entry in PRESETS:
-            self.scenario_picker.addItem(entry.title, entry.name)
-        self.scenario_picker.addItem("Random failures (seed)", _RANDOM)
         self.scenario_picker.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -1098,7 +1142,7 @@ class MainWindow(QMainWindow):
             return list(run["events"])
         log = (run.get("response") or {}).get("saga_log")
         if log:
-            run["events"] = [event_from_dict(entry) for entry in log]
+            run["events"] = [engine.event_from_dict(entry) for entry in log]
             return list(run["events"])
         return None
 
@@ -1107,7 +1151,9 @@ class MainWindow(QMainWindow):
         response.pop("saga_log", None)
         summary = "\n".join(f"{key}: {value}" for key, value in response.items())
         lines = run["lines"] or [
-            format_log_line(event, line) for event in events for line in describe(event)
+            engine.format_log_line(event, line)
+            for event in events
+            for line in engine.describe(event)
         ]
         self.history_detail.setPlainText(summary + "\n\n" + "\n".join(lines))
         self._show_on_timeline(events)
@@ -1157,7 +1203,7 @@ class MainWindow(QMainWindow):
         for event in events:
             show_event(frame, event)
         frame.apply(self.pipeline)
-        queue = SagaMemoryQueue()
+        queue = engine.SagaMemoryQueue()
         # The replay counts these events already: one step forward, or a seek.
         history = self._replay_events()[: self.replay.position]
         for event in history:
@@ -1211,16 +1257,17 @@ class MainWindow(QMainWindow):
         if name == _RANDOM:
             self._apply_random_plan()
             return
-        entry = preset(name)
+        entry = booking.preset(name)
         self._apply_specs(dict(entry.faults))
         self._set_banner("idle", f"<b>{entry.title}</b><br>{entry.explanation}")
 
     def _apply_random_plan(self) -> None:
-        plan = random_fault_plan(self.seed_spin.value())
+        plan = booking.random_fault_plan(self.seed_spin.value())
         self._apply_specs(plan)
+        described = booking.describe_plan(plan)
         self._set_banner(
             "idle",
-            f"<b>Random failures, seed {self.seed_spin.value()}</b>: {describe_plan(plan)}.<br>"
+            f"<b>Random failures, seed {self.seed_spin.value()}</b>: {described}.<br>"
             "Type the same seed again to reproduce exactly this plan.",
         )
 
@@ -1241,6 +1288,8 @@ class MainWindow(QMainWindow):
     @Slot(object, str)
     def _on_worker_scenarios_finished(self, report: dict[str, Any], path: str) -> None:
         import html  # only this report needs it: not loaded at start-up
+
+        from PySide6.QtWidgets import QAbstractItemView, QDialog, QTableWidget, QTableWidgetItem
 
         if self.scenario_dialog is not None:
             # One report at a time: a new run's replaces the last (open or closed).
@@ -1439,14 +1488,27 @@ class MainWindow(QMainWindow):
 
     def _save_settings(self) -> None:
         settings = self.settings
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState())
-        settings.setValue("run/speed", self.speed_slider.value())
-        settings.setValue("view/presenter", self._presenter)
-        settings.setValue("view/dark", self._dark)
-        settings.setValue("run/booking", json.dumps(self.form.booking()))
-        settings.setValue("run/seed", self.seed_spin.value())
-        settings.sync()
+        values: dict[str, object] = {
+            "window/geometry": self.saveGeometry(),
+            "window/state": self.saveState(),
+            "run/speed": self.speed_slider.value(),
+            "view/presenter": self._presenter,
+            "view/dark": self._dark,
+            "run/booking": json.dumps(self.form.booking()),
+            "run/seed": self.seed_spin.value(),
+        }
+        # Any setValue makes sync() rewrite the whole file and flush it to disk, even
+        # when the value is the one already there: a close that changed nothing
+        # writes nothing.
+        changed = {
+            key: value
+            for key, value in values.items()
+            if not _same_setting(settings.value(key), value)
+        }
+        for key, value in changed.items():
+            settings.setValue(key, value)
+        if changed:
+            settings.sync()
 
     def _restore_settings(self) -> None:
         settings = self.settings
@@ -1461,10 +1523,10 @@ class MainWindow(QMainWindow):
             self.speed_slider.setValue(int(str(settings.value("run/speed"))))
         with contextlib.suppress(ValueError):
             self.seed_spin.setValue(int(str(settings.value("run/seed"))))
-        booking = settings.value("run/booking")
-        if booking:
+        saved_booking = settings.value("run/booking")
+        if saved_booking:
             with contextlib.suppress(ValueError, TypeError, AttributeError):
-                self.form.set_booking(json.loads(str(booking)))
+                self.form.set_booking(json.loads(str(saved_booking)))
         if str(settings.value("view/dark", "false")).lower() == "true":
             self.set_dark_theme(True)
         if str(settings.value("view/presenter", "false")).lower() == "true":
@@ -1473,6 +1535,8 @@ class MainWindow(QMainWindow):
     # -- export and import -------------------------------------------------------------------
 
     def _export_target(self) -> tuple[dict[str, Any], list[SagaEvent]] | None:
+        from PySide6.QtWidgets import QMessageBox
+
         cid = self._selected_run or self._current
         run = self._runs.get(cid or "")
         events = self._run_events(run) if run else None
@@ -1484,10 +1548,14 @@ class MainWindow(QMainWindow):
         return run, events
 
     def _ask_path(self, title: str, name: str, filters: str) -> Path | None:
+        from PySide6.QtWidgets import QFileDialog
+
         chosen, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), filters)
         return Path(chosen) if chosen else None
 
     def _write(self, path: Path, data: str | bytes) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         try:
             if isinstance(data, bytes):
                 path.write_bytes(data)
@@ -1500,11 +1568,13 @@ class MainWindow(QMainWindow):
 
     def _response_of(self, run: dict[str, Any], events: list[SagaEvent]) -> dict[str, Any]:
         response = dict(run.get("response") or response_from_events(events))
-        response["saga_log"] = [event_to_dict(event) for event in events]
+        response["saga_log"] = [engine.event_to_dict(event) for event in events]
         return response
 
     @Slot()
     def _on_export_run_triggered(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         from saga_desktop.booking import export_run
 
         target = self._export_target()
@@ -1620,6 +1690,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_import_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         chosen, _ = QFileDialog.getOpenFileName(
             self, "Import run", str(Path.home()), "Run files (*.json);;All files (*)"
         )
@@ -1628,6 +1700,8 @@ class MainWindow(QMainWindow):
 
     def import_run(self, path: Path) -> bool:
         """Add a run file to the history, ready to replay; say clearly if it is not one."""
+        from PySide6.QtWidgets import QMessageBox
+
         from saga_desktop.booking import read_run
 
         try:
@@ -1721,7 +1795,7 @@ class MainWindow(QMainWindow):
         from saga_desktop.booking import caption
 
         for event in events:
-            if isinstance(event, SagaStarted):
+            if isinstance(event, engine.SagaStarted):
                 self._remember(event.correlation_id, started=event.at)
         # The lines were formatted in the worker thread: the GUI thread only shows them.
         self.log.append_lines((level, text) for _, level, text in lines)
@@ -1736,9 +1810,11 @@ class MainWindow(QMainWindow):
             # A live run takes the pipeline back from a replay.
             self.replay.load([])
         frame = _PipelineFrame()
+        if self._live_queue is None:
+            self._live_queue = engine.SagaMemoryQueue()
         for event in events:
-            if isinstance(event, SagaStarted):
-                self._live_queue = SagaMemoryQueue()
+            if isinstance(event, engine.SagaStarted):
+                self._live_queue = engine.SagaMemoryQueue()
                 self._live_events = []
                 self._current = event.correlation_id
                 self.correlation_label.setText(f"Correlation {event.correlation_id}")
@@ -1773,6 +1849,8 @@ class MainWindow(QMainWindow):
 
     def _show_dead_letters(self, letters: list[dict[str, Any]]) -> None:
         # Sent with every world snapshot: rebuilding an unchanged table costs a repaint.
+        from PySide6.QtWidgets import QTableWidgetItem
+
         if letters == self._letters:
             return
         self._letters = letters
@@ -1912,6 +1990,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_worker_errored(self, message: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         self._busy = False
         self.world.set_running(False)
         self._update_controls()

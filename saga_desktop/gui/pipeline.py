@@ -12,14 +12,12 @@ import dataclasses
 import itertools
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     Property,
-    QAbstractAnimation,
-    QEasingCurve,
     QEvent,
     QPointF,
-    QPropertyAnimation,
     QRectF,
     QSize,
     Qt,
@@ -27,7 +25,6 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import (
-    QBrush,
     QColor,
     QFont,
     QFontDatabase,
@@ -52,6 +49,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QPropertyAnimation
 
 __all__ = [
     "COMPENSATION_STATUSES",
@@ -448,13 +448,9 @@ class StepCard(QFrame):
         layout.addLayout(details)
         layout.addLayout(self._controls)
 
-        self._pulse_animation = QPropertyAnimation(self, b"pulse", self)
-        self._pulse_animation.setDuration(_PULSE_PERIOD_MS)
-        self._pulse_animation.setStartValue(0.0)
-        self._pulse_animation.setKeyValueAt(0.5, 1.0)
-        self._pulse_animation.setEndValue(0.0)
-        self._pulse_animation.setEasingCurve(QEasingCurve.Type.InOutSine)
-        self._pulse_animation.setLoopCount(-1)
+        # Made when the card first executes: no animation is needed before the first
+        # paint, and leaving them (and their classes) out shortens the window's start.
+        self._pulse_animation: QPropertyAnimation | None = None
 
         self._fail.toggled.connect(self._on_fail_toggled)
         self._kind.currentIndexChanged.connect(self._on_kind_current_index_changed)
@@ -739,14 +735,29 @@ class StepCard(QFrame):
         )
 
     def _update_pulse(self) -> None:
-        running = self._pulse_animation.state() == QAbstractAnimation.State.Running
+        animation = self._pulse_animation
+        if animation is None and self._status == "EXECUTING":
+            animation = self._pulse_animation = self._make_pulse_animation()
+        running = animation is not None and animation.state() == animation.State.Running
         wanted = self._status == "EXECUTING" and self._duration > 0
-        if wanted and not running:
-            self._pulse_animation.start()
+        if wanted and not running and animation is not None:
+            animation.start()
         elif not wanted:
-            if running:
-                self._pulse_animation.stop()
+            if running and animation is not None:
+                animation.stop()
             self._set_pulse(0.0)
+
+    def _make_pulse_animation(self) -> QPropertyAnimation:
+        from PySide6.QtCore import QEasingCurve, QPropertyAnimation
+
+        animation = QPropertyAnimation(self, b"pulse", self)
+        animation.setDuration(_PULSE_PERIOD_MS)
+        animation.setStartValue(0.0)
+        animation.setKeyValueAt(0.5, 1.0)
+        animation.setEndValue(0.0)
+        animation.setEasingCurve(QEasingCurve.Type.InOutSine)
+        animation.setLoopCount(-1)
+        return animation
 
 
 class _Token(QWidget):
@@ -832,8 +843,8 @@ class PipelineView(QWidget):
 
         self._token = _Token(self)
         self._token.hide()
-        self._token_animation = QPropertyAnimation(self, b"token_pos", self)
-        self._token_animation.setEasingCurve(QEasingCurve.Type.InOutCubic)
+        # Made on the token's first move (see _token_motion), after the first paint.
+        self._token_animation: QPropertyAnimation | None = None
         self._apply_scale()
 
     # -- Qt properties ---------------------------------------------------------------
@@ -916,7 +927,7 @@ class PipelineView(QWidget):
 
     @Slot()
     def reset(self) -> None:
-        self._token_animation.stop()
+        self._stop_token()
         for card in self._cards.values():
             card.set_status("PENDING")
             card.set_attempt(0, 0)
@@ -931,11 +942,13 @@ class PipelineView(QWidget):
         self._duration = max(0, ms)
         for card in self._cards.values():
             card.set_animation_duration(self._duration)
+        animation = self._token_animation
         if (
             self._duration == 0
-            and self._token_animation.state() != QAbstractAnimation.State.Stopped
+            and animation is not None
+            and animation.state() != animation.State.Stopped
         ):
-            self._token_animation.stop()
+            animation.stop()
             self._snap_token()
 
     def animation_duration(self) -> int:
@@ -973,7 +986,7 @@ class PipelineView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._update_compact()
-        self._token_animation.stop()
+        self._stop_token()
         self._snap_token()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -1147,7 +1160,10 @@ class PipelineView(QWidget):
         path = QPainterPath()
         path.addPolygon(QPolygonF([end, left, right, end]))
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.fillPath(path, QBrush(color))
+        # The colour itself, not QBrush(color): resolving QBrush's constructors builds
+        # QGradient's and QImage's Python enums (7 ms of the first paint); fillPath
+        # makes the same solid brush from a QColor.
+        painter.fillPath(path, color)
 
     def _apply_scale(self) -> None:
         s = self._scale
@@ -1194,9 +1210,22 @@ class PipelineView(QWidget):
     def _snap_token(self) -> None:
         if self._token_at is None:
             return
-        if self._token_animation.state() == QAbstractAnimation.State.Running:
+        animation = self._token_animation
+        if animation is not None and animation.state() == animation.State.Running:
             return
         self._set_token_pos(self._token_point(*self._token_at))
+
+    def _stop_token(self) -> None:
+        if self._token_animation is not None:
+            self._token_animation.stop()
+
+    def _token_motion(self) -> QPropertyAnimation:
+        if self._token_animation is None:
+            from PySide6.QtCore import QEasingCurve, QPropertyAnimation
+
+            self._token_animation = QPropertyAnimation(self, b"token_pos", self)
+            self._token_animation.setEasingCurve(QEasingCurve.Type.InOutCubic)
+        return self._token_animation
 
     def _move_token(self, name: str, lane: str) -> None:
         previous = self._token_at
@@ -1206,7 +1235,7 @@ class PipelineView(QWidget):
         color = QColor(_FORWARD_TOKEN if lane == "forward" else _COMPENSATION_ACCENT)
         self._token.set_color(color)
         target = self._token_point(name, lane)
-        self._token_animation.stop()
+        self._stop_token()
         if previous is None or self._duration == 0 or not self.isVisible():
             self._set_token_pos(target)
             self._token.show()
@@ -1226,7 +1255,8 @@ class PipelineView(QWidget):
         lengths = [math.hypot(b.x() - a.x(), b.y() - a.y()) for a, b in itertools.pairwise(points)]
         total = sum(lengths) or 1.0
         hop = max(1.0, self._cards[name].width() + self._row.spacing())
-        self._token_animation.setDuration(round(self._duration * min(2.2, max(1.0, total / hop))))
+        animation = self._token_motion()
+        animation.setDuration(round(self._duration * min(2.2, max(1.0, total / hop))))
         # All key values at once: setKeyValueAt would keep the corners of an earlier path.
         keys: list[tuple[float, object]] = [(0.0, start)]
         travelled = 0.0
@@ -1234,5 +1264,5 @@ class PipelineView(QWidget):
             travelled += length
             keys.append((travelled / total, point))
         keys.append((1.0, target))
-        self._token_animation.setKeyValues(keys)
-        self._token_animation.start()
+        animation.setKeyValues(keys)
+        animation.start()

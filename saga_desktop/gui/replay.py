@@ -8,17 +8,14 @@ the first n - 1 events at once".
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from saga_desktop.engine import (
-    SagaCompensated,
-    SagaCompleted,
-    SagaEvent,
-    SagaMemoryQueue,
-    compensation_name,
-)
+from saga_desktop import engine
+
+if TYPE_CHECKING:
+    from saga_desktop.engine import SagaEvent, SagaMemoryQueue
 
 __all__ = ["ReplayController", "response_from_events", "what_is_left"]
 
@@ -29,22 +26,27 @@ def response_from_events(events: Sequence[SagaEvent]) -> dict[str, Any]:
     Used for runs read back from the saga log or a run file, where the
     original response object is not at hand.
     """
-    queue = SagaMemoryQueue.from_events(events)
+    queue = engine.SagaMemoryQueue.from_events(events)
     cid = events[0].correlation_id if events else ""
     end = next(
-        (e for e in reversed(events) if isinstance(e, SagaCompleted | SagaCompensated)), None
+        (
+            e
+            for e in reversed(events)
+            if isinstance(e, engine.SagaCompleted | engine.SagaCompensated)
+        ),
+        None,
     )
     response: dict[str, Any] = {
-        "success": isinstance(end, SagaCompleted),
+        "success": isinstance(end, engine.SagaCompleted),
         "correlation_id": cid,
         "outcome": queue.outcome.value,
         "steps_completed": len(queue.completed),
         "total_steps": len(queue.statuses),
     }
-    if isinstance(end, SagaCompleted):
+    if isinstance(end, engine.SagaCompleted):
         confirm = end.results.get("CONFIRM_BOOKING", {})
         response["booking_reference"] = confirm.get("booking_reference")
-    elif isinstance(end, SagaCompensated):
+    elif isinstance(end, engine.SagaCompensated):
         response["failed_step"] = end.failed_step
         response["error"] = end.error
         results = [{"step": name, "success": True} for name in end.compensated]
@@ -73,7 +75,7 @@ def what_is_left(queue: SagaMemoryQueue) -> str:
     if queue.outcome.value != "RUNNING":
         return f"Saga ended: {queue.outcome.value.replace('_', ' ').lower()}."
     ahead = [*([queue.executing] if queue.executing else []), *queue.pending]
-    undo = [compensation_name(step) for step in reversed(queue.compensation_stack)]
+    undo = [engine.compensation_name(step) for step in reversed(queue.compensation_stack)]
     if queue.compensating or (queue.failed and not queue.executing):
         return "Compensating. Still to undo: " + (" → ".join(undo) or "nothing")
     return (

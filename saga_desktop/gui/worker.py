@@ -9,6 +9,7 @@ cancel are shared through :class:`Pacer`, a thread-safe object both threads see.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -17,37 +18,31 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from saga_desktop.booking import (
-    BookingError,
-    InvalidBooking,
-    parse_kind,
-    step_key,
-)
-from saga_desktop.engine import (
-    CompensationStarted,
-    CompensationSucceeded,
-    SagaCompensated,
-    SagaCompleted,
-    SagaError,
-    SagaEvent,
-    SagaResult,
-    SimulatedCrash,
-    StepStarted,
-    StepSucceeded,
-    describe,
-    format_log_line,
-)
+from saga_desktop import engine
+from saga_desktop.booking import BookingError, InvalidBooking
 
 if TYPE_CHECKING:
     from saga_desktop.booking import BatchProgress, BookingSagaOrchestrator
+    from saga_desktop.engine import SagaEvent, SagaResult
 
 __all__ = ["INSTANT", "Pacer", "SagaWorker"]
 
 #: The pacer's delay that means "do not slow down at all".
 INSTANT = 0.0
 
-# Events that change the world: a fresh snapshot follows them.
-_WORLD_EVENTS = (StepSucceeded, CompensationSucceeded, SagaCompleted, SagaCompensated)
+
+@functools.cache
+def _world_events() -> tuple[type[SagaEvent], ...]:
+    # Events that change the world: a fresh snapshot follows them. Looked up on first
+    # use, so that importing the worker before the window's first paint loads no engine.
+    return (
+        engine.StepSucceeded,
+        engine.CompensationSucceeded,
+        engine.SagaCompleted,
+        engine.SagaCompensated,
+    )
+
+
 # At Instant speed, events reach the window in batches at most this often (seconds).
 _FLUSH_INTERVAL = 0.05
 # The history shows at most this many runs read back from the saga log.
@@ -93,11 +88,11 @@ class Pacer:
         """
         if self.cancelled.is_set():
             return None
-        if isinstance(event, StepStarted) and event.attempt == 1:
+        if isinstance(event, engine.StepStarted) and event.attempt == 1:
             if event.step in self._before_run:
                 return f"before {event.step} runs"
         elif (
-            isinstance(event, CompensationStarted)
+            isinstance(event, engine.CompensationStarted)
             and event.attempt == 1
             and event.step in self._before_compensation
         ):
@@ -242,7 +237,7 @@ class SagaWorker(QObject):
 
     def _on_event(self, event: SagaEvent) -> None:
         self._pending.append(event)
-        if isinstance(event, _WORLD_EVENTS):
+        if isinstance(event, _world_events()):
             self._world_dirty = True
         if self._batch:
             # A batch runs flat out: events are coalesced, never paced or stopped.
@@ -268,9 +263,9 @@ class SagaWorker(QObject):
         if self._pending:
             batch, self._pending = self._pending, []
             lines = [
-                (event.correlation_id, line.level, format_log_line(event, line))
+                (event.correlation_id, line.level, engine.format_log_line(event, line))
                 for event in batch
-                for line in describe(event)
+                for line in engine.describe(event)
             ]
             self.events_ready.emit((batch, lines))
         if self._world_dirty:
@@ -289,7 +284,7 @@ class SagaWorker(QObject):
         """Open the world; on failure tell the window and return False."""
         try:
             self._open()
-        except (BookingError, SagaError) as exc:
+        except (BookingError, engine.SagaError) as exc:
             self.errored.emit(f"Cannot {work}: {exc}")
             return False
         return True
@@ -316,6 +311,8 @@ class SagaWorker(QObject):
         ``fault_specs`` maps a step key (``process_payment``) to a kind spec
         (``transient:2``).
         """
+        from saga_desktop.booking import parse_kind, step_key
+
         if not self._guarded("run a saga"):
             return
         orchestrator = self._open()
@@ -331,11 +328,11 @@ class SagaWorker(QObject):
         self.busy_changed.emit(True)
         try:
             result = orchestrator.run(request, plan)
-        except SimulatedCrash as crash:
+        except engine.SimulatedCrash as crash:
             self._flush()
             self.crashed.emit(str(crash))
             return
-        except (BookingError, SagaError) as exc:
+        except (BookingError, engine.SagaError) as exc:
             self._flush()
             self.errored.emit(f"The saga stopped: {exc}")
             return
@@ -358,7 +355,7 @@ class SagaWorker(QObject):
         self.busy_changed.emit(True)
         try:
             results = self._open().recover()
-        except (BookingError, SagaError) as exc:
+        except (BookingError, engine.SagaError) as exc:
             self.errored.emit(f"Recovery failed: {exc}")
             results = []
         finally:
@@ -399,7 +396,7 @@ class SagaWorker(QObject):
                     )
             else:
                 orchestrator.resolve_dead_letter(letter)
-        except (BookingError, SagaError) as exc:
+        except (BookingError, engine.SagaError) as exc:
             self.errored.emit(str(exc))
         self._world_dirty = True
         self._flush()
@@ -414,7 +411,7 @@ class SagaWorker(QObject):
             return
         try:
             sagas = store.sagas(limit=_HISTORY_FROM_LOG)
-        except SagaError as exc:
+        except engine.SagaError as exc:
             self.errored.emit(str(exc))
             return
         self.history_loaded.emit([dataclasses.asdict(summary) for summary in sagas])
@@ -427,7 +424,7 @@ class SagaWorker(QObject):
         store = self._open().store
         try:
             events = store.history(correlation_id) if store is not None else []
-        except SagaError as exc:
+        except engine.SagaError as exc:
             self.errored.emit(str(exc))
             return
         self.run_loaded.emit(correlation_id, events)
@@ -443,7 +440,7 @@ class SagaWorker(QObject):
         try:
             report = run_scenarios_on_scratch_world(self.data_dir)
             write_report(report, report_path)
-        except (BookingError, SagaError, OSError) as exc:
+        except (BookingError, engine.SagaError, OSError) as exc:
             self.errored.emit(f"The scenarios could not run: {exc}")
             return
         finally:
@@ -474,7 +471,7 @@ class SagaWorker(QObject):
                 cancelled=self.pacer.batch_cancelled,
                 progress_interval=_BATCH_PROGRESS_INTERVAL,
             )
-        except (BookingError, SagaError) as exc:
+        except (BookingError, engine.SagaError) as exc:
             self.errored.emit(f"The batch stopped: {exc}")
             return
         finally:
