@@ -191,8 +191,30 @@ _DEAD_LETTERED = SagaOutcome.DEAD_LETTERED
 
 
 def _describe_error(error: BaseException) -> str:
-    """How an error that is not a participant's refusal reads in results and logs."""
-    return f"{type(error).__name__}: {error}"
+    """How an error reads in results and logs: a refusal's own words, else its type too."""
+    return str(error) if isinstance(error, StepError) else f"{type(error).__name__}: {error}"
+
+
+class _Plan:
+    """What the hot path reads of a definition, read once per definition.
+
+    ``steps`` holds ``(name, action, step)`` of every step, the action ``None``
+    when the step has a timeout (it goes the general way): reading a slotted
+    step's fields cost a tenth of a lean saga. ``by_name`` maps a step's name
+    to the step and its compensation's name, so that a saga of a thousand
+    steps undoes them in linear time.
+    """
+
+    __slots__ = ("by_name", "definition", "names", "steps")
+
+    def __init__(self, definition: SagaDefinition) -> None:
+        self.definition = definition
+        self.names = definition.step_names
+        self.steps: tuple[tuple[str, Action | None, SagaStep], ...] = tuple(
+            (step.name, step.action if step.timeout is None else None, step)
+            for step in definition.steps
+        )
+        self.by_name = {step.name: (step, step.compensation_name) for step in definition.steps}
 
 
 class _Run:
@@ -296,17 +318,8 @@ class SagaOrchestrator:
         self.sleep = sleep
         self.rng = rng if rng is not None else random.Random()
         self.keep_events = keep_events
-        # The step names of the definition last run (every SagaStarted carries them).
-        self._step_names: tuple[SagaDefinition | None, tuple[str, ...]] = (None, ())
-        # The lean path's view of the definition last run (see _lean_plan).
-        self._plan: tuple[
-            SagaDefinition | None, tuple[tuple[str, Action | None, SagaStep], ...]
-        ] = (
-            None,
-            (),
-        )
-        # The step (and compensation name) by step name, of the definition last compensated.
-        self._by_name: tuple[SagaDefinition | None, dict[str, tuple[SagaStep, str]]] = (None, {})
+        # What the hot path reads of the definition last run (see _plan_of).
+        self._plan = _Plan(definition)
         # The sink last checked for stage() and commit(), and the answer.
         self._staging: tuple[EventSink | None, _StagingSink | None] = (None, None)
 
@@ -338,10 +351,11 @@ class SagaOrchestrator:
         # no event and no bookkeeping object; a retry or a step with a timeout
         # goes the general way (_execute, _compensate), which gives the same results.
         results: dict[str, Mapping[str, Any]] = {}
-        planned_for, plan = self._plan
-        if planned_for is not self.definition:
-            plan = self._lean_plan()
-        for name, action, step in plan:
+        plan = self._plan
+        if plan.definition is not self.definition:
+            plan = self._plan_of(self.definition)
+        steps = plan.steps
+        for name, action, step in steps:
             if action is not None:
                 try:
                     result = action(_new_tuple(StepContext, (cid, name, 1, payload, results)))
@@ -352,7 +366,7 @@ class SagaOrchestrator:
                         if failure is None:
                             continue
                         return self._compensate(run, failed_step=step.name, error=failure)
-                    error = str(exc) if isinstance(exc, StepError) else _describe_error(exc)
+                    error = _describe_error(exc)
                     records, parked = self._undo_unobserved(
                         cid, payload, results, reversed(results)
                     )
@@ -361,7 +375,7 @@ class SagaOrchestrator:
                         (
                             cid,
                             _DEAD_LETTERED if parked else _COMPENSATED,
-                            len(plan),
+                            len(steps),
                             len(results),
                             results,
                             name,
@@ -378,7 +392,7 @@ class SagaOrchestrator:
                 if failure is not None:
                     return self._compensate(run, failed_step=step.name, error=failure)
         return _new_tuple(
-            SagaResult, (cid, _COMPLETED, len(plan), len(results), results, None, None, (), ())
+            SagaResult, (cid, _COMPLETED, len(steps), len(results), results, None, None, (), ())
         )
 
     def _run_observed(self, cid: str, payload: dict[str, Any]) -> SagaResult:
@@ -389,7 +403,7 @@ class SagaOrchestrator:
         self._emit(
             run,
             SagaStarted(
-                cid, self.clock(), definition.name, self._names_of(definition), dict(payload)
+                cid, self.clock(), definition.name, self._plan_of(definition).names, dict(payload)
             ),
         )
         if run.staging is not None:
@@ -428,7 +442,7 @@ class SagaOrchestrator:
         tuple
             The compensation records, and whether any was dead-lettered.
         """
-        by_name = self._steps_by_name()
+        by_name = self._plan_of(self.definition).by_name
         records: list[CompensationRecord] = []
         parked = False
         for name in names:
@@ -508,7 +522,8 @@ class SagaOrchestrator:
                 begun.append(event.step)
         if not begun:
             # Written ahead of its start only: any step the saga had may have run.
-            begun = [name for name in self._names_of(self.definition) if name in started.steps]
+            names = self._plan_of(self.definition).names
+            begun = [name for name in names if name in started.steps]
         to_undo = tuple(name for name in reversed(begun) if name not in undone)
         failed_step = failed[-1].step if failed else None
         return self._compensate(
@@ -566,34 +581,11 @@ class SagaOrchestrator:
     # (``run.observed``), and the bookkeeping the orchestrator needs is kept in
     # ``_Run`` directly, so the lean configuration pays for the steps alone.
 
-    def _lean_plan(self) -> tuple[tuple[str, Action | None, SagaStep], ...]:
-        # (name, action, step) of every step, the action None when the step has a
-        # timeout (it goes the general way): reading a slotted step's fields cost
-        # a tenth of a lean saga.
-        cached_for, plan = self._plan
-        if cached_for is not self.definition:
-            plan = tuple(
-                (step.name, step.action if step.timeout is None else None, step)
-                for step in self.definition.steps
-            )
-            self._plan = (self.definition, plan)
+    def _plan_of(self, definition: SagaDefinition) -> _Plan:
+        plan = self._plan
+        if plan.definition is not definition:
+            plan = self._plan = _Plan(definition)
         return plan
-
-    def _steps_by_name(self) -> dict[str, tuple[SagaStep, str]]:
-        # One look-up table per definition, not a search per step: a saga of a
-        # thousand steps undoes them in linear time.
-        cached_for, by_name = self._by_name
-        if cached_for is not self.definition:
-            by_name = {step.name: (step, step.compensation_name) for step in self.definition.steps}
-            self._by_name = (self.definition, by_name)
-        return by_name
-
-    def _names_of(self, definition: SagaDefinition) -> tuple[str, ...]:
-        cached_for, names = self._step_names
-        if cached_for is not definition:
-            names = definition.step_names
-            self._step_names = (definition, names)
-        return names
 
     def _new_run(self, correlation_id: str, payload: Mapping[str, Any]) -> _Run:
         run = _Run(correlation_id, payload, [] if self.keep_events else None)
@@ -683,11 +675,9 @@ class SagaOrchestrator:
                             run, StepSucceeded(cid, self.clock(), name, attempt, dict(result))
                         )
                     return None
-            if isinstance(refused, StepError):
-                error, injected = str(refused), refused.injected
-                retryable = isinstance(refused, TransientStepError)
-            else:
-                error, injected, retryable = _describe_error(refused), False, False
+            error = _describe_error(refused)
+            injected = isinstance(refused, StepError) and refused.injected
+            retryable = isinstance(refused, TransientStepError)
             # Dropped, so that the error's traceback (which sees this frame) makes no cycle.
             refused = None
             policy = step.retry
@@ -732,7 +722,7 @@ class SagaOrchestrator:
             )
         records = run.compensations
         if run.observed:
-            by_name = self._steps_by_name()
+            by_name = self._plan_of(self.definition).by_name
             for name in steps:
                 step, undo_name = by_name[name]
                 records.append(self._undo(run, step, undo_name))
@@ -807,7 +797,7 @@ class SagaOrchestrator:
                     return _new_tuple(CompensationRecord, (step.name, name, True, attempt, None))
             # Any error of an undo is worth retrying: an undo has no other way out.
             injected = isinstance(failed, StepError) and failed.injected
-            error = str(failed) if isinstance(failed, StepError) else _describe_error(failed)
+            error = _describe_error(failed)
             failed = None  # its traceback sees this frame: dropped, so that it makes no cycle
             if attempt < policy.max_attempts:
                 delay = policy.delay(attempt, self.rng)
