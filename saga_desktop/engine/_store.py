@@ -96,6 +96,31 @@ class DeadLetter:
         return dataclasses.asdict(self)
 
 
+def _saga_row_change(event: SagaEvent) -> tuple[str, tuple[Any, ...]] | None:
+    """The statement that a saga's start or end makes to its ``sagas`` row, else None."""
+    if isinstance(event, SagaStarted):
+        return (
+            "INSERT OR REPLACE INTO sagas VALUES (?, ?, 'RUNNING', ?, NULL, NULL)",
+            (event.correlation_id, event.saga_name, event.at),
+        )
+    if isinstance(event, SagaCompleted):
+        return (
+            "UPDATE sagas SET status = 'COMPLETED', ended_at = ? WHERE correlation_id = ?",
+            (event.at, event.correlation_id),
+        )
+    if isinstance(event, SagaCompensated):
+        return (
+            "UPDATE sagas SET status = ?, ended_at = ?, failed_step = ? WHERE correlation_id = ?",
+            (
+                "DEAD_LETTERED" if event.dead_letters else "COMPENSATED",
+                event.at,
+                event.failed_step,
+                event.correlation_id,
+            ),
+        )
+    return None
+
+
 #: The events that change the sagas or dead_letters tables (see _project).
 _PROJECTED = frozenset(
     {
@@ -283,57 +308,23 @@ class SqliteEventStore:
         # saga's row alone, so their order cannot matter. False (nothing done) else.
         if len({event.correlation_id for event in projected}) != len(projected):
             return False
-        starts: list[tuple[str, str, float]] = []
-        completed: list[tuple[float, str]] = []
-        compensated: list[tuple[str, float, str | None, str]] = []
+        rows: dict[str, list[tuple[Any, ...]]] = {}
         for event in projected:
-            if isinstance(event, SagaStarted):
-                starts.append((event.correlation_id, event.saga_name, event.at))
-            elif isinstance(event, SagaCompleted):
-                completed.append((event.at, event.correlation_id))
-            elif isinstance(event, SagaCompensated):
-                status = "DEAD_LETTERED" if event.dead_letters else "COMPENSATED"
-                compensated.append((status, event.at, event.failed_step, event.correlation_id))
-            else:
+            change = _saga_row_change(event)
+            if change is None:
                 return False
-        db = self._db
-        if starts:
-            db.executemany(
-                "INSERT OR REPLACE INTO sagas VALUES (?, ?, 'RUNNING', ?, NULL, NULL)", starts
-            )
-        if completed:
-            db.executemany(
-                "UPDATE sagas SET status = 'COMPLETED', ended_at = ? WHERE correlation_id = ?",
-                completed,
-            )
-        if compensated:
-            db.executemany(
-                "UPDATE sagas SET status = ?, ended_at = ?, failed_step = ? "
-                "WHERE correlation_id = ?",
-                compensated,
-            )
+            sql, params = change
+            rows.setdefault(sql, []).append(params)
+        for sql, params_list in rows.items():
+            self._db.executemany(sql, params_list)
         return True
 
     def _project(self, event: SagaEvent) -> None:
         db = self._db
         cid = event.correlation_id
-        if isinstance(event, SagaStarted):
-            db.execute(
-                "INSERT OR REPLACE INTO sagas VALUES (?, ?, 'RUNNING', ?, NULL, NULL)",
-                (cid, event.saga_name, event.at),
-            )
-        elif isinstance(event, SagaCompleted):
-            db.execute(
-                "UPDATE sagas SET status = 'COMPLETED', ended_at = ? WHERE correlation_id = ?",
-                (event.at, cid),
-            )
-        elif isinstance(event, SagaCompensated):
-            status = "DEAD_LETTERED" if event.dead_letters else "COMPENSATED"
-            db.execute(
-                "UPDATE sagas SET status = ?, ended_at = ?, failed_step = ? "
-                "WHERE correlation_id = ?",
-                (status, event.at, event.failed_step, cid),
-            )
+        change = _saga_row_change(event)
+        if change is not None:
+            db.execute(*change)
         elif isinstance(event, DeadLettered):
             db.execute(
                 "INSERT OR REPLACE INTO dead_letters VALUES (?, ?, ?, ?, ?, ?)",
