@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,15 @@ from saga_desktop.engine import (
     event_to_dict,
 )
 
-__all__ = ["SAGA_LOG_DB", "BookingSagaOrchestrator", "BookingSagaService", "guide_response"]
+__all__ = [
+    "GROUP_SAGAS",
+    "GROUP_SECONDS",
+    "SAGA_LOG_DB",
+    "BookingSagaOrchestrator",
+    "BookingSagaService",
+    "CommitGroup",
+    "guide_response",
+]
 
 #: The durable saga log's file in the data directory.
 SAGA_LOG_DB = "saga_log.db"
@@ -87,6 +96,47 @@ def guide_response(result: SagaResult) -> dict[str, Any]:
         response["dead_letters"] = [r.compensation for r in result.dead_letters]
     response["saga_log"] = [event_to_dict(event) for event in result.events]
     return response
+
+
+#: Most sagas whose commits a batch groups together (BookingSagaOrchestrator.commit_groups).
+GROUP_SAGAS = 64
+#: Most seconds a commit group lasts: other programs wait at most about this long for the world.
+GROUP_SECONDS = 0.05
+
+
+def _commit_nothing() -> None:
+    """Every saga committed its own work already."""
+
+
+class CommitGroup:
+    """When a batch's grouped commits happen (see ``commit_groups``).
+
+    Parameters
+    ----------
+    commit
+        Makes every saga run so far durable, in the safe order.
+    timer
+        Returns seconds (``time.perf_counter``).
+    """
+
+    def __init__(
+        self, commit: Callable[[], None], timer: Callable[[], float] = time.perf_counter
+    ) -> None:
+        self._commit = commit
+        self._timer = timer
+        self._started = timer()
+        self._sagas = 0
+
+    def __call__(self) -> None:
+        """Commit now: every saga run so far is durable when this returns."""
+        self._commit()
+        self._started, self._sagas = self._timer(), 0
+
+    def saga_ended(self) -> None:
+        """Count a saga; commit once the group holds ``GROUP_SAGAS`` or lasted ``GROUP_SECONDS``."""
+        self._sagas += 1
+        if self._sagas >= GROUP_SAGAS or self._timer() - self._started >= GROUP_SECONDS:
+            self()
 
 
 class BookingSagaOrchestrator:
@@ -263,11 +313,13 @@ class BookingSagaOrchestrator:
         return result
 
     @contextlib.contextmanager
-    def commit_groups(self) -> Iterator[Callable[[], None]]:
+    def commit_groups(self) -> Iterator[CommitGroup]:
         """Group the commits of the sagas run inside, for throughput (batches).
 
-        Yields a function that makes every saga run so far durable; the group
-        is committed when the block ends, too. Each saga stays a saga: every
+        Yields a :class:`CommitGroup`: call it to make every saga run so far
+        durable, or tell it of each saga that ended and it commits every
+        ``GROUP_SAGAS`` sagas or ``GROUP_SECONDS``; the group is committed when
+        the block ends, too. Each saga stays a saga: every
         participant operation is all-or-nothing (a savepoint) and the saga log
         holds every event. What changes is when they become durable: at each
         group commit, in an order that keeps a crash recoverable at any moment:
@@ -285,7 +337,7 @@ class BookingSagaOrchestrator:
 
         Only a saga log nobody listens to groups its commits: with listeners
         (the window), text log files or no saga log, the block runs the sagas
-        as usual and the function does nothing.
+        as usual and committing does nothing.
 
         Raises
         ------
@@ -295,7 +347,7 @@ class BookingSagaOrchestrator:
         """
         store = self.store
         if store is None or self.logs is not None or self.listeners:
-            yield lambda: None
+            yield CommitGroup(_commit_nothing)
             return
         participants = self.world.participants
 
@@ -318,7 +370,7 @@ class BookingSagaOrchestrator:
         for participant in participants:
             participant.begin_group()
         try:
-            yield commit_group
+            yield CommitGroup(commit_group)
         finally:
             # After an error too: what the sagas did is committed in the safe order,
             # and a saga cut short is left started, for recovery to finish.

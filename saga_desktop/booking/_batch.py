@@ -50,8 +50,6 @@ from saga_desktop.engine import SagaOutcome
 __all__ = [
     "BATCH_FAULTS",
     "DEFAULT_FAILURE_RATE",
-    "GROUP_SAGAS",
-    "GROUP_SECONDS",
     "BatchPlan",
     "BatchProgress",
     "BatchReport",
@@ -273,12 +271,6 @@ class _Bookings:
         }
 
 
-#: Most sagas whose commits a batch groups together (BookingSagaOrchestrator.commit_groups).
-GROUP_SAGAS = 64
-#: Most seconds a commit group lasts: other programs wait at most about this long for the world.
-GROUP_SECONDS = 0.05
-
-
 def run_batch(
     orchestrator: BookingSagaOrchestrator,
     plan: BatchPlan,
@@ -333,7 +325,6 @@ def run_batch(
         )
 
     with orchestrator.commit_groups() as commit_group:
-        group_started, in_group = started, 0
         for number in range(plan.count):
             if cancelled is not None and cancelled.is_set():
                 stopped = True
@@ -359,19 +350,15 @@ def run_batch(
                     if seats.free_seats(flight_id) < needed:
                         sold_out += 1
                         bookings.full.add(flight_id)
-            in_group += 1
             now = timer()
-            report = on_progress is not None and (
+            if on_progress is not None and (
                 now - last_report >= progress_interval or number == plan.count - 1
-            )
-            # Progress is reported on durable sagas only; a group is short in time
-            # as well, so that another program reading the world waits little.
-            if report or in_group >= GROUP_SAGAS or now - group_started >= GROUP_SECONDS:
-                commit_group()
-                group_started, in_group = now, 0
-            if report and on_progress is not None:
+            ):
+                commit_group()  # progress is reported on durable sagas only
                 last_report = now
                 on_progress(progress(now))
+            else:
+                commit_group.saga_ended()
     elapsed = timer() - started
     if stopped and on_progress is not None:
         on_progress(progress(started + elapsed))

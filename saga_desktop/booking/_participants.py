@@ -105,12 +105,12 @@ class Participant:
     def commit_group(self) -> None:
         """Make every operation since the last group commit durable."""
         if self._db.in_transaction:
-            self._db.execute("COMMIT")
+            self._control.execute("COMMIT")
 
     def rollback_group(self) -> None:
         """Drop every operation since the last group commit."""
         if self._db.in_transaction:
-            self._db.execute("ROLLBACK")
+            self._control.execute("ROLLBACK")
 
     def end_group(self) -> None:
         """Back to one commit per operation; anything not committed is dropped."""

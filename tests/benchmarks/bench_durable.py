@@ -36,12 +36,6 @@ from saga_desktop.booking import (
     FaultKind,
     FaultPlan,
 )
-from saga_desktop.booking._batch import GROUP_SAGAS, GROUP_SECONDS
-
-
-def _nothing() -> None:
-    """Commits nothing: each saga committed its own work."""
-
 
 #: Flights the benchmark adds start here (the default world has 123, 456, 789).
 FIRST_FLIGHT = 10_000
@@ -123,8 +117,7 @@ def run_durable(
     """Run ``sagas`` booking sagas of the guide's mix on a fresh durable world.
 
     ``grouped`` groups their commits as ``saga-desktop batch`` does
-    (``BookingSagaOrchestrator.commit_groups``, committed every
-    ``GROUP_SAGAS`` sagas or ``GROUP_SECONDS``, whichever comes first).
+    (``BookingSagaOrchestrator.commit_groups``).
     """
     plans = _plans()
     mix = guide_mix(sagas, seed=7)
@@ -132,27 +125,23 @@ def run_durable(
     chunks: list[float] = []
     with (
         booking_world(sagas, write_logs=write_logs) as (orchestrator, requests),
-        orchestrator.commit_groups() if grouped else contextlib.nullcontext(_nothing) as commit,
+        orchestrator.commit_groups() if grouped else contextlib.nullcontext() as group,
     ):
         gc.collect()
-        started = chunk_started = group_started = time.perf_counter()
-        in_group = 0
+        started = chunk_started = time.perf_counter()
         for number, fail_at in enumerate(mix):
             result = orchestrator.run(requests[number % len(requests)], plans[fail_at])
             outcomes[result.outcome.value] = outcomes.get(result.outcome.value, 0) + 1
-            in_group += 1
-            if grouped:
-                now = time.perf_counter()
-                if in_group >= GROUP_SAGAS or now - group_started >= GROUP_SECONDS:
-                    commit()
-                    group_started, in_group = now, 0
+            if group is not None:
+                group.saga_ended()
             if (number + 1) % chunk == 0:
                 now = time.perf_counter()
                 chunks.append((now - chunk_started) / chunk)
                 chunk_started = now
                 if on_chunk is not None:
                     on_chunk(number + 1)
-        commit()  # the last group is durable before the clock stops
+        if group is not None:
+            group()  # the last group is durable before the clock stops
         seconds = time.perf_counter() - started
         consistent = orchestrator.world.snapshot().consistent
     return DurableRun(name, sagas, seconds, outcomes, consistent, tuple(chunks))
