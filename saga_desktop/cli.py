@@ -24,14 +24,12 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 # Only the error handling's exceptions, all cheap: the window's start must not pay
 # for the sagas, the batch, the scenarios or the fault kinds. The parser and each
 # command reach the rest through the lazy booking package, or import what they run.
-from saga_desktop import __version__, booking
+from saga_desktop import __version__, booking, engine
 from saga_desktop.booking import BookingError, InvalidBooking, default_data_dir
 from saga_desktop.engine import EventStoreError
 
 if TYPE_CHECKING:
     from saga_desktop.booking import BatchProgress, BatchReport, Fault, WorldSnapshot
-    from saga_desktop.engine import SagaEvent
-
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CRASHED", "EXIT_DEAD_LETTERS", "main"]
 
 EXIT_OK = 0
@@ -160,10 +158,8 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def _read_booking(path: Path | None) -> dict[str, Any]:
-    from saga_desktop.booking import DEFAULT_BOOKING
-
     if path is None:
-        return dict(DEFAULT_BOOKING)
+        return dict(booking.DEFAULT_BOOKING)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -199,25 +195,21 @@ def _crash_now(step: str) -> None:
     os._exit(EXIT_CRASHED)
 
 
-def _print_event(event: SagaEvent) -> None:
-    from saga_desktop.engine import describe
-
-    for line in describe(event):
+def _print_event(event: engine.SagaEvent) -> None:
+    for line in engine.describe(event):
         print(f"{line.level:<7} {line.message}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from saga_desktop.booking import BookingSagaOrchestrator, guide_response
-
     data = _read_booking(args.booking)
     plan = _fault_plan(args)
     listeners = [_print_event] if args.verbose and not args.json else []
-    with BookingSagaOrchestrator(
+    with booking.BookingSagaOrchestrator(
         _data_dir(args), listeners=listeners, on_crash=_crash_now
     ) as orchestrator:
         request = orchestrator.validate(data)
         result = orchestrator.run(request, plan)
-        response = guide_response(result)
+        response = booking.guide_response(result)
     if args.json:
         print(json.dumps(response, indent=2, ensure_ascii=False))
     elif result.success:
@@ -237,12 +229,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    from saga_desktop.booking import run_scenarios_on_scratch_world, write_report
-
-    report = run_scenarios_on_scratch_world(_data_dir(args))
+    report = booking.run_scenarios_on_scratch_world(_data_dir(args))
     if args.report is not None:
         try:
-            write_report(report, args.report)
+            booking.write_report(report, args.report)
         except OSError as exc:
             raise _UsageError(
                 f"cannot write the report {args.report}: {exc.strerror or exc}"
@@ -260,13 +250,13 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _cmd_recover(args: argparse.Namespace) -> int:
-    from saga_desktop.booking import BookingSagaOrchestrator, guide_response
-
-    with BookingSagaOrchestrator(_data_dir(args)) as orchestrator:
+    with booking.BookingSagaOrchestrator(_data_dir(args)) as orchestrator:
         results = orchestrator.recover()
         consistent = orchestrator.world.snapshot().consistent
     if args.json:
-        print(json.dumps([guide_response(r) for r in results], indent=2, ensure_ascii=False))
+        print(
+            json.dumps([booking.guide_response(r) for r in results], indent=2, ensure_ascii=False)
+        )
     elif not results:
         print("Nothing to recover: no saga was interrupted.")
     else:
@@ -281,9 +271,7 @@ def _cmd_recover(args: argparse.Namespace) -> int:
 
 
 def _cmd_dlq(args: argparse.Namespace) -> int:
-    from saga_desktop.booking import BookingSagaOrchestrator
-
-    with BookingSagaOrchestrator(_data_dir(args)) as orchestrator:
+    with booking.BookingSagaOrchestrator(_data_dir(args)) as orchestrator:
         if args.dlq_action is None:
             letters = orchestrator.dead_letters()
             if args.json:
@@ -339,9 +327,7 @@ def _print_state(snapshot: WorldSnapshot) -> None:
 
 
 def _cmd_state(args: argparse.Namespace) -> int:
-    from saga_desktop.booking import FlightWorld
-
-    with FlightWorld(_data_dir(args)) as world:
+    with booking.FlightWorld(_data_dir(args)) as world:
         snapshot = world.snapshot()
     if args.json:
         print(json.dumps(snapshot.to_dict(), indent=2, ensure_ascii=False))
@@ -430,21 +416,19 @@ def _print_batch(report: BatchReport) -> None:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from saga_desktop.booking import BatchPlan, BookingSagaOrchestrator, run_batch
-
-    plan = BatchPlan(args.count, args.failure_rate, args.seed)
+    plan = booking.BatchPlan(args.count, args.failure_rate, args.seed)
     # A bar only for a person at a terminal; a pipe or a log gets the report alone.
     bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     stop = threading.Event()
     # No text logs in a batch (a dozen lines per saga); every saga is in saga_log.db.
     with (
-        BookingSagaOrchestrator(
+        booking.BookingSagaOrchestrator(
             _data_dir(args), write_logs=False, keep_events=False
         ) as orchestrator,
         _stop_on_interrupt(stop),
     ):
         try:
-            report = run_batch(
+            report = booking.run_batch(
                 orchestrator, plan, on_progress=bar, cancelled=stop, progress_interval=0.1
             )
         finally:
