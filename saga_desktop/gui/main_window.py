@@ -1197,8 +1197,6 @@ class MainWindow(QMainWindow):
 
     def _replay_show(self, events: Sequence[SagaEvent]) -> None:
         # Captions, exports and the report load on first use, not at start-up.
-        from saga_desktop.booking import caption
-
         frame = _PipelineFrame()
         for event in events:
             show_event(frame, event)
@@ -1210,7 +1208,7 @@ class MainWindow(QMainWindow):
             queue.apply(event)
         self.what_is_left.setText(what_is_left(queue))
         if history:
-            self.caption.setText(caption(history[-1], history[:-1]))
+            self.caption.setText(booking.caption(history[-1], history[:-1]))
 
     def _replay_reset(self) -> None:
         self.pipeline.reset()
@@ -1442,8 +1440,6 @@ class MainWindow(QMainWindow):
 
     def set_presenter_mode(self, on: bool) -> None:
         """Big cards and captions for a projector; the log and status details hide."""
-        from saga_desktop.booking import caption
-
         self._presenter = on
         self.presenter_action.setChecked(on)
         # As big as the width allows: a projector at 1920 px takes half as much again.
@@ -1466,7 +1462,7 @@ class MainWindow(QMainWindow):
         big.setPointSizeF(base * (scale * 1.25 if on else 1.0))
         self.caption.setFont(big)
         if on and self._live_events:
-            self.caption.setText(caption(self._live_events[-1], self._live_events[:-1]))
+            self.caption.setText(booking.caption(self._live_events[-1], self._live_events[:-1]))
         elif on:
             self.caption.setText(
                 "Press Run: each step of the saga is explained here as it happens."
@@ -1575,8 +1571,6 @@ class MainWindow(QMainWindow):
     def _on_export_run_triggered(self) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        from saga_desktop.booking import export_run
-
         target = self._export_target()
         if target is None:
             return
@@ -1587,7 +1581,7 @@ class MainWindow(QMainWindow):
         if path is None:
             return
         try:
-            data = export_run(
+            data = booking.export_run(
                 self._response_of(run, events),
                 booking=run.get("booking"),
                 faults=run.get("faults") or {},
@@ -1601,8 +1595,6 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_export_log_triggered(self) -> None:
-        from saga_desktop.booking import export_log_text
-
         target = self._export_target()
         if target is not None:
             path = self._ask_path(
@@ -1611,7 +1603,7 @@ class MainWindow(QMainWindow):
                 "Text (*.txt *.log)",
             )
             if path is not None:
-                self._write(path, export_log_text(target[1]))
+                self._write(path, booking.export_log_text(target[1]))
 
     def _export_picture(self, widget: QWidget, kind: str, title: str) -> None:
         from saga_desktop.gui.report import widget_png, widget_svg
@@ -1702,10 +1694,8 @@ class MainWindow(QMainWindow):
         """Add a run file to the history, ready to replay; say clearly if it is not one."""
         from PySide6.QtWidgets import QMessageBox
 
-        from saga_desktop.booking import read_run
-
         try:
-            run_file = read_run(path)
+            run_file = booking.read_run(path)
         except InvalidRunFile as exc:
             QMessageBox.warning(self, "Cannot import", str(exc))
             return False
@@ -1792,8 +1782,6 @@ class MainWindow(QMainWindow):
         self._schedule_frame()
 
     def _show_events(self, events: list[SagaEvent], lines: list[tuple[str, str, str]]) -> None:
-        from saga_desktop.booking import caption
-
         for event in events:
             if isinstance(event, engine.SagaStarted):
                 self._remember(event.correlation_id, started=event.at)
@@ -1825,7 +1813,7 @@ class MainWindow(QMainWindow):
         frame.apply(self.pipeline)
         self.what_is_left.setText(what_is_left(self._live_queue))
         if self._presenter and self._live_events:
-            self.caption.setText(caption(self._live_events[-1], self._live_events[:-1]))
+            self.caption.setText(booking.caption(self._live_events[-1], self._live_events[:-1]))
         last = events[-1] if events else None
         if last is not None and self._current == last.correlation_id:
             step = getattr(last, "compensation", None) or getattr(last, "step", None) or "–"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from saga_desktop import engine
+from saga_desktop import booking, engine
 from saga_desktop.booking import BookingError, InvalidBooking
 
 if TYPE_CHECKING:
@@ -220,11 +220,11 @@ class SagaWorker(QObject):
 
     def _open(self) -> BookingSagaOrchestrator:
         if self._orchestrator is None:
-            # Imported here, in the worker's thread: the saga machinery is a tenth
-            # of the window's start-up, and only this thread ever runs it.
-            from saga_desktop.booking import BookingSagaOrchestrator
-
-            self._orchestrator = BookingSagaOrchestrator(self.data_dir, listeners=[self._on_event])
+            # The lazy booking package loads the saga machinery here, in the worker's
+            # thread: it is a tenth of the window's start-up, and only this thread runs it.
+            self._orchestrator = booking.BookingSagaOrchestrator(
+                self.data_dir, listeners=[self._on_event]
+            )
         return self._orchestrator
 
     def close(self) -> None:
@@ -305,20 +305,18 @@ class SagaWorker(QObject):
             self._emit_world()
 
     @Slot(object, object)
-    def run_saga(self, booking: Mapping[str, Any], fault_specs: Mapping[str, str]) -> None:
-        """Validate ``booking`` and run one saga with the given fault specs.
+    def run_saga(self, booking_data: Mapping[str, Any], fault_specs: Mapping[str, str]) -> None:
+        """Validate ``booking_data`` and run one saga with the given fault specs.
 
         ``fault_specs`` maps a step key (``process_payment``) to a kind spec
         (``transient:2``).
         """
-        from saga_desktop.booking import parse_kind, step_key
-
         if not self._guarded("run a saga"):
             return
         orchestrator = self._open()
         try:
-            request = orchestrator.validate(dict(booking))
-            plan = {step_key(k): parse_kind(v) for k, v in fault_specs.items()}
+            request = orchestrator.validate(dict(booking_data))
+            plan = {booking.step_key(k): booking.parse_kind(v) for k, v in fault_specs.items()}
         except InvalidBooking as exc:
             self.booking_rejected.emit(exc.field, exc.message)
             return
@@ -343,9 +341,7 @@ class SagaWorker(QObject):
     def _finish(self, result: SagaResult) -> None:
         self._world_dirty = True
         self._flush()
-        from saga_desktop.booking import guide_response
-
-        self.saga_finished.emit(guide_response(result))
+        self.saga_finished.emit(booking.guide_response(result))
 
     @Slot()
     def recover(self) -> None:
@@ -362,9 +358,7 @@ class SagaWorker(QObject):
             self.busy_changed.emit(False)
         self._world_dirty = True
         self._flush()
-        from saga_desktop.booking import guide_response
-
-        self.recovered.emit([guide_response(r) for r in results])
+        self.recovered.emit([booking.guide_response(r) for r in results])
 
     @Slot()
     def reset_world(self) -> None:
@@ -432,14 +426,11 @@ class SagaWorker(QObject):
     @Slot()
     def run_all_scenarios(self) -> None:
         """Run the guide's five scenarios on a scratch world and write the report."""
-        # Imported on first use: the window's start has no need of the scenarios.
-        from saga_desktop.booking import run_scenarios_on_scratch_world, write_report
-
         report_path = self.data_dir / "logs" / "saga_test_report.json"
         self.busy_changed.emit(True)
         try:
-            report = run_scenarios_on_scratch_world(self.data_dir)
-            write_report(report, report_path)
+            report = booking.run_scenarios_on_scratch_world(self.data_dir)
+            booking.write_report(report, report_path)
         except (BookingError, engine.SagaError, OSError) as exc:
             self.errored.emit(f"The scenarios could not run: {exc}")
             return
@@ -450,13 +441,10 @@ class SagaWorker(QObject):
     @Slot(int, float, int)
     def run_batch(self, count: int, failure_rate: float, seed: int) -> None:
         """Run a batch of sagas with random failures; ``seed`` -1 draws one."""
-        # Imported on first use, as the scenarios are.
-        from saga_desktop.booking import BatchPlan, run_batch
-
         if not self._guarded("run a batch"):
             return
         try:
-            plan = BatchPlan(count, failure_rate, None if seed < 0 else seed)
+            plan = booking.BatchPlan(count, failure_rate, None if seed < 0 else seed)
         except BookingError as exc:
             self.errored.emit(str(exc))
             return
@@ -464,7 +452,7 @@ class SagaWorker(QObject):
         self._batch = True
         self.busy_changed.emit(True)
         try:
-            report = run_batch(
+            report = booking.run_batch(
                 self._open(),
                 plan,
                 on_progress=self._on_batch_progress,
