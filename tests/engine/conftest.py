@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import pytest
+from engine_helpers import FakeClock
 
 from saga_desktop.engine import (
     NO_RETRY,
@@ -18,26 +19,6 @@ from saga_desktop.engine import (
     StepError,
     TransientStepError,
 )
-
-START = 1_700_000_000.0
-
-
-class FakeClock:
-    """Time that moves only when the orchestrator sleeps or an action advances it."""
-
-    def __init__(self, start: float = START) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class Participant:

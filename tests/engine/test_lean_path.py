@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import uuid
 
+from engine_helpers import FakeClock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,20 +34,9 @@ CID = "00000000-0000-4000-8000-0000000000aa"
 BEHAVIOURS = ("ok", "refuse", "transient", "bug", "slow", "undo_once", "undo_never")
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def _saga(behaviours: list[str], clock: _Clock, calls: list[tuple[object, ...]]) -> SagaDefinition:
+def _saga(
+    behaviours: list[str], clock: FakeClock, calls: list[tuple[object, ...]]
+) -> SagaDefinition:
     def make(number: int, behaviour: str) -> SagaStep:
         name = f"S{number}"
         tries = {"do": 0, "undo": 0}
@@ -84,7 +74,7 @@ def _saga(behaviours: list[str], clock: _Clock, calls: list[tuple[object, ...]])
 
 
 def _run(behaviours: list[str], watched: bool) -> tuple[object, ...]:
-    clock = _Clock()
+    clock = FakeClock()
     calls: list[tuple[object, ...]] = []
     seen: list[object] = []
     orchestrator = SagaOrchestrator(
