@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from saga_desktop.engine._definition import (
         NO_RETRY,
         Action,
+        BareAction,
         RetryPolicy,
         SagaDefinition,
         SagaStep,
@@ -73,6 +74,7 @@ __all__ = [
     "NO_RETRY",
     "SCHEMA_VERSION",
     "Action",
+    "BareAction",
     "CompensationFailed",
     "CompensationRecord",
     "CompensationRetried",
@@ -126,6 +128,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     "_definition": (
         "NO_RETRY",
         "Action",
+        "BareAction",
         "RetryPolicy",
         "SagaDefinition",
         "SagaStep",

@@ -12,7 +12,12 @@ contender runs the very same sequence. Four contenders share the steps' code:
     ``saga-py`` 1.1.0 (``SagaBuilder``): actions and compensations, no log,
     no ids, no retries. Installed by the ``bench`` extra; skipped when absent.
 ``engine lean``
-    ``SagaOrchestrator(keep_events=False)`` with no listener and no sink.
+    ``SagaOrchestrator(keep_events=False)`` with no listener and no sink, on
+    steps that take no context (``SagaStep(takes_context=False)``): like the
+    floor's and saga-py's, the steps are told nothing. Budget 1a.
+``engine lean, steps take a context``
+    The same with a :class:`StepContext` per call (the default, as the
+    booking saga runs): shown, not budgeted.
 ``engine + saga log``
     ``SagaOrchestrator(keep_events=True)`` (every result carries its saga's
     events) with a listener that keeps the latest 10,000 events, as a log view
@@ -45,6 +50,7 @@ GUIDE_MIX: tuple[tuple[int, float], ...] = ((0, 0.70), (2, 0.10), (3, 0.10), (4,
 FLOOR = "floor (try/except + stack)"
 SAGA_PY = "saga-py 1.1.0"
 LEAN = "engine lean"
+LEAN_CONTEXT = "engine lean, steps take a context"
 FULL = "engine + saga log"
 
 
@@ -87,11 +93,11 @@ def _steps(script: _Script, count: int) -> list[tuple[Callable[..., Any], Callab
     return [make(number) for number in range(1, count + 1)]
 
 
-def _definition(script: _Script, count: int) -> SagaDefinition:
+def _definition(script: _Script, count: int, *, takes_context: bool = True) -> SagaDefinition:
     return SagaDefinition(
         f"bench-{count}",
         tuple(
-            SagaStep(f"STEP_{number}", action, compensation)
+            SagaStep(f"STEP_{number}", action, compensation, takes_context=takes_context)
             for number, (action, compensation) in enumerate(_steps(script, count), start=1)
         ),
     )
@@ -135,8 +141,10 @@ def _saga_py_runner(script: _Script, count: int) -> Callable[[], bool] | None:
     return run
 
 
-def _engine_runner(script: _Script, count: int, *, full: bool) -> Callable[[], bool]:
-    definition = _definition(script, count)
+def _engine_runner(
+    script: _Script, count: int, *, full: bool, takes_context: bool = True
+) -> Callable[[], bool]:
+    definition = _definition(script, count, takes_context=takes_context)
     # What a log view keeps: the latest events (a window's log pane is bounded too).
     kept: collections.deque[SagaEvent] = collections.deque(maxlen=10_000)
     if full:
@@ -157,7 +165,8 @@ def runners(script: _Script, steps: int = 4) -> dict[str, Callable[[], bool]]:
     found: dict[str, Callable[[], bool] | None] = {
         FLOOR: _floor_runner(script, steps),
         SAGA_PY: _saga_py_runner(script, steps),
-        LEAN: _engine_runner(script, steps, full=False),
+        LEAN: _engine_runner(script, steps, full=False, takes_context=False),
+        LEAN_CONTEXT: _engine_runner(script, steps, full=False),
         FULL: _engine_runner(script, steps, full=True),
     }
     return {name: run for name, run in found.items() if run is not None}

@@ -8,9 +8,12 @@ made, their order and contexts, the sleeps, and the result.
 
 from __future__ import annotations
 
+import os
 import random
+import threading
 import uuid
 
+import pytest
 from engine_helpers import FakeClock
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -35,15 +38,32 @@ BEHAVIOURS = ("ok", "refuse", "transient", "bug", "slow", "undo_once", "undo_nev
 
 
 def _saga(
-    behaviours: list[str], clock: FakeClock, calls: list[tuple[object, ...]]
+    behaviours: list[str],
+    clock: FakeClock,
+    calls: list[tuple[object, ...]],
+    takes_context: bool = True,
 ) -> SagaDefinition:
+    """Steps that behave as told, and record every call in ``calls``.
+
+    A step without a context records what its context would have said (one
+    saga per definition: its attempt is its count of tries); a step with one
+    also records the names of the earlier results it was shown.
+    """
+
     def make(number: int, behaviour: str) -> SagaStep:
         name = f"S{number}"
         tries = {"do": 0, "undo": 0}
 
-        def action(ctx: StepContext) -> dict[str, object] | None:
+        def told(args: tuple[StepContext, ...], key: str) -> tuple[object, ...]:
+            assert len(args) == (1 if takes_context else 0)
+            if takes_context:
+                return tuple(args[0])[:3]
+            return (CID, name, tries[key])
+
+        def action(*args: StepContext) -> dict[str, object] | None:
             tries["do"] += 1
-            calls.append(("do", tuple(ctx)[:3], sorted(ctx.results)))
+            shown = (sorted(args[0].results),) if takes_context else ()
+            calls.append(("do", told(args, "do"), *shown))
             if behaviour == "refuse":
                 raise StepError(f"{name} refused", injected=True)
             if behaviour == "transient" and tries["do"] < 2:
@@ -52,11 +72,11 @@ def _saga(
                 raise KeyError(name)
             if behaviour == "slow":
                 clock.now += 5.0
-            return None if number % 2 else {"ref": f"{name}-{ctx.attempt}"}
+            return None if number % 2 else {"ref": f"{name}-{tries['do']}"}
 
-        def compensation(ctx: StepContext) -> dict[str, object]:
+        def compensation(*args: StepContext) -> dict[str, object]:
             tries["undo"] += 1
-            calls.append(("undo", tuple(ctx)[:3]))
+            calls.append(("undo", told(args, "undo")))
             if behaviour == "undo_never" or (behaviour == "undo_once" and tries["undo"] < 2):
                 raise StepError(f"undo of {name} failed")
             return {"undone": name}
@@ -68,17 +88,18 @@ def _saga(
             retry=RETRY,
             compensation_retry=RETRY,
             timeout=1.0 if behaviour == "slow" else None,
+            takes_context=takes_context,
         )
 
     return SagaDefinition("lean", tuple(make(n, b) for n, b in enumerate(behaviours, start=1)))
 
 
-def _run(behaviours: list[str], watched: bool) -> tuple[object, ...]:
+def _run(behaviours: list[str], watched: bool, takes_context: bool = True) -> tuple[object, ...]:
     clock = FakeClock()
     calls: list[tuple[object, ...]] = []
     seen: list[object] = []
     orchestrator = SagaOrchestrator(
-        _saga(behaviours, clock, calls),
+        _saga(behaviours, clock, calls, takes_context),
         listeners=[seen.append] if watched else [],
         clock=clock,
         sleep=clock.sleep,
@@ -112,6 +133,20 @@ def _run(behaviours: list[str], watched: bool) -> tuple[object, ...]:
 @given(st.lists(st.sampled_from(BEHAVIOURS), min_size=1, max_size=8))
 def test_watched_and_unwatched_sagas_agree(behaviours):
     assert _run(behaviours, watched=False) == _run(behaviours, watched=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(BEHAVIOURS), min_size=1, max_size=8), st.booleans())
+def test_steps_without_a_context_are_called_with_nothing_and_end_alike(behaviours, watched):
+    # The same steps with and without a context: the same calls (each told
+    # nothing, as the asserts in the steps check), sleeps and result.
+    with_context = _run(behaviours, watched=watched)
+    without = _run(behaviours, watched=watched, takes_context=False)
+
+    calls_with, *rest_with = with_context
+    calls_without, *rest_without = without
+    assert calls_without == [call[:2] for call in calls_with]
+    assert rest_without == rest_with
 
 
 def test_unwatched_saga_sees_earlier_results_at_call_time():
@@ -150,6 +185,49 @@ def test_a_listener_added_later_sees_the_next_saga():
     ]
 
 
+def test_ids_made_in_many_threads_at_once_are_distinct():
+    # Ids are made 256 at a time and handed out from a shared deque: threads that
+    # run out together must not hand out the same ids twice.
+    from saga_desktop.engine._orchestrator import _new_correlation_id
+
+    made: list[list[str]] = [[] for _ in range(4)]
+
+    def make(into: list[str]) -> None:
+        for _ in range(5_000):
+            into.append(_new_correlation_id())
+
+    threads = [threading.Thread(target=make, args=(into,)) for into in made]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    every = [cid for into in made for cid in into]
+    assert len(set(every)) == len(every) == 20_000
+    assert all(uuid.UUID(cid).version == 4 for cid in every[::97])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_process_makes_ids_of_its_own():
+    from saga_desktop.engine._orchestrator import _new_correlation_id
+
+    parent_id = _new_correlation_id()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report one id, then leave without running any cleanup
+        os.write(write_end, _new_correlation_id().encode())
+        os._exit(0)
+    os.close(write_end)
+    child_id = os.read(read_end, 100).decode()
+    os.close(read_end)
+    os.waitpid(pid, 0)
+
+    # The last 24 digits are the process's random bits: a child draws its own.
+    assert uuid.UUID(child_id).version == 4
+    assert child_id[-12:] != parent_id[-12:]
+    assert _new_correlation_id()[-12:] == parent_id[-12:]
+
+
 def test_generated_ids_are_distinct_uuid4s():
     orchestrator = SagaOrchestrator(
         SagaDefinition("one", (SagaStep("A", lambda ctx: None),)), keep_events=False
@@ -162,3 +240,42 @@ def test_generated_ids_are_distinct_uuid4s():
         assert parsed.version == 4
         assert parsed.variant == uuid.RFC_4122
         assert str(parsed) == cid
+
+
+def test_recovery_and_dead_letter_retries_call_steps_without_a_context_with_nothing():
+    undo_works = [False]
+    undone: list[str] = []
+
+    def undo() -> None:
+        if not undo_works[0]:
+            raise StepError("the seat service is down")
+        undone.append("A")
+
+    def refuse() -> None:
+        raise StepError("no payment")
+
+    orchestrator = SagaOrchestrator(
+        SagaDefinition(
+            "bare",
+            (
+                SagaStep("A", lambda: {"seat": "1A"}, undo, takes_context=False),
+                SagaStep("B", refuse, takes_context=False),
+            ),
+        )
+    )
+    result = orchestrator.run(correlation_id=CID)
+    assert result.failed_step == "B"
+    assert [record.success for record in result.compensations] == [False]  # dead-lettered
+
+    undo_works[0] = True
+    assert orchestrator.retry_dead_letter(CID, "A").success
+    # An interrupted history of the same saga (started A, nothing after): A is undone again.
+    recovered = orchestrator.recover(result.events[:3])
+
+    assert [type(e).__name__ for e in result.events[:3]] == [
+        "SagaStarted",
+        "StepStarted",
+        "StepSucceeded",
+    ]
+    assert [record.step for record in recovered.compensations] == ["A"]
+    assert undone == ["A", "A"]
