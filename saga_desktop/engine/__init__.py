@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         StepError,
         TransientStepError,
     )
+    from saga_desktop.engine._log import SagaLog
     from saga_desktop.engine._orchestrator import (
         CompensationRecord,
         EventSink,
@@ -95,6 +96,7 @@ __all__ = [
     "SagaDefinition",
     "SagaError",
     "SagaEvent",
+    "SagaLog",
     "SagaMemoryQueue",
     "SagaOrchestrator",
     "SagaOutcome",
@@ -170,6 +172,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "StepError",
         "TransientStepError",
     ),
+    "_log": ("SagaLog",),
     "_orchestrator": (
         "CompensationRecord",
         "EventSink",

@@ -34,6 +34,7 @@ from saga_desktop.engine._events import (
     StepSucceeded,
 )
 from saga_desktop.engine._exceptions import StepError, TransientStepError
+from saga_desktop.engine._log import BUILDERS, SagaLog
 from saga_desktop.engine._status import SagaOutcome
 
 __all__ = [
@@ -207,6 +208,11 @@ _new_tuple = tuple.__new__
 _COMPLETED = SagaOutcome.COMPLETED
 _COMPENSATED = SagaOutcome.COMPENSATED
 _DEAD_LETTERED = SagaOutcome.DEAD_LETTERED
+# How the lean path's log records build their events (copying the steps' data).
+_BUILD_SAGA_STARTED = BUILDERS[SagaStarted]
+_BUILD_STEP_SUCCEEDED = BUILDERS[StepSucceeded]
+_BUILD_SAGA_COMPLETED = BUILDERS[SagaCompleted]
+_BUILD_COMPENSATION_SUCCEEDED = BUILDERS[CompensationSucceeded]
 
 
 def _describe_error(error: BaseException) -> str:
@@ -229,11 +235,11 @@ def _call(
 class _Plan:
     """What the hot path reads of a definition, read once per definition.
 
-    ``steps`` holds ``(name, action, step, takes_context)`` of every step, the
-    action ``None`` when the step has a timeout (it goes the general way):
-    reading a slotted step's fields cost a tenth of a lean saga. ``by_name`` maps a step's name
-    to the step and its compensation's name, so that a saga of a thousand
-    steps undoes them in linear time.
+    ``steps`` holds ``(name, action, step, takes_context, max_attempts)`` of
+    every step, the action ``None`` when the step has a timeout (it goes the
+    general way): reading a slotted step's fields cost a tenth of a lean saga.
+    ``by_name`` maps a step's name to the step and its compensation's name, so
+    that a saga of a thousand steps undoes them in linear time.
     """
 
     __slots__ = ("by_name", "definition", "names", "steps")
@@ -241,8 +247,14 @@ class _Plan:
     def __init__(self, definition: SagaDefinition) -> None:
         self.definition = definition
         self.names = definition.step_names
-        self.steps: tuple[tuple[str, Callable[..., Any] | None, SagaStep, bool], ...] = tuple(
-            (step.name, step.action if step.timeout is None else None, step, step.takes_context)
+        self.steps: tuple[tuple[str, Callable[..., Any] | None, SagaStep, bool, int], ...] = tuple(
+            (
+                step.name,
+                step.action if step.timeout is None else None,
+                step,
+                step.takes_context,
+                step.retry.max_attempts,
+            )
             for step in definition.steps
         )
         self.by_name = {step.name: (step, step.compensation_name) for step in definition.steps}
@@ -329,6 +341,10 @@ class SagaOrchestrator:
         Source of retry jitter.
     keep_events
         Keep each saga's events in its :class:`SagaResult` (the saga log).
+    log
+        Record every event of every saga in this :class:`SagaLog`. Alone (no
+        sink, no listener, ``keep_events=False``) it keeps the lean path: each
+        event is recorded as a tuple of its fields and built when read.
     """
 
     def __init__(
@@ -341,6 +357,7 @@ class SagaOrchestrator:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         keep_events: bool = True,
+        log: SagaLog | None = None,
     ) -> None:
         self.definition = definition
         self.listeners: list[Listener] = list(listeners)
@@ -349,6 +366,7 @@ class SagaOrchestrator:
         self.sleep = sleep
         self.rng = rng if rng is not None else random.Random()
         self.keep_events = keep_events
+        self.log = log
         # What the hot path reads of the definition last run (see _plan_of).
         self._plan = _Plan(definition)
         # The sink last checked for stage() and commit(), and the answer.
@@ -377,17 +395,26 @@ class SagaOrchestrator:
         payload = dict(payload) if payload else {}
         if self.keep_events or self.listeners or self.sink is not None:
             return self._run_observed(cid, payload)
-        # Nobody sees the events: the lean path. Each step's first attempt, a plain
-        # refusal and the first attempt of each compensation run right here, with
-        # no event and no bookkeeping object; a retry or a step with a timeout
-        # goes the general way (_execute, _compensate), which gives the same results.
+        # The lean path: nobody sees the events, or only a SagaLog, which records
+        # each one as a plain tuple of its fields. Each step's first attempt, a
+        # plain refusal and the first attempt of each compensation run right here,
+        # with no bookkeeping object; a retry, a step with a timeout, or with a
+        # log any failure, goes the general way (_execute, _compensate), which
+        # gives the same results and events.
+        log = self.log
+        record = None if log is None else log.record
+        clock = self.clock
         results: dict[str, Mapping[str, Any]] = {}
         plan = self._plan
         if plan.definition is not self.definition:
             plan = self._plan_of(self.definition)
         steps = plan.steps
-        for name, action, step, takes_context in steps:
+        if record is not None:
+            record((_BUILD_SAGA_STARTED, cid, clock(), plan.definition.name, plan.names, payload))
+        for name, action, step, takes_context, max_attempts in steps:
             if action is not None:
+                if record is not None:
+                    record((StepStarted, cid, clock(), name, 1, max_attempts))
                 try:
                     result = (
                         action(_new_tuple(StepContext, (cid, name, 1, payload, results)))
@@ -395,16 +422,36 @@ class SagaOrchestrator:
                         else action()
                     )
                 except Exception as exc:
-                    if step.retry.max_attempts > 1 and isinstance(exc, TransientStepError):
-                        run = _Run(cid, payload, None, results)
+                    if max_attempts > 1 and isinstance(exc, TransientStepError):
+                        run = self._lean_run(cid, payload, results)
                         failure = self._execute(run, step, refused=exc)
                         if failure is None:
                             continue
-                        return self._compensate(run, failed_step=step.name, error=failure)
+                        return self._compensate(run, failed_step=name, error=failure)
                     error = _describe_error(exc)
-                    records, parked = self._undo_unobserved(
-                        cid, payload, results, reversed(results)
-                    )
+                    if record is None:
+                        records, parked = self._undo_unobserved(
+                            cid, payload, results, reversed(results)
+                        )
+                    else:  # the events _execute and _compensate would emit, as records
+                        injected = isinstance(exc, StepError) and exc.injected
+                        record((StepFailed, cid, clock(), name, 1, error, injected, False))
+                        undo = tuple(reversed(results))
+                        record((CompensationTriggered, cid, clock(), name, undo, False))
+                        records, parked = self._undo_unobserved(cid, payload, results, undo, record)
+                        record(
+                            (
+                                SagaCompensated,
+                                cid,
+                                clock(),
+                                name,
+                                error,
+                                len(results),
+                                tuple(r.compensation for r in records if r.success),
+                                tuple(r.compensation for r in records if not r.success),
+                                False,
+                            )
+                        )
                     return _new_tuple(
                         SagaResult,
                         (
@@ -420,12 +467,16 @@ class SagaOrchestrator:
                         ),
                     )
                 else:
-                    results[name] = result or {}
+                    results[name] = result = result or {}
+                    if record is not None:
+                        record((_BUILD_STEP_SUCCEEDED, cid, clock(), name, 1, result))
             else:
-                run = _Run(cid, payload, None, results)
+                run = self._lean_run(cid, payload, results)
                 failure = self._execute(run, step)
                 if failure is not None:
-                    return self._compensate(run, failed_step=step.name, error=failure)
+                    return self._compensate(run, failed_step=name, error=failure)
+        if record is not None:
+            record((_BUILD_SAGA_COMPLETED, cid, clock(), len(steps), results))
         return _new_tuple(
             SagaResult, (cid, _COMPLETED, len(steps), len(results), results, None, None, (), ())
         )
@@ -466,11 +517,14 @@ class SagaOrchestrator:
         payload: Mapping[str, Any],
         results: dict[str, Mapping[str, Any]],
         names: Iterable[str],
+        record: Callable[[Any], None] | None = None,
     ) -> tuple[tuple[CompensationRecord, ...], bool]:
         """Compensate the steps called ``names``, in that order, for nobody to see.
 
         Each compensation's first attempt runs right here; only a failing one
         takes the way through :meth:`_undo` (its retries, then a dead letter).
+        With ``record`` (a :class:`SagaLog`'s), the events :meth:`_undo` would
+        emit are recorded as their fields.
 
         Returns
         -------
@@ -480,19 +534,36 @@ class SagaOrchestrator:
         by_name = self._plan_of(self.definition).by_name
         records: list[CompensationRecord] = []
         parked = False
+        clock = self.clock
         for name in names:
             step, undo_name = by_name[name]
             undo: Callable[..., Any] = step.compensation
+            if record is not None:
+                attempts = step.compensation_retry.max_attempts
+                record((CompensationStarted, cid, clock(), name, undo_name, 1, attempts))
             try:
                 if step.takes_context:
-                    undo(_new_tuple(StepContext, (cid, name, 1, payload, results)))
+                    result = undo(_new_tuple(StepContext, (cid, name, 1, payload, results)))
                 else:
-                    undo()
+                    result = undo()
             except Exception as exc:
-                record = self._undo(_Run(cid, payload, None, results), step, undo_name, failed=exc)
-                parked = parked or not record.success
-                records.append(record)
+                run = self._lean_run(cid, payload, results)
+                ended = self._undo(run, step, undo_name, failed=exc)
+                parked = parked or not ended.success
+                records.append(ended)
             else:
+                if record is not None:
+                    record(
+                        (
+                            _BUILD_COMPENSATION_SUCCEEDED,
+                            cid,
+                            clock(),
+                            name,
+                            undo_name,
+                            1,
+                            result or {},
+                        )
+                    )
                 records.append(_new_tuple(CompensationRecord, (name, undo_name, True, 1, None)))
         return tuple(records), parked
 
@@ -626,9 +697,22 @@ class SagaOrchestrator:
             plan = self._plan = _Plan(definition)
         return plan
 
+    def _lean_run(
+        self, correlation_id: str, payload: Mapping[str, Any], results: dict[str, Mapping[str, Any]]
+    ) -> _Run:
+        # A saga of the lean path that goes the general way: only a log sees it.
+        run = _Run(correlation_id, payload, None, results)
+        run.observed = self.log is not None
+        return run
+
     def _new_run(self, correlation_id: str, payload: Mapping[str, Any]) -> _Run:
         run = _Run(correlation_id, payload, [] if self.keep_events else None)
-        run.observed = self.keep_events or self.sink is not None or bool(self.listeners)
+        run.observed = (
+            self.keep_events
+            or self.sink is not None
+            or bool(self.listeners)
+            or self.log is not None
+        )
         # A listener is told only of stored events, so with listeners every event
         # is committed on its own; without, the commits wait for the next act.
         if self.sink is not None and not self.listeners:
@@ -662,6 +746,8 @@ class SagaOrchestrator:
             self.sink.append(event)
         if run.events is not None:
             run.events.append(event)
+        if self.log is not None:
+            self.log.record(event)
         for listener in self.listeners:
             listener(event)
 

@@ -19,9 +19,14 @@ contender runs the very same sequence. Four contenders share the steps' code:
     The same with a :class:`StepContext` per call (the default, as the
     booking saga runs): shown, not budgeted.
 ``engine + saga log``
+    The lean engine with a :class:`SagaLog` of the latest 10,000 events, as a
+    log view keeps: every event of every saga is recorded (as its fields, built
+    into an event when read). Budget 1b.
+``engine + listener (event objects)``
     ``SagaOrchestrator(keep_events=True)`` (every result carries its saga's
-    events) with a listener that keeps the latest 10,000 events, as a log view
-    does: the whole saga log is recorded.
+    events) with a listener that keeps the latest 10,000 events: every event
+    built as an object when it happens, as the window's worker needs them.
+    Shown, not budgeted.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from typing import Any
 from saga_desktop.engine import (
     SagaDefinition,
     SagaEvent,
+    SagaLog,
     SagaOrchestrator,
     SagaStep,
     StepError,
@@ -52,6 +58,7 @@ SAGA_PY = "saga-py 1.1.0"
 LEAN = "engine lean"
 LEAN_CONTEXT = "engine lean, steps take a context"
 FULL = "engine + saga log"
+LISTENER = "engine + listener (event objects)"
 
 
 def guide_mix(count: int, seed: int = 2024) -> list[int]:
@@ -142,17 +149,23 @@ def _saga_py_runner(script: _Script, count: int) -> Callable[[], bool] | None:
 
 
 def _engine_runner(
-    script: _Script, count: int, *, full: bool, takes_context: bool = True
+    script: _Script, count: int, *, log: str = "", takes_context: bool = False
 ) -> Callable[[], bool]:
+    """The engine on ``count`` steps; ``log``: "" (none), "saga log" or "listener"."""
     definition = _definition(script, count, takes_context=takes_context)
     # What a log view keeps: the latest events (a window's log pane is bounded too).
     kept: collections.deque[SagaEvent] = collections.deque(maxlen=10_000)
-    if full:
+    if log == "listener":
         orchestrator = SagaOrchestrator(
             definition, keep_events=True, listeners=[kept.append], rng=random.Random(0)
         )
     else:
-        orchestrator = SagaOrchestrator(definition, keep_events=False, rng=random.Random(0))
+        orchestrator = SagaOrchestrator(
+            definition,
+            keep_events=False,
+            log=SagaLog(maxlen=10_000) if log == "saga log" else None,
+            rng=random.Random(0),
+        )
 
     def run() -> bool:
         return orchestrator.run().success
@@ -165,9 +178,10 @@ def runners(script: _Script, steps: int = 4) -> dict[str, Callable[[], bool]]:
     found: dict[str, Callable[[], bool] | None] = {
         FLOOR: _floor_runner(script, steps),
         SAGA_PY: _saga_py_runner(script, steps),
-        LEAN: _engine_runner(script, steps, full=False, takes_context=False),
-        LEAN_CONTEXT: _engine_runner(script, steps, full=False),
-        FULL: _engine_runner(script, steps, full=True),
+        LEAN: _engine_runner(script, steps),
+        LEAN_CONTEXT: _engine_runner(script, steps, takes_context=True),
+        FULL: _engine_runner(script, steps, log="saga log"),
+        LISTENER: _engine_runner(script, steps, log="listener"),
     }
     return {name: run for name, run in found.items() if run is not None}
 
@@ -233,7 +247,7 @@ def growth_by_steps(
         rng = random.Random(steps)
         plan = [steps if rng.random() < 0.3 else 0 for _ in range(sagas)]
         script = _Script()
-        run = _engine_runner(script, steps, full=True)
+        run = _engine_runner(script, steps, log="saga log")
         _timed(run, script, plan[: max(1, sagas // 10)])
         best = min(_timed(run, script, plan)[0] for _ in range(repeats)) / sagas
         rows.append((steps, best, best / steps))
