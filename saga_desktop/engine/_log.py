@@ -1,25 +1,36 @@
-"""An in-memory saga log that records events compactly and builds them when read."""
+"""An in-memory saga log that records events compactly and builds them when read.
+
+What the log keeps are entries, each an event or a tuple:
+
+* an event already built (a saga somebody else watches, a recovery, a retry,
+  or the rest of a saga that left the lean path);
+* ``(lean_story, correlation_id, definition, payload, results, times, ...)``:
+  a whole saga of the orchestrator's lean path, built by :func:`lean_story`.
+"""
 
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from saga_desktop.engine._events import (
+    CompensationStarted,
     CompensationSucceeded,
+    CompensationTriggered,
+    SagaCompensated,
     SagaCompleted,
     SagaEvent,
     SagaStarted,
+    StepFailed,
+    StepStarted,
     StepSucceeded,
 )
 
-__all__ = ["SagaLog"]
+if TYPE_CHECKING:
+    from saga_desktop.engine._definition import SagaDefinition
 
-#: What the orchestrator records: an event already built, or how to build one,
-#: a flat tuple (one allocation): its class (or, for the four that copy their
-#: data, a builder) then its fields, ``(StepStarted, cid, at, step, 1, 3)``.
-Record = SagaEvent | tuple[Any, ...]
+__all__ = ["SagaLog", "lean_story"]
 
 
 def _saga_started(
@@ -63,66 +74,171 @@ def _saga_completed(
     )
 
 
+def lean_story(
+    correlation_id: str,
+    definition: SagaDefinition,
+    payload: Mapping[str, Any],
+    results: Mapping[str, Mapping[str, Any]],
+    times: Sequence[float],
+    failed_step: str | None = None,
+    error: str = "",
+    injected: bool = False,
+    undo: tuple[str, ...] = (),
+    undone: Sequence[Mapping[str, Any]] = (),
+) -> list[SagaEvent]:
+    """The events of one saga of the orchestrator's lean path, from what it kept.
+
+    A saga that runs each step once and, if one refuses, undoes the others at
+    the first attempt, is told by what it keeps anyway (its definition,
+    payload and results), why it failed, what its undos returned, and the
+    time of each event, noted in a list as the event happened: one log entry
+    instead of eleven event objects.
+
+    Parameters
+    ----------
+    correlation_id, definition, payload, results
+        The saga's id, definition, payload and results (the completed steps).
+    times
+        The time of each event that happened, in order.
+    failed_step, error, injected
+        The step that refused, its error and whether it was injected.
+    undo
+        The steps to undo, newest first.
+    undone
+        What each undo returned, for those that succeeded, in ``undo``'s order.
+
+    Returns
+    -------
+    list of SagaEvent
+        The events that have a time: a saga that left the lean path (a retry, a
+        timeout, an undo that failed) has only its events up to then here.
+    """
+    plan = _story_plan(definition, payload, results, failed_step, error, injected, undo, undone)
+    # Only the events that happened have a time: zip stops at the last one.
+    return [
+        build(correlation_id, at, *fields) for (build, fields), at in zip(plan, times, strict=False)
+    ]
+
+
+def _story_plan(
+    definition: SagaDefinition,
+    payload: Mapping[str, Any],
+    results: Mapping[str, Mapping[str, Any]],
+    failed_step: str | None,
+    error: str,
+    injected: bool,
+    undo: tuple[str, ...],
+    undone: Sequence[Mapping[str, Any]],
+) -> Iterator[tuple[Callable[..., SagaEvent], tuple[Any, ...]]]:
+    # Every event a lean saga can have, in the order the orchestrator emits them.
+    steps = definition.steps
+    yield _saga_started, (definition.name, definition.step_names, payload)
+    completed = len(results)
+    for step in steps[:completed]:
+        yield StepStarted, (step.name, 1, step.retry.max_attempts)
+        yield _step_succeeded, (step.name, 1, results[step.name])
+    if failed_step is None:
+        if completed < len(steps):  # the step at which the saga left the lean path
+            step = steps[completed]
+            yield StepStarted, (step.name, 1, step.retry.max_attempts)
+        yield _saga_completed, (completed, results)
+        return
+    failed = definition.step(failed_step)
+    yield StepStarted, (failed.name, 1, failed.retry.max_attempts)
+    yield StepFailed, (failed.name, 1, error, injected, False)
+    yield CompensationTriggered, (failed.name, undo, False)
+    compensated = []
+    for name, result in zip(undo, [*undone, None], strict=False):
+        step = definition.step(name)
+        undo_name = step.compensation_name
+        yield CompensationStarted, (name, undo_name, 1, step.compensation_retry.max_attempts)
+        if result is None:  # the undo that failed: the saga left the lean path here
+            return
+        yield _compensation_succeeded, (name, undo_name, 1, result)
+        compensated.append(undo_name)
+    yield SagaCompensated, (failed.name, error, completed, tuple(compensated), (), False)
+
+
+#: An entry of the log (see the module): an event, or a lean saga's story.
+Record = SagaEvent | tuple[Any, ...]
+
+
 class SagaLog:
-    """The latest events of every saga an orchestrator runs, in the order they happened.
+    """The latest events of every saga an orchestrator runs.
 
     Give one to :class:`SagaOrchestrator` (``log=``) and every event of every
     saga is recorded, however the saga goes: retries, timeouts, compensations,
-    dead letters, recoveries. When nothing else watches the sagas (no sink, no
-    listener, no kept events), an event is recorded as its fields only, a
-    plain tuple, and built as a :class:`SagaEvent` when it is read: building
-    eleven event objects per saga cost three times as much as running the saga
-    (``tests/benchmarks/run_benchmarks.py --only engine``). What is read is
-    exactly what a listener would have been given.
+    dead letters, recoveries. What is read is exactly what a listener would
+    have been given, event for event.
 
-    The log is bounded, as a log pane is: beyond ``maxlen`` events the oldest
-    are dropped. Recording is safe from any thread; reading takes a snapshot.
+    When nothing else watches the sagas (no sink, no listener, no kept
+    events), each saga is recorded as one entry when it ends, and its events
+    are built when they are read: building eleven event objects per saga, and
+    keeping them, cost three times as much as running the saga
+    (``tests/benchmarks/run_benchmarks.py --only engine``). So such a saga's
+    events appear together, when it ends (one that retries or times out goes on
+    event by event from there), and sagas run in several threads at once
+    appear in the order they end. Otherwise each event is recorded as it
+    happens, as one entry.
+
+    The log is bounded, as a log pane is: it keeps the latest ``max_entries``
+    entries (about 11 events each for lean sagas of four steps). Recording is
+    safe from any thread; reading takes a snapshot.
 
     The events hold what the steps returned: a step must not change a mapping
     after it returned it (the saga's result holds the same mappings).
 
     Parameters
     ----------
-    maxlen
-        How many events to keep (the latest); ``None`` keeps them all.
+    max_entries
+        How many entries to keep (the latest); ``None`` keeps them all.
+
+    Raises
+    ------
+    ValueError
+        When ``max_entries`` is below 1.
     """
 
-    __slots__ = ("_records",)
+    __slots__ = ("_records", "record")
 
-    def __init__(self, maxlen: int | None = 10_000) -> None:
-        if maxlen is not None and maxlen < 1:
-            raise ValueError(f"a saga log keeps at least one event, not {maxlen}")
-        self._records: collections.deque[Record] = collections.deque(maxlen=maxlen)
-
-    # The orchestrator's side: ``record`` is its hot path, a bound deque append.
-
-    @property
-    def record(self) -> Callable[[Record], None]:
-        """Append one record (an event, or ``(build, *fields)``): for the orchestrator."""
-        return self._records.append
+    def __init__(self, max_entries: int | None = 1_000) -> None:
+        if max_entries is not None and max_entries < 1:
+            raise ValueError(f"a saga log keeps at least one entry, not {max_entries}")
+        self._records: collections.deque[Record] = collections.deque(maxlen=max_entries)
+        #: Keeps one entry (see the module): for the orchestrator, whose hot path
+        #: it is; the deque's own append, atomic, and dropping the oldest entry.
+        self.record: Callable[[Record], None] = self._records.append
 
     @property
-    def maxlen(self) -> int | None:
-        """How many events the log keeps (``None``: all)."""
+    def max_entries(self) -> int | None:
+        """How many entries the log keeps (``None``: all)."""
         return self._records.maxlen
 
-    def __len__(self) -> int:
+    @property
+    def entries(self) -> int:
+        """How many entries the log holds."""
         return len(self._records)
+
+    def __len__(self) -> int:
+        """How many events the log holds."""
+        return sum(
+            len(record[5]) if isinstance(record, tuple) else 1 for record in list(self._records)
+        )
 
     def __iter__(self) -> Iterator[SagaEvent]:
         """The events, oldest first, built from a snapshot taken now."""
         for record in list(self._records):  # list(deque): one step, safe while others record
-            yield _built(record)
+            yield from _built(record)
 
     def events(self, correlation_id: str | None = None) -> list[SagaEvent]:
         """The events kept, oldest first; only one saga's with ``correlation_id``."""
         if correlation_id is None:
             return list(self)
         return [
-            _built(record)
+            event
             for record in list(self._records)
-            if (record.correlation_id if isinstance(record, SagaEvent) else record[1])
-            == correlation_id
+            if (record[1] if isinstance(record, tuple) else record.correlation_id) == correlation_id
+            for event in _built(record)
         ]
 
     def clear(self) -> None:
@@ -130,17 +246,7 @@ class SagaLog:
         self._records.clear()
 
 
-def _built(record: Record) -> SagaEvent:
+def _built(record: Record) -> list[SagaEvent]:
     if isinstance(record, SagaEvent):
-        return record
-    return record[0](*record[1:])  # type: ignore[no-any-return]
-
-
-#: The builder of each event class recorded as fields: the class itself, or a
-#: function that copies the step's data as the orchestrator does for event objects.
-BUILDERS: dict[type[SagaEvent], Callable[..., SagaEvent]] = {
-    SagaStarted: _saga_started,
-    StepSucceeded: _step_succeeded,
-    SagaCompleted: _saga_completed,
-    CompensationSucceeded: _compensation_succeeded,
-}
+        return [record]
+    return lean_story(*record[1:])

@@ -34,7 +34,7 @@ from saga_desktop.engine._events import (
     StepSucceeded,
 )
 from saga_desktop.engine._exceptions import StepError, TransientStepError
-from saga_desktop.engine._log import BUILDERS, SagaLog
+from saga_desktop.engine._log import SagaLog, lean_story
 from saga_desktop.engine._status import SagaOutcome
 
 __all__ = [
@@ -208,11 +208,6 @@ _new_tuple = tuple.__new__
 _COMPLETED = SagaOutcome.COMPLETED
 _COMPENSATED = SagaOutcome.COMPENSATED
 _DEAD_LETTERED = SagaOutcome.DEAD_LETTERED
-# How the lean path's log records build their events (copying the steps' data).
-_BUILD_SAGA_STARTED = BUILDERS[SagaStarted]
-_BUILD_STEP_SUCCEEDED = BUILDERS[StepSucceeded]
-_BUILD_SAGA_COMPLETED = BUILDERS[SagaCompleted]
-_BUILD_COMPENSATION_SUCCEEDED = BUILDERS[CompensationSucceeded]
 
 
 def _describe_error(error: BaseException) -> str:
@@ -395,26 +390,19 @@ class SagaOrchestrator:
         payload = dict(payload) if payload else {}
         if self.keep_events or self.listeners or self.sink is not None:
             return self._run_observed(cid, payload)
-        # The lean path: nobody sees the events, or only a SagaLog, which records
-        # each one as a plain tuple of its fields. Each step's first attempt, a
+        if self.log is not None:
+            return self._run_logged(cid, payload, self.log)
+        # Nobody sees the events: the lean path. Each step's first attempt, a
         # plain refusal and the first attempt of each compensation run right here,
-        # with no bookkeeping object; a retry, a step with a timeout, or with a
-        # log any failure, goes the general way (_execute, _compensate), which
-        # gives the same results and events.
-        log = self.log
-        record = None if log is None else log.record
-        clock = self.clock
+        # with no event and no bookkeeping object; a retry or a step with a timeout
+        # goes the general way (_execute, _compensate), which gives the same results.
         results: dict[str, Mapping[str, Any]] = {}
         plan = self._plan
         if plan.definition is not self.definition:
             plan = self._plan_of(self.definition)
         steps = plan.steps
-        if record is not None:
-            record((_BUILD_SAGA_STARTED, cid, clock(), plan.definition.name, plan.names, payload))
         for name, action, step, takes_context, max_attempts in steps:
             if action is not None:
-                if record is not None:
-                    record((StepStarted, cid, clock(), name, 1, max_attempts))
                 try:
                     result = (
                         action(_new_tuple(StepContext, (cid, name, 1, payload, results)))
@@ -423,35 +411,15 @@ class SagaOrchestrator:
                     )
                 except Exception as exc:
                     if max_attempts > 1 and isinstance(exc, TransientStepError):
-                        run = self._lean_run(cid, payload, results)
+                        run = _Run(cid, payload, None, results)
                         failure = self._execute(run, step, refused=exc)
                         if failure is None:
                             continue
                         return self._compensate(run, failed_step=name, error=failure)
                     error = _describe_error(exc)
-                    if record is None:
-                        records, parked = self._undo_unobserved(
-                            cid, payload, results, reversed(results)
-                        )
-                    else:  # the events _execute and _compensate would emit, as records
-                        injected = isinstance(exc, StepError) and exc.injected
-                        record((StepFailed, cid, clock(), name, 1, error, injected, False))
-                        undo = tuple(reversed(results))
-                        record((CompensationTriggered, cid, clock(), name, undo, False))
-                        records, parked = self._undo_unobserved(cid, payload, results, undo, record)
-                        record(
-                            (
-                                SagaCompensated,
-                                cid,
-                                clock(),
-                                name,
-                                error,
-                                len(results),
-                                tuple(r.compensation for r in records if r.success),
-                                tuple(r.compensation for r in records if not r.success),
-                                False,
-                            )
-                        )
+                    records, parked = self._undo_unobserved(
+                        cid, payload, results, reversed(results)
+                    )
                     return _new_tuple(
                         SagaResult,
                         (
@@ -467,16 +435,12 @@ class SagaOrchestrator:
                         ),
                     )
                 else:
-                    results[name] = result = result or {}
-                    if record is not None:
-                        record((_BUILD_STEP_SUCCEEDED, cid, clock(), name, 1, result))
+                    results[name] = result or {}
             else:
-                run = self._lean_run(cid, payload, results)
+                run = _Run(cid, payload, None, results)
                 failure = self._execute(run, step)
                 if failure is not None:
                     return self._compensate(run, failed_step=name, error=failure)
-        if record is not None:
-            record((_BUILD_SAGA_COMPLETED, cid, clock(), len(steps), results))
         return _new_tuple(
             SagaResult, (cid, _COMPLETED, len(steps), len(results), results, None, None, (), ())
         )
@@ -485,7 +449,6 @@ class SagaOrchestrator:
         """Run a saga whose events somebody sees (a sink, a listener, the kept log)."""
         run = self._new_run(cid, payload)
         definition = self.definition
-        steps = definition.steps
         self._emit(
             run,
             SagaStarted(
@@ -496,20 +459,169 @@ class SagaOrchestrator:
             # Write-ahead of the start only: the rest is committed at the end.
             run.staging.commit()
             run.deferred = True
+        return self._run_steps(run, definition.steps)
+
+    def _run_steps(
+        self, run: _Run, steps: Sequence[SagaStep], refused: Exception | None = None
+    ) -> SagaResult:
+        """Run ``steps`` (the saga's, or the rest of them) the general way, then end the saga.
+
+        ``refused`` is the error of a first attempt at the first of ``steps``
+        that was already made (see :meth:`_execute`).
+        """
         for step in steps:
-            failure = self._execute(run, step)
+            failure = self._execute(run, step, refused=refused)
+            refused = None
             if failure is not None:
                 return self._compensate(run, failed_step=step.name, error=failure)
-        self._emit(
-            run,
-            SagaCompleted(
+        if run.observed:
+            self._emit(
+                run,
+                SagaCompleted(
+                    run.correlation_id,
+                    self.clock(),
+                    len(self.definition.steps),
+                    {name: dict(result) for name, result in run.results.items()},
+                ),
+            )
+        return self._result(run, SagaOutcome.COMPLETED)
+
+    def _run_logged(self, cid: str, payload: dict[str, Any], log: SagaLog) -> SagaResult:
+        """The lean path, for a saga that only a :class:`SagaLog` sees.
+
+        The saga runs as on the lean path and the log gets it as one entry when
+        it ends: a :func:`lean_story` told by the saga's results, why it failed,
+        what its undos returned, and each event's time, noted in ``times`` as
+        the event happens. A saga that has to go the general way (a retry, a
+        step with a timeout, an undo that fails) has its story so far told as
+        events, then goes on event by event.
+        """
+        clock = self.clock
+        results: dict[str, Mapping[str, Any]] = {}
+        plan = self._plan
+        if plan.definition is not self.definition:
+            plan = self._plan_of(self.definition)
+        definition, steps = plan.definition, plan.steps
+        # A list, not an array of doubles: array.append parses its argument as
+        # PyArg_Parse does, a tenth of a saga for eleven events (callgrind).
+        # Events with no participant call between them share one reading of the
+        # clock (``now``), as far apart as the clock's resolution: reading it
+        # for each took a sixth of the saga, on this machine's virtual clock.
+        times: list[float] = []
+        mark = times.append
+        now = clock()
+        mark(now)  # SagaStarted
+        for name, action, _, takes_context, max_attempts in steps:
+            if action is None:  # a timeout to watch: the general way from here
+                self._flush((lean_story, cid, definition, payload, results, times))
+                return self._run_steps(
+                    self._logged_run(cid, payload, results), definition.steps[len(results) :]
+                )
+            mark(now)  # StepStarted
+            try:
+                result = (
+                    action(_new_tuple(StepContext, (cid, name, 1, payload, results)))
+                    if takes_context
+                    else action()
+                )
+            except Exception as exc:
+                if max_attempts > 1 and isinstance(exc, TransientStepError):
+                    self._flush((lean_story, cid, definition, payload, results, times))
+                    run = self._logged_run(cid, payload, results)
+                    return self._run_steps(run, definition.steps[len(results) :], refused=exc)
+                error = _describe_error(exc)
+                injected = isinstance(exc, StepError) and exc.injected
+                now = clock()
+                mark(now)  # StepFailed
+                mark(now)  # CompensationTriggered
+                undo = tuple(reversed(results))
+                return self._undo_logged(
+                    cid, payload, results, times, now, name, error, injected, undo
+                )
+            else:
+                results[name] = result or {}
+                now = clock()
+                mark(now)  # StepSucceeded
+        mark(now)  # SagaCompleted
+        log.record((lean_story, cid, definition, payload, results, times))
+        return _new_tuple(
+            SagaResult, (cid, _COMPLETED, len(steps), len(results), results, None, None, (), ())
+        )
+
+    def _undo_logged(
+        self,
+        cid: str,
+        payload: dict[str, Any],
+        results: dict[str, Mapping[str, Any]],
+        times: list[float],
+        now: float,
+        failed_step: str,
+        error: str,
+        injected: bool,
+        undo: tuple[str, ...],
+    ) -> SagaResult:
+        """Compensate ``undo`` for :meth:`_run_logged`, and end the saga.
+
+        ``now`` is the clock's reading at the failure (see :meth:`_run_logged`).
+        """
+        clock = self.clock
+        mark = times.append
+        by_name = self._plan_of(self.definition).by_name
+        undone: list[Mapping[str, Any]] = []
+        story: tuple[Any, ...] = (
+            lean_story,
+            cid,
+            self.definition,
+            payload,
+            results,
+            times,
+            failed_step,
+            error,
+            injected,
+            undo,
+            undone,
+        )
+        records: list[CompensationRecord] = []
+        for index, name in enumerate(undo):
+            step, undo_name = by_name[name]
+            function: Callable[..., Any] = step.compensation
+            mark(now)  # CompensationStarted
+            try:
+                if step.takes_context:
+                    result = function(_new_tuple(StepContext, (cid, name, 1, payload, results)))
+                else:
+                    result = function()
+            except Exception as exc:
+                # An undo failed: its retries and dead letter go the general way.
+                self._flush(story)
+                run = self._logged_run(cid, payload, results)
+                run.compensations = records
+                records.append(self._undo(run, step, undo_name, failed=exc))
+                for later in undo[index + 1 :]:
+                    later_step, later_name = by_name[later]
+                    records.append(self._undo(run, later_step, later_name))
+                return self._end_compensated(run, failed_step=failed_step, error=error)
+            undone.append(result or {})
+            now = clock()
+            mark(now)  # CompensationSucceeded
+            records.append(_new_tuple(CompensationRecord, (name, undo_name, True, 1, None)))
+        mark(now)  # SagaCompensated
+        assert self.log is not None  # only a logged saga comes here
+        self.log.record(story)
+        return _new_tuple(
+            SagaResult,
+            (
                 cid,
-                self.clock(),
-                len(steps),
-                {name: dict(result) for name, result in run.results.items()},
+                _COMPENSATED,
+                len(self.definition.steps),
+                len(results),
+                results,
+                failed_step,
+                error,
+                tuple(records),
+                (),
             ),
         )
-        return self._result(run, SagaOutcome.COMPLETED)
 
     def _undo_unobserved(
         self,
@@ -517,14 +629,11 @@ class SagaOrchestrator:
         payload: Mapping[str, Any],
         results: dict[str, Mapping[str, Any]],
         names: Iterable[str],
-        record: Callable[[Any], None] | None = None,
     ) -> tuple[tuple[CompensationRecord, ...], bool]:
         """Compensate the steps called ``names``, in that order, for nobody to see.
 
         Each compensation's first attempt runs right here; only a failing one
         takes the way through :meth:`_undo` (its retries, then a dead letter).
-        With ``record`` (a :class:`SagaLog`'s), the events :meth:`_undo` would
-        emit are recorded as their fields.
 
         Returns
         -------
@@ -534,36 +643,19 @@ class SagaOrchestrator:
         by_name = self._plan_of(self.definition).by_name
         records: list[CompensationRecord] = []
         parked = False
-        clock = self.clock
         for name in names:
             step, undo_name = by_name[name]
             undo: Callable[..., Any] = step.compensation
-            if record is not None:
-                attempts = step.compensation_retry.max_attempts
-                record((CompensationStarted, cid, clock(), name, undo_name, 1, attempts))
             try:
                 if step.takes_context:
-                    result = undo(_new_tuple(StepContext, (cid, name, 1, payload, results)))
+                    undo(_new_tuple(StepContext, (cid, name, 1, payload, results)))
                 else:
-                    result = undo()
+                    undo()
             except Exception as exc:
-                run = self._lean_run(cid, payload, results)
-                ended = self._undo(run, step, undo_name, failed=exc)
-                parked = parked or not ended.success
-                records.append(ended)
+                record = self._undo(_Run(cid, payload, None, results), step, undo_name, failed=exc)
+                parked = parked or not record.success
+                records.append(record)
             else:
-                if record is not None:
-                    record(
-                        (
-                            _BUILD_COMPENSATION_SUCCEEDED,
-                            cid,
-                            clock(),
-                            name,
-                            undo_name,
-                            1,
-                            result or {},
-                        )
-                    )
                 records.append(_new_tuple(CompensationRecord, (name, undo_name, True, 1, None)))
         return tuple(records), parked
 
@@ -697,12 +789,18 @@ class SagaOrchestrator:
             plan = self._plan = _Plan(definition)
         return plan
 
-    def _lean_run(
+    def _flush(self, story: tuple[Any, ...]) -> None:
+        """Tell a lean saga's story so far as events: the saga leaves the lean path."""
+        assert self.log is not None  # a story is told only to a log
+        for event in lean_story(*story[1:]):
+            self.log.record(event)
+
+    def _logged_run(
         self, correlation_id: str, payload: Mapping[str, Any], results: dict[str, Mapping[str, Any]]
     ) -> _Run:
-        # A saga of the lean path that goes the general way: only a log sees it.
+        # A saga of _run_logged that goes the general way: only the log sees it.
         run = _Run(correlation_id, payload, None, results)
-        run.observed = self.log is not None
+        run.observed = True
         return run
 
     def _new_run(self, correlation_id: str, payload: Mapping[str, Any]) -> _Run:
@@ -850,7 +948,13 @@ class SagaOrchestrator:
             records.extend(
                 self._undo_unobserved(run.correlation_id, run.payload, run.results, steps)[0]
             )
-        parked = tuple(r.compensation for r in records if not r.success)
+        return self._end_compensated(run, failed_step=failed_step, error=error, recovery=recovery)
+
+    def _end_compensated(
+        self, run: _Run, *, failed_step: str | None, error: str, recovery: bool = False
+    ) -> SagaResult:
+        # A compensated saga's last event and its result.
+        parked = tuple(r.compensation for r in run.compensations if not r.success)
         if run.observed:
             self._emit(
                 run,

@@ -35,6 +35,7 @@ import collections
 import dataclasses
 import gc
 import random
+import statistics
 import time
 import timeit
 import uuid
@@ -163,7 +164,7 @@ def _engine_runner(
         orchestrator = SagaOrchestrator(
             definition,
             keep_events=False,
-            log=SagaLog(maxlen=10_000) if log == "saga log" else None,
+            log=SagaLog(max_entries=1_000) if log == "saga log" else None,
             rng=random.Random(0),
         )
 
@@ -199,34 +200,59 @@ def _timed(run: Callable[[], bool], script: _Script, plan: Sequence[int]) -> tup
 
 @dataclasses.dataclass(frozen=True)
 class Timing:
-    """Best time per saga of one contender, over interleaved repeats."""
+    """Time per saga of one contender, and its ratio to saga-py, over paired rounds."""
 
     name: str
-    per_saga: float  # seconds
+    per_saga: float  # seconds, the median over the rounds
     sagas: int
     succeeded: int
+    #: Median over the rounds of this contender's time over saga-py's in the same
+    #: round (None without saga-py).
+    vs_saga_py: float | None = None
 
     @property
     def per_second(self) -> float:
         return 1.0 / self.per_saga
 
 
-def compare(sagas: int, repeats: int) -> list[Timing]:
-    """Run the guide's mix on every contender, interleaved, and keep each one's best."""
+def compare(sagas: int, rounds: int) -> list[Timing]:
+    """Run the guide's mix on every contender in ``rounds`` paired rounds.
+
+    Each round runs every contender once on the same ``sagas`` sagas, one
+    after the other, starting with a different contender each round. A ratio
+    is taken within each round, then the median of the rounds': this machine
+    is shared, and a busy moment slows every contender of a round alike,
+    where best-of-N times taken apart moved the ratios by a third from one run
+    to the next (median of paired ratios: within 3 %).
+    """
     plan = guide_mix(sagas)
     script = _Script()
     contenders = runners(script)
-    best = dict.fromkeys(contenders, float("inf"))
-    succeeded = dict.fromkeys(contenders, 0)
+    names = list(contenders)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    ratios: dict[str, list[float]] = {name: [] for name in names}
+    succeeded = dict.fromkeys(names, 0)
     for run in contenders.values():  # warm up: first calls, caches, imports
         _timed(run, script, plan[: min(500, sagas)])
-    for _ in range(repeats):
-        # Interleaved, so that a busy moment of the machine hits every contender alike.
-        for name, run in contenders.items():
-            elapsed, ok = _timed(run, script, plan)
-            best[name] = min(best[name], elapsed / sagas)
-            succeeded[name] = ok
-    return [Timing(name, best[name], sagas, succeeded[name]) for name in contenders]
+    for number in range(rounds):
+        shift = number % len(names)
+        elapsed: dict[str, float] = {}
+        for name in names[shift:] + names[:shift]:
+            elapsed[name], succeeded[name] = _timed(contenders[name], script, plan)
+            times[name].append(elapsed[name] / sagas)
+        if SAGA_PY in elapsed:
+            for name in names:
+                ratios[name].append(elapsed[name] / elapsed[SAGA_PY])
+    return [
+        Timing(
+            name,
+            statistics.median(times[name]),
+            sagas,
+            succeeded[name],
+            statistics.median(ratios[name]) if ratios[name] else None,
+        )
+        for name in names
+    ]
 
 
 def growth_by_steps(
@@ -255,12 +281,12 @@ def growth_by_steps(
 
 
 def unavoidable_costs(repeats: int = 5, number: int = 20_000) -> dict[str, float]:
-    """Seconds per saga of what the engine's API makes it build, and saga-py does not.
+    """Seconds per saga of what the engine builds, and saga-py does not.
 
-    Every saga has a UUID4 correlation id, a :class:`StepContext` per step it
-    runs and a :class:`SagaResult`; with the saga log, every event is a frozen
-    dataclass handed to the listeners. How many steps and events a saga of the
-    guide's mix has on average is counted here.
+    Every saga has a UUID4 correlation id and a :class:`SagaResult`; steps
+    that take a context get a :class:`StepContext` per call; a listener gets
+    every event as an object. How many steps and events a saga of the guide's
+    mix has on average is counted here.
     """
     from saga_desktop.engine import SagaOutcome, SagaResult, StepContext, StepStarted
 
@@ -302,8 +328,8 @@ def unavoidable_costs(repeats: int = 5, number: int = 20_000) -> dict[str, float
 
     return {
         "correlation id (UUID4)": best(_new_correlation_id),
-        f"step contexts (x {steps_run:.1f})": steps_run * best(context),
         "result": best(result),
-        f"events built and kept (x {events:.1f})": events
+        f"step contexts (x {steps_run:.1f}), steps that take one": steps_run * best(context),
+        f"events as objects (x {events:.1f}), for a listener": events
         * best(lambda: kept.append(StepStarted("cid", 1.0, "STEP_1", 1, 1))),
     }

@@ -62,6 +62,7 @@ def _saga(
 
         def action(*args: StepContext) -> dict[str, object] | None:
             tries["do"] += 1
+            clock.advance(0.001)  # every call takes time: events after it must show so
             shown = (sorted(args[0].results),) if takes_context else ()
             calls.append(("do", told(args, "do"), *shown))
             if behaviour == "refuse":
@@ -76,6 +77,7 @@ def _saga(
 
         def compensation(*args: StepContext) -> dict[str, object]:
             tries["undo"] += 1
+            clock.advance(0.001)
             calls.append(("undo", told(args, "undo")))
             if behaviour == "undo_never" or (behaviour == "undo_once" and tries["undo"] < 2):
                 raise StepError(f"undo of {name} failed")

@@ -38,7 +38,7 @@ def _events(
     clock = FakeClock()
     calls: list[tuple[object, ...]] = []
     heard: list[SagaEvent] = []
-    log = SagaLog(maxlen=None)
+    log = SagaLog(max_entries=None)
     orchestrator = SagaOrchestrator(
         _saga(behaviours, clock, calls, takes_context),
         listeners=[] if logged else [heard.append],
@@ -85,7 +85,7 @@ def _two_step_saga(seat: dict[str, object]) -> SagaOrchestrator:
             ),
         ),
         keep_events=False,
-        log=SagaLog(maxlen=None),
+        log=SagaLog(max_entries=None),
     )
 
 
@@ -107,14 +107,15 @@ def test_events_read_from_the_log_hold_copies_as_event_objects_do():
     assert result.outcome is SagaOutcome.COMPLETED
 
 
-def test_the_log_keeps_the_latest_events_and_filters_by_saga():
+def test_the_log_keeps_the_latest_entries_and_filters_by_saga():
     orchestrator = _two_step_saga({})
-    log = SagaLog(maxlen=12)
+    log = SagaLog(max_entries=2)
     orchestrator.log = log
-    ids = [orchestrator.run().correlation_id for _ in range(3)]  # 6 events each
+    ids = [orchestrator.run().correlation_id for _ in range(3)]  # one entry, 6 events each
 
+    assert log.entries == 2
+    assert log.max_entries == 2
     assert len(log) == 12
-    assert log.maxlen == 12
     assert {e.correlation_id for e in log} == set(ids[1:])
     assert [type(e).__name__ for e in log.events(ids[2])] == [
         "SagaStarted",
@@ -130,9 +131,20 @@ def test_the_log_keeps_the_latest_events_and_filters_by_saga():
     assert list(log) == []
 
 
+def test_a_watched_saga_is_logged_event_by_event():
+    orchestrator = _two_step_saga({})
+    heard: list[SagaEvent] = []
+    orchestrator.listeners.append(heard.append)
+    assert orchestrator.log is not None
+    orchestrator.run()
+
+    assert orchestrator.log.entries == len(heard) == 6
+    assert orchestrator.log.events() == heard
+
+
 def test_a_log_records_from_many_threads_and_reads_while_they_record():
     orchestrator = _two_step_saga({})
-    log = SagaLog(maxlen=None)
+    log = SagaLog(max_entries=None)
     orchestrator.log = log
     done = threading.Event()
     reads: list[int] = []
@@ -164,5 +176,5 @@ def test_a_log_records_from_many_threads_and_reads_while_they_record():
 
 @pytest.mark.parametrize("maxlen", [0, -3])
 def test_a_log_keeps_at_least_one_event(maxlen):
-    with pytest.raises(ValueError, match="at least one event"):
-        SagaLog(maxlen=maxlen)
+    with pytest.raises(ValueError, match="at least one entry"):
+        SagaLog(max_entries=maxlen)
