@@ -320,6 +320,10 @@ class SagaOrchestrator:
     dead-letter retries still commit before each participant call, and a
     listener added while a saga runs gets every event committed before it.
 
+    A :class:`SagaLog` (``log``) gets every event too. When it is the only one
+    to see them, the saga stays on the lean path and the log gets the saga as
+    one entry when it ends, its events built when read (see :class:`SagaLog`).
+
     Parameters
     ----------
     definition
@@ -513,7 +517,7 @@ class SagaOrchestrator:
         mark(now)  # SagaStarted
         for name, action, _, takes_context, max_attempts in steps:
             if action is None:  # a timeout to watch: the general way from here
-                self._flush((lean_story, cid, definition, payload, results, times))
+                self._flush(log, (lean_story, cid, definition, payload, results, times))
                 return self._run_steps(
                     self._logged_run(cid, payload, results), definition.steps[len(results) :]
                 )
@@ -526,7 +530,7 @@ class SagaOrchestrator:
                 )
             except Exception as exc:
                 if max_attempts > 1 and isinstance(exc, TransientStepError):
-                    self._flush((lean_story, cid, definition, payload, results, times))
+                    self._flush(log, (lean_story, cid, definition, payload, results, times))
                     run = self._logged_run(cid, payload, results)
                     return self._run_steps(run, definition.steps[len(results) :], refused=exc)
                 error = _describe_error(exc)
@@ -536,7 +540,7 @@ class SagaOrchestrator:
                 mark(now)  # CompensationTriggered
                 undo = tuple(reversed(results))
                 return self._undo_logged(
-                    cid, payload, results, times, now, name, error, injected, undo
+                    log, cid, payload, results, times, now, name, error, injected, undo
                 )
             else:
                 results[name] = result or {}
@@ -550,6 +554,7 @@ class SagaOrchestrator:
 
     def _undo_logged(
         self,
+        log: SagaLog,
         cid: str,
         payload: dict[str, Any],
         results: dict[str, Mapping[str, Any]],
@@ -593,7 +598,7 @@ class SagaOrchestrator:
                     result = function()
             except Exception as exc:
                 # An undo failed: its retries and dead letter go the general way.
-                self._flush(story)
+                self._flush(log, story)
                 run = self._logged_run(cid, payload, results)
                 run.compensations = records
                 records.append(self._undo(run, step, undo_name, failed=exc))
@@ -606,8 +611,7 @@ class SagaOrchestrator:
             mark(now)  # CompensationSucceeded
             records.append(_new_tuple(CompensationRecord, (name, undo_name, True, 1, None)))
         mark(now)  # SagaCompensated
-        assert self.log is not None  # only a logged saga comes here
-        self.log.record(story)
+        log.record(story)
         return _new_tuple(
             SagaResult,
             (
@@ -789,11 +793,11 @@ class SagaOrchestrator:
             plan = self._plan = _Plan(definition)
         return plan
 
-    def _flush(self, story: tuple[Any, ...]) -> None:
+    @staticmethod
+    def _flush(log: SagaLog, story: tuple[Any, ...]) -> None:
         """Tell a lean saga's story so far as events: the saga leaves the lean path."""
-        assert self.log is not None  # a story is told only to a log
         for event in lean_story(*story[1:]):
-            self.log.record(event)
+            log.record(event)
 
     def _logged_run(
         self, correlation_id: str, payload: Mapping[str, Any], results: dict[str, Mapping[str, Any]]
