@@ -143,13 +143,14 @@ def _story_plan(
             yield StepStarted, (step.name, 1, step.retry.max_attempts)
         yield _saga_completed, (completed, results)
         return
-    failed = definition.step(failed_step)
+    by_name = {step.name: step for step in steps}  # definition.step() is a linear search
+    failed = by_name[failed_step]
     yield StepStarted, (failed.name, 1, failed.retry.max_attempts)
     yield StepFailed, (failed.name, 1, error, injected, False)
     yield CompensationTriggered, (failed.name, undo, False)
     compensated = []
     for name, result in zip(undo, [*undone, None], strict=False):
-        step = definition.step(name)
+        step = by_name[name]
         undo_name = step.compensation_name
         yield CompensationStarted, (name, undo_name, 1, step.compensation_retry.max_attempts)
         if result is None:  # the undo that failed: the saga left the lean path here
