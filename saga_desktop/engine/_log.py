@@ -91,8 +91,8 @@ def lean_story(
     A saga that runs each step once and, if one refuses, undoes the others at
     the first attempt, is told by what it keeps anyway (its definition,
     payload and results), why it failed, what its undos returned, and the
-    time of each event, noted in a list as the event happened: one log entry
-    instead of eleven event objects.
+    clock's reading for each event (events with no participant call between
+    them share one): one log entry instead of eleven event objects.
 
     Parameters
     ----------
@@ -186,8 +186,9 @@ class SagaLog:
     entries (about 11 events each for lean sagas of four steps). Recording is
     safe from any thread; reading takes a snapshot.
 
-    The events hold what the steps returned: a step must not change a mapping
-    after it returned it (the saga's result holds the same mappings).
+    The events are built from the saga's payload and results when they are
+    read: a step must not change the payload, nor a mapping it returned, nor anybody
+    the ``results`` of a :class:`SagaResult` (copy them to change them).
 
     Parameters
     ----------

@@ -149,24 +149,30 @@ def _saga_py_runner(script: _Script, count: int) -> Callable[[], bool] | None:
     return run
 
 
+def engine_orchestrator(
+    script: _Script, count: int, *, log: str = "", takes_context: bool = False
+) -> SagaOrchestrator:
+    """The engine on ``count`` steps; ``log``: "" (none), "saga log" or "listener"."""
+    definition = _definition(script, count, takes_context=takes_context)
+    if log == "listener":
+        # What a log view keeps: the latest events (a window's log pane is bounded too).
+        kept: collections.deque[SagaEvent] = collections.deque(maxlen=10_000)
+        return SagaOrchestrator(
+            definition, keep_events=True, listeners=[kept.append], rng=random.Random(0)
+        )
+    # A saga log of the latest 1,000 entries: about 10,900 events of the guide's mix.
+    return SagaOrchestrator(
+        definition,
+        keep_events=False,
+        log=SagaLog(max_entries=1_000) if log == "saga log" else None,
+        rng=random.Random(0),
+    )
+
+
 def _engine_runner(
     script: _Script, count: int, *, log: str = "", takes_context: bool = False
 ) -> Callable[[], bool]:
-    """The engine on ``count`` steps; ``log``: "" (none), "saga log" or "listener"."""
-    definition = _definition(script, count, takes_context=takes_context)
-    # What a log view keeps: the latest events (a window's log pane is bounded too).
-    kept: collections.deque[SagaEvent] = collections.deque(maxlen=10_000)
-    if log == "listener":
-        orchestrator = SagaOrchestrator(
-            definition, keep_events=True, listeners=[kept.append], rng=random.Random(0)
-        )
-    else:
-        orchestrator = SagaOrchestrator(
-            definition,
-            keep_events=False,
-            log=SagaLog(max_entries=1_000) if log == "saga log" else None,
-            rng=random.Random(0),
-        )
+    orchestrator = engine_orchestrator(script, count, log=log, takes_context=takes_context)
 
     def run() -> bool:
         return orchestrator.run().success
