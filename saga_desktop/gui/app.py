@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import sys
 from pathlib import Path
+from types import FrameType
 
 from PySide6.QtCore import (
     QEvent,
     QMessageLogContext,
     QObject,
+    QSocketNotifier,
     QTimer,
     QtMsgType,
+    Slot,
     qInstallMessageHandler,
 )
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from saga_desktop import __version__
 from saga_desktop._resources import icon_path
@@ -83,14 +88,69 @@ def run_app(data_dir: Path) -> int:
         # Start-up benchmarks: quit as soon as the window has painted once.
         window.installEventFilter(_QuitOnFirstPaint(window))
     window.show()
-    code = int(app.exec())
+    with _CloseOnSignals(window) as signals:
+        code = int(app.exec())
     # However the loop ended (last window closed, or quit()), stop the worker cleanly.
     window.shutdown()
+    if signals.received is not None:  # Ctrl-C or kill: the shell's 128 + signal
+        return 128 + signals.received
     return code
 
 
 #: Set to quit right after the first paint (for start-up time measurements).
 EXIT_AFTER_PAINT_ENV = "SAGA_DESKTOP_EXIT_AFTER_PAINT"
+
+
+class _CloseOnSignals(QObject):
+    """Close ``window`` on Ctrl-C (SIGINT) or ``kill`` (SIGTERM), as its title bar would.
+
+    Python runs a signal handler only between two bytecodes, and Qt's event
+    loop runs none while it waits: the C handler writes the signal to a socket
+    (``signal.set_wakeup_fd``) that a :class:`QSocketNotifier` watches, and the
+    slot that drains it gives Python the moment to run the handler. The window
+    then closes the usual way (the saga in progress finishes at full speed and
+    the worker thread stops); the handlers are put back when the loop ends.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        #: The signal that closed the window, if one did.
+        self.received: int | None = None
+
+    def __enter__(self) -> _CloseOnSignals:
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
+        self._previous = {number: signal.signal(number, self._handle) for number in self.SIGNALS}
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._notifier.setEnabled(False)
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+        signal.set_wakeup_fd(self._previous_fd)
+        self._reader.close()
+        self._writer.close()
+
+    def _handle(self, number: int, frame: FrameType | None) -> None:
+        if self.received is None:
+            self.received = number
+            self._window.close()
+
+    @Slot()
+    def _drain(self) -> None:
+        # Reading is all there is to do: Python runs the pending handler around it.
+        try:
+            while self._reader.recv(64):
+                pass
+        except BlockingIOError:
+            pass
 
 
 class _QuitOnFirstPaint(QObject):
