@@ -368,6 +368,9 @@ class StepCard(QFrame):
         self._compact = False
         self._base_font = QFont(self.font())
         self._factor = 1.0
+        # The fonts last set, as (base font's key, factor, compact): setting the same
+        # again restyles every label for nothing (three times per card at start-up).
+        self._fonts_set: tuple[str, float, bool] | None = None
 
         self._badge = _NumberBadge(number, self)
         self._title = QLabel(info.title, self)
@@ -568,6 +571,10 @@ class StepCard(QFrame):
 
     def apply_fonts(self, base: QFont, factor: float) -> None:
         """Set every font from ``base`` scaled by ``factor`` (presenter mode)."""
+        wanted = (base.key(), factor, self._compact)
+        if wanted == self._fonts_set:
+            return
+        self._fonts_set = wanted
         self._base_font = QFont(base)
         self._factor = factor
         self.setFont(_scaled(base, factor))
