@@ -342,8 +342,9 @@ class SagaOrchestrator:
         Keep each saga's events in its :class:`SagaResult` (the saga log).
     log
         Record every event of every saga in this :class:`SagaLog`. Alone (no
-        sink, no listener, ``keep_events=False``) it keeps the lean path: each
-        event is recorded as a tuple of its fields and built when read.
+        sink, no listener, ``keep_events=False``) it keeps the lean path: it
+        gets each saga as one entry when the saga ends, its events built when
+        they are read.
     """
 
     def __init__(
@@ -495,10 +496,10 @@ class SagaOrchestrator:
 
         The saga runs as on the lean path and the log gets it as one entry when
         it ends: a :func:`lean_story` told by the saga's results, why it failed,
-        what its undos returned, and each event's time, noted in ``times`` as
-        the event happens. A saga that has to go the general way (a retry, a
-        step with a timeout, an undo that fails) has its story so far told as
-        events, then goes on event by event.
+        what its undos returned, and the clock's reading for each event, noted
+        in ``times`` as the event happens. A saga that has to go the general
+        way (a retry, a step with a timeout, an undo that fails) has its story
+        so far told as events, then goes on event by event.
         """
         clock = self.clock
         results: dict[str, Mapping[str, Any]] = {}
