@@ -14,86 +14,18 @@ import threading
 import uuid
 
 import pytest
-from engine_helpers import FakeClock
+from engine_helpers import BEHAVIOURS, CID, FakeClock, scripted_saga
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from saga_desktop.engine import (
-    RetryPolicy,
     SagaDefinition,
     SagaMemoryQueue,
     SagaOrchestrator,
     SagaStep,
     StepContext,
     StepError,
-    TransientStepError,
 )
-
-RETRY = RetryPolicy(max_attempts=3, initial_delay=0.2, jitter=0.1)
-CID = "00000000-0000-4000-8000-0000000000aa"
-
-#: What one step does: ok, refuse, refuse then succeed on retry, crash (a bug), time out,
-#: or succeed and fail its undo (once, or on every attempt).
-BEHAVIOURS = ("ok", "refuse", "transient", "bug", "slow", "undo_once", "undo_never")
-
-
-def _saga(
-    behaviours: list[str],
-    clock: FakeClock,
-    calls: list[tuple[object, ...]],
-    takes_context: bool = True,
-) -> SagaDefinition:
-    """Steps that behave as told, and record every call in ``calls``.
-
-    A step without a context records what its context would have said (one
-    saga per definition: its attempt is its count of tries); a step with one
-    also records the names of the earlier results it was shown.
-    """
-
-    def make(number: int, behaviour: str) -> SagaStep:
-        name = f"S{number}"
-        tries = {"do": 0, "undo": 0}
-
-        def told(args: tuple[StepContext, ...], key: str) -> tuple[object, ...]:
-            assert len(args) == (1 if takes_context else 0)
-            if takes_context:
-                return tuple(args[0])[:3]
-            return (CID, name, tries[key])
-
-        def action(*args: StepContext) -> dict[str, object] | None:
-            tries["do"] += 1
-            clock.advance(0.001)  # every call takes time: events after it must show so
-            shown = (sorted(args[0].results),) if takes_context else ()
-            calls.append(("do", told(args, "do"), *shown))
-            if behaviour == "refuse":
-                raise StepError(f"{name} refused", injected=True)
-            if behaviour == "transient" and tries["do"] < 2:
-                raise TransientStepError(f"{name} busy")
-            if behaviour == "bug":
-                raise KeyError(name)
-            if behaviour == "slow":
-                clock.now += 5.0
-            return None if number % 2 else {"ref": f"{name}-{tries['do']}"}
-
-        def compensation(*args: StepContext) -> dict[str, object]:
-            tries["undo"] += 1
-            clock.advance(0.001)
-            calls.append(("undo", told(args, "undo")))
-            if behaviour == "undo_never" or (behaviour == "undo_once" and tries["undo"] < 2):
-                raise StepError(f"undo of {name} failed")
-            return {"undone": name}
-
-        return SagaStep(
-            name,
-            action,
-            compensation,
-            retry=RETRY,
-            compensation_retry=RETRY,
-            timeout=1.0 if behaviour == "slow" else None,
-            takes_context=takes_context,
-        )
-
-    return SagaDefinition("lean", tuple(make(n, b) for n, b in enumerate(behaviours, start=1)))
 
 
 def _run(behaviours: list[str], watched: bool, takes_context: bool = True) -> tuple[object, ...]:
@@ -101,7 +33,7 @@ def _run(behaviours: list[str], watched: bool, takes_context: bool = True) -> tu
     calls: list[tuple[object, ...]] = []
     seen: list[object] = []
     orchestrator = SagaOrchestrator(
-        _saga(behaviours, clock, calls, takes_context),
+        scripted_saga(behaviours, clock, calls, takes_context),
         listeners=[seen.append] if watched else [],
         clock=clock,
         sleep=clock.sleep,

@@ -12,10 +12,9 @@ import random
 import threading
 
 import pytest
-from engine_helpers import FakeClock
+from engine_helpers import BEHAVIOURS, CID, FakeClock, scripted_saga
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_lean_path import BEHAVIOURS, CID, _saga
 
 from saga_desktop.engine import (
     SagaCompleted,
@@ -40,7 +39,7 @@ def _events(
     heard: list[SagaEvent] = []
     log = SagaLog(max_entries=None)
     orchestrator = SagaOrchestrator(
-        _saga(behaviours, clock, calls, takes_context),
+        scripted_saga(behaviours, clock, calls, takes_context),
         listeners=[] if logged else [heard.append],
         clock=clock,
         sleep=clock.sleep,
