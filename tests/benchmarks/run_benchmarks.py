@@ -141,7 +141,8 @@ def engine_section(sagas: int, rounds: int) -> tuple[list[str], list[Budget], di
         full = timings[bench_engine.FULL].vs_saga_py or float("inf")
         budgets.append(("1a engine lean vs saga-py", lean <= 1.0, f"{lean:.2f}x", "<= 1.00x"))
         budgets.append(("1b engine + saga log vs saga-py", full <= 2.0, f"{full:.2f}x", "<= 2.00x"))
-    data = {name: t.per_saga for name, t in timings.items()}
+    data: dict[str, Any] = {name: t.per_saga for name, t in timings.items()}
+    data["vs saga-py"] = {name: t.vs_saga_py for name, t in timings.items()}
     data["built per saga"] = costs
     return lines, budgets, data
 
