@@ -541,7 +541,7 @@ class SagaOrchestrator:
                 mark(now)  # CompensationTriggered
                 undo = tuple(reversed(results))
                 return self._undo_logged(
-                    log, cid, payload, results, times, now, name, error, injected, undo
+                    log, plan, cid, payload, results, times, now, name, error, injected, undo
                 )
             else:
                 results[name] = result or {}
@@ -556,6 +556,7 @@ class SagaOrchestrator:
     def _undo_logged(
         self,
         log: SagaLog,
+        plan: _Plan,
         cid: str,
         payload: dict[str, Any],
         results: dict[str, Mapping[str, Any]],
@@ -572,12 +573,12 @@ class SagaOrchestrator:
         """
         clock = self.clock
         mark = times.append
-        by_name = self._plan_of(self.definition).by_name
+        by_name = plan.by_name
         undone: list[Mapping[str, Any]] = []
         story: tuple[Any, ...] = (
             lean_story,
             cid,
-            self.definition,
+            plan.definition,
             payload,
             results,
             times,
@@ -588,7 +589,7 @@ class SagaOrchestrator:
             undone,
         )
         records: list[CompensationRecord] = []
-        for index, name in enumerate(undo):
+        for name in undo:
             step, undo_name = by_name[name]
             function: Callable[..., Any] = step.compensation
             mark(now)  # CompensationStarted
@@ -603,7 +604,7 @@ class SagaOrchestrator:
                 run = self._logged_run(cid, payload, results)
                 run.compensations = records
                 records.append(self._undo(run, step, undo_name, failed=exc))
-                for later in undo[index + 1 :]:
+                for later in undo[undo.index(name) + 1 :]:
                     later_step, later_name = by_name[later]
                     records.append(self._undo(run, later_step, later_name))
                 return self._end_compensated(run, failed_step=failed_step, error=error)
@@ -618,7 +619,7 @@ class SagaOrchestrator:
             (
                 cid,
                 _COMPENSATED,
-                len(self.definition.steps),
+                len(plan.steps),
                 len(results),
                 results,
                 failed_step,
