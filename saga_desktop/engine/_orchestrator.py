@@ -216,15 +216,21 @@ def _describe_error(error: BaseException) -> str:
 
 
 def _call(
-    function: Callable[..., Mapping[str, Any] | None], step: SagaStep, attempt: int, run: _Run
+    function: Callable[..., Mapping[str, Any] | None],
+    step: SagaStep,
+    correlation_id: str,
+    attempt: int,
+    payload: Mapping[str, Any],
+    results: Mapping[str, Mapping[str, Any]],
 ) -> Mapping[str, Any] | None:
-    """Call ``step``'s action or compensation: with its context, or none if it takes none."""
+    """Call ``step``'s action or compensation: with its context, or none if it takes none.
+
+    Every call but a step's first attempt on the lean paths, which make that call
+    in place (it is most of their time).
+    """
     if not step.takes_context:
         return function()
-    context = _new_tuple(
-        StepContext, (run.correlation_id, step.name, attempt, run.payload, run.results)
-    )
-    return function(context)
+    return function(_new_tuple(StepContext, (correlation_id, step.name, attempt, payload, results)))
 
 
 class _Plan:
@@ -520,7 +526,7 @@ class SagaOrchestrator:
             if action is None:  # a timeout to watch: the general way from here
                 self._flush(log, (lean_story, cid, definition, payload, results, times))
                 return self._run_steps(
-                    self._logged_run(cid, payload, results), definition.steps[len(results) :]
+                    self._new_run(cid, payload, results), definition.steps[len(results) :]
                 )
             mark(now)  # StepStarted
             try:
@@ -532,7 +538,7 @@ class SagaOrchestrator:
             except Exception as exc:
                 if max_attempts > 1 and isinstance(exc, TransientStepError):
                     self._flush(log, (lean_story, cid, definition, payload, results, times))
-                    run = self._logged_run(cid, payload, results)
+                    run = self._new_run(cid, payload, results)
                     return self._run_steps(run, definition.steps[len(results) :], refused=exc)
                 error = _describe_error(exc)
                 injected = isinstance(exc, StepError) and exc.injected
@@ -591,17 +597,13 @@ class SagaOrchestrator:
         records: list[CompensationRecord] = []
         for name in undo:
             step, undo_name = by_name[name]
-            function: Callable[..., Any] = step.compensation
             mark(now)  # CompensationStarted
             try:
-                if step.takes_context:
-                    result = function(_new_tuple(StepContext, (cid, name, 1, payload, results)))
-                else:
-                    result = function()
+                result = _call(step.compensation, step, cid, 1, payload, results)
             except Exception as exc:
                 # An undo failed: its retries and dead letter go the general way.
                 self._flush(log, story)
-                run = self._logged_run(cid, payload, results)
+                run = self._new_run(cid, payload, results)
                 run.compensations = records
                 records.append(self._undo(run, step, undo_name, failed=exc))
                 for later in undo[undo.index(name) + 1 :]:
@@ -651,12 +653,8 @@ class SagaOrchestrator:
         parked = False
         for name in names:
             step, undo_name = by_name[name]
-            undo: Callable[..., Any] = step.compensation
             try:
-                if step.takes_context:
-                    undo(_new_tuple(StepContext, (cid, name, 1, payload, results)))
-                else:
-                    undo()
+                _call(step.compensation, step, cid, 1, payload, results)
             except Exception as exc:
                 record = self._undo(_Run(cid, payload, None, results), step, undo_name, failed=exc)
                 parked = parked or not record.success
@@ -801,16 +799,14 @@ class SagaOrchestrator:
         for event in lean_story(*story[1:]):
             log.record(event)
 
-    def _logged_run(
-        self, correlation_id: str, payload: Mapping[str, Any], results: dict[str, Mapping[str, Any]]
+    def _new_run(
+        self,
+        correlation_id: str,
+        payload: Mapping[str, Any],
+        results: dict[str, Mapping[str, Any]] | None = None,
     ) -> _Run:
-        # A saga of _run_logged that goes the general way: only the log sees it.
-        run = _Run(correlation_id, payload, None, results)
-        run.observed = True
-        return run
-
-    def _new_run(self, correlation_id: str, payload: Mapping[str, Any]) -> _Run:
-        run = _Run(correlation_id, payload, [] if self.keep_events else None)
+        # ``results``: those of a saga that began on a lean path and goes on the general way.
+        run = _Run(correlation_id, payload, [] if self.keep_events else None, results)
         run.observed = (
             self.keep_events
             or self.sink is not None
@@ -872,7 +868,7 @@ class SagaOrchestrator:
                 if timeout is not None:
                     started_at = self.clock()
                 try:
-                    result = _call(step.action, step, attempt, run) or {}
+                    result = _call(step.action, step, cid, attempt, run.payload, run.results) or {}
                 except Exception as exc:
                     refused = exc
                 else:
@@ -1006,7 +1002,9 @@ class SagaOrchestrator:
                     )
                     self._commit(run)
                 try:
-                    result = _call(step.compensation, step, attempt, run) or {}
+                    result = (
+                        _call(step.compensation, step, cid, attempt, run.payload, run.results) or {}
+                    )
                 except Exception as exc:
                     failed = exc
                 else:
