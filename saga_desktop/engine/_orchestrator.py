@@ -401,16 +401,16 @@ class SagaOrchestrator:
         payload = dict(payload) if payload else {}
         if self.keep_events or self.listeners or self.sink is not None:
             return self._run_observed(cid, payload)
+        plan = self._plan
+        if plan.definition is not self.definition:
+            plan = self._plan_of(self.definition)
         if self.log is not None:
-            return self._run_logged(cid, payload, self.log)
+            return self._run_logged(cid, payload, self.log, plan)
         # Nobody sees the events: the lean path. Each step's first attempt, a
         # plain refusal and the first attempt of each compensation run right here,
         # with no event and no bookkeeping object; a retry or a step with a timeout
         # goes the general way (_execute, _compensate), which gives the same results.
         results: dict[str, Mapping[str, Any]] = {}
-        plan = self._plan
-        if plan.definition is not self.definition:
-            plan = self._plan_of(self.definition)
         steps = plan.steps
         for name, action, step, takes_context, max_attempts in steps:
             if action is not None:
@@ -497,7 +497,9 @@ class SagaOrchestrator:
             )
         return self._result(run, SagaOutcome.COMPLETED)
 
-    def _run_logged(self, cid: str, payload: dict[str, Any], log: SagaLog) -> SagaResult:
+    def _run_logged(
+        self, cid: str, payload: dict[str, Any], log: SagaLog, plan: _Plan
+    ) -> SagaResult:
         """The lean path, for a saga that only a :class:`SagaLog` sees.
 
         The saga runs as on the lean path and the log gets it as one entry when
@@ -509,9 +511,6 @@ class SagaOrchestrator:
         """
         clock = self.clock
         results: dict[str, Mapping[str, Any]] = {}
-        plan = self._plan
-        if plan.definition is not self.definition:
-            plan = self._plan_of(self.definition)
         definition, steps = plan.definition, plan.steps
         # A list, not an array of doubles: array.append parses its argument as
         # PyArg_Parse does, a tenth of a saga for eleven events (callgrind).
