@@ -487,7 +487,7 @@ class MainWindow(QMainWindow):
         self._elapsed_timer.timeout.connect(self._on_elapsed_timer_timeout)
         # What the worker reported since the last frame (see _FRAME_MS).
         self._frame_events: list[SagaEvent] = []
-        self._frame_lines: list[tuple[str, str, str]] = []
+        self._frame_lines: list[tuple[str, str]] = []
         self._frame_world: dict[str, Any] | None = None
         self._frame_finished: list[tuple[dict[str, Any], float]] = []
         self._frame_clock = QElapsedTimer()
@@ -1150,12 +1150,8 @@ class MainWindow(QMainWindow):
         response = dict(run.get("response") or response_from_events(events))
         response.pop("saga_log", None)
         summary = "\n".join(f"{key}: {value}" for key, value in response.items())
-        lines = run["lines"] or [
-            engine.format_log_line(event, line)
-            for event in events
-            for line in engine.describe(event)
-        ]
-        self.history_detail.setPlainText(summary + "\n\n" + "\n".join(lines))
+        log = booking.export_log_text(events)
+        self.history_detail.setPlainText(summary + "\n\n" + log.removesuffix("\n"))
         self._show_on_timeline(events)
         if not self._busy:
             # The pipeline shows where the selected run ended; Replay starts it over.
@@ -1171,7 +1167,6 @@ class MainWindow(QMainWindow):
                 continue
             self._runs[cid] = {
                 "started": summary["started_at"],
-                "lines": [],
                 "response": None,
                 "events": None,
             }
@@ -1707,7 +1702,6 @@ class MainWindow(QMainWindow):
                 self.history.takeTopLevelItem(row)
         self._runs[cid] = {
             "started": run_file.events[0].at,
-            "lines": [],
             "response": dict(run_file.response),
             "events": list(run_file.events),
             "booking": run_file.booking,
@@ -1774,25 +1768,19 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_worker_events_ready(
-        self, payload: tuple[list[SagaEvent], list[tuple[str, str, str]]]
+        self, payload: tuple[list[SagaEvent], list[tuple[str, str]]]
     ) -> None:
         events, lines = payload
         self._frame_events.extend(events)
         self._frame_lines.extend(lines)
         self._schedule_frame()
 
-    def _show_events(self, events: list[SagaEvent], lines: list[tuple[str, str, str]]) -> None:
-        for event in events:
-            if isinstance(event, engine.SagaStarted):
-                self._remember(event.correlation_id, started=event.at)
+    def _show_events(self, events: list[SagaEvent], lines: list[tuple[str, str]]) -> None:
         # The lines were formatted in the worker thread: the GUI thread only shows them.
-        self.log.append_lines((level, text) for _, level, text in lines)
-        for cid, _, text in lines:
-            run = self._runs.get(cid)
-            if run is not None:
-                run["lines"].append(text)
+        self.log.append_lines(lines)
         if self.batch_running:
-            # Hundreds of sagas a second: the log streams, the pipeline waits for the end.
+            # Hundreds of sagas a second: the log streams; the pipeline waits for the
+            # end, and the History keeps the runs made one by one.
             return
         if self.replay.length:
             # A live run takes the pipeline back from a replay.
@@ -1802,6 +1790,7 @@ class MainWindow(QMainWindow):
             self._live_queue = engine.SagaMemoryQueue()
         for event in events:
             if isinstance(event, engine.SagaStarted):
+                self._remember(event.correlation_id, started=event.at)
                 self._live_queue = engine.SagaMemoryQueue()
                 self._live_events = []
                 self._current = event.correlation_id
@@ -1822,7 +1811,6 @@ class MainWindow(QMainWindow):
     def _remember(self, correlation_id: str, started: float) -> None:
         self._runs[correlation_id] = {
             "started": started,
-            "lines": [],
             "response": None,
             "events": None,
             **self._run_context,

@@ -175,7 +175,7 @@ class SagaWorker(QObject):
 
     #: A batch of events, oldest first (coalesced at Instant speed), with their log
     #: lines already formatted here, off the GUI thread: ``(events, lines)`` where a
-    #: line is ``(correlation id, level, text)``.
+    #: line is ``(level, text)``.
     events_ready = Signal(object)
     #: A world snapshot (``WorldSnapshot.to_dict()``) plus ``dead_letters``: the
     #: dead-letter queue, as a list of dicts.
@@ -263,7 +263,7 @@ class SagaWorker(QObject):
         if self._pending:
             batch, self._pending = self._pending, []
             lines = [
-                (event.correlation_id, line.level, engine.format_log_line(event, line))
+                (line.level, engine.format_log_line(event, line))
                 for event in batch
                 for line in engine.describe(event)
             ]

@@ -1,0 +1,110 @@
+"""The Batch tab: options, start, live progress and chart, cancel, and how it ends.
+
+The batch runs in the worker over the real world; the window shows its progress
+and its report, and the world adds up however the batch ended.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gui_helpers import (
+    RUN_TIMEOUT,
+    arm,
+    click,
+    history_rows,
+    run_saga,
+    show_tab,
+    widget,
+    world_state,
+)
+from PySide6.QtWidgets import QAbstractButton, QDoubleSpinBox, QSpinBox
+
+from saga_desktop.booking import FlightWorld
+
+BATCH_TIMEOUT = 60_000
+
+
+def _open_batch_tab(qtbot: Any, window: Any) -> None:
+    show_tab(qtbot, window, "Batch")
+    # The page is built as it first shows, and appears with the next event round.
+    start = widget(window, "batchStartButton", QAbstractButton)
+    qtbot.waitUntil(start.isVisible, timeout=RUN_TIMEOUT)
+
+
+def _set_options(window: Any, count: int, rate: float, seed: int) -> None:
+    widget(window, "batchCount", QSpinBox).setValue(count)
+    widget(window, "batchFailureRate", QDoubleSpinBox).setValue(rate)
+    widget(window, "batchSeed", QSpinBox).setValue(seed)
+
+
+def _consistent(window: Any) -> bool:
+    with FlightWorld(window.data_dir) as world:
+        return world.violations() == []
+
+
+def test_a_batch_runs_from_the_tab_and_reports(qtbot, make_window):
+    window = make_window()
+    _open_batch_tab(qtbot, window)
+    _set_options(window, count=60, rate=0.5, seed=11)
+    start = widget(window, "batchStartButton", QAbstractButton)
+
+    with qtbot.waitSignal(window.batch_finished, timeout=BATCH_TIMEOUT) as finished:
+        click(qtbot, start)
+    report = finished.args[0]
+
+    assert report["attempted"] == 60
+    assert report["consistent"] is True
+    assert not report["cancelled"]
+    outcomes = report["outcomes"]
+    assert outcomes["confirmed"] + outcomes["compensated"] + outcomes["dead_lettered"] == 60
+    assert outcomes["compensated"] > 0  # half of them get a fault
+    panel = window.batch
+    assert "Batch finished" in panel.counters.text()
+    assert panel.progress.value() == panel.progress.maximum() == 60
+    assert panel.chart.samples()  # the live chart got progress points
+    assert start.isEnabled()
+    assert not widget(window, "batchCancelButton", QAbstractButton).isEnabled()
+    assert widget(window, "runButton", QAbstractButton).isEnabled()
+    qtbot.waitUntil(lambda: window.world.consistent is True, timeout=RUN_TIMEOUT)
+    bookings = world_state(window.data_dir)["bookings"]
+    assert bookings["confirmed"] >= outcomes["confirmed"]
+
+
+def test_a_batch_can_be_cancelled_and_the_world_adds_up(qtbot, make_window):
+    window = make_window()
+    _open_batch_tab(qtbot, window)
+    _set_options(window, count=200_000, rate=0.3, seed=5)
+    panel = window.batch
+
+    with qtbot.waitSignal(window.batch_finished, timeout=BATCH_TIMEOUT) as finished:
+        click(qtbot, widget(window, "batchStartButton", QAbstractButton))
+        qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=BATCH_TIMEOUT)
+        click(qtbot, widget(window, "batchCancelButton", QAbstractButton))
+    report = finished.args[0]
+
+    assert report["cancelled"] is True
+    assert 0 < report["attempted"] < 200_000
+    assert report["consistent"] is True
+    assert "(cancelled)" in panel.counters.text()
+    assert _consistent(window)
+
+
+def test_a_batch_keeps_the_history_of_single_runs(qtbot, make_window):
+    window = make_window()
+    arm(qtbot, window, "process_payment")
+    run_saga(qtbot, window)
+    before = history_rows(window)
+    selected = before[0][1]
+
+    _open_batch_tab(qtbot, window)
+    _set_options(window, count=600, rate=0.3, seed=2)  # more sagas than History keeps
+    with qtbot.waitSignal(window.batch_finished, timeout=BATCH_TIMEOUT):
+        click(qtbot, widget(window, "batchStartButton", QAbstractButton))
+
+    assert history_rows(window) == before
+    # The single run is still there to show, not forgotten behind the batch's sagas.
+    show_tab(qtbot, window, "History")
+    window.history.setCurrentItem(window.history.topLevelItem(0))
+    qtbot.waitUntil(lambda: selected in window.history_detail.toPlainText(), timeout=RUN_TIMEOUT)
+    assert "PROCESS_PAYMENT" in window.history_detail.toPlainText()
