@@ -1970,6 +1970,9 @@ class MainWindow(QMainWindow):
 
         self._busy = False
         self.world.set_running(False)
+        if self.batch_running:  # a batch that failed never sends batch_finished
+            self.batch_running = False
+            self.batch.set_running(False)
         self._update_controls()
         QMessageBox.warning(self, "SAGA Desktop", message)
 

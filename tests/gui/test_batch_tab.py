@@ -15,10 +15,11 @@ from gui_helpers import (
     history_rows,
     run_saga,
     show_tab,
+    statuses,
     widget,
     world_state,
 )
-from PySide6.QtWidgets import QAbstractButton, QDoubleSpinBox, QSpinBox
+from PySide6.QtWidgets import QAbstractButton, QDoubleSpinBox, QMessageBox, QSpinBox
 
 from saga_desktop.booking import FlightWorld
 
@@ -108,3 +109,22 @@ def test_a_batch_keeps_the_history_of_single_runs(qtbot, make_window):
     window.history.setCurrentItem(window.history.topLevelItem(0))
     qtbot.waitUntil(lambda: selected in window.history_detail.toPlainText(), timeout=RUN_TIMEOUT)
     assert "PROCESS_PAYMENT" in window.history_detail.toPlainText()
+
+
+def test_a_batch_that_fails_leaves_the_window_usable(qtbot, make_window, monkeypatch):
+    window = make_window()
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    _open_batch_tab(qtbot, window)
+
+    # A plan the worker refuses (the spin boxes never allow it; a caller might).
+    window.batch.start_requested.emit(0, 0.3, 1)
+    qtbot.waitUntil(lambda: bool(warnings), timeout=RUN_TIMEOUT)
+
+    assert "count must be a whole number" in warnings[0]
+    assert widget(window, "batchStartButton", QAbstractButton).isEnabled()
+    assert not widget(window, "batchCancelButton", QAbstractButton).isEnabled()
+    # A run made after it shows in the pipeline again.
+    arm(qtbot, window, "process_payment")
+    run_saga(qtbot, window)
+    assert statuses(window)["PROCESS_PAYMENT"] == "FAILED"
