@@ -13,7 +13,7 @@ from saga_desktop.booking._exceptions import InvalidBooking
 from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, plan_from_failure_scenarios
 from saga_desktop.booking._logs import LoggedEventStore, SagaLogFiles
 from saga_desktop.booking._paths import default_data_dir
-from saga_desktop.booking._request import BookingRequest
+from saga_desktop.booking._request import BookingRequest, _whole_number
 from saga_desktop.booking._saga import CrashHook, FaultInjector, booking_definition
 from saga_desktop.booking._world import FlightWorld
 from saga_desktop.engine import (
@@ -556,15 +556,13 @@ class BookingSagaService:
                 f"seat_class must be one of {', '.join(_SEAT_CLASSES)}, not {seat_class!r}",
             )
         # The request's own validation explains a bad flight id; the date check
-        # needs the flight only when the id is a whole number at all.
-        flight_id = flight_ids[0]
-        flight = (
-            self.orchestrator.world.seats.flight(flight_id)
-            if isinstance(flight_id, int)
-            and not isinstance(flight_id, bool)
-            and abs(flight_id) < 2**63
-            else None
-        )
+        # needs the flight only when the id reads as a whole number at all.
+        try:
+            flight_id = _whole_number({"flight_id": flight_ids[0]}, "flight_id")
+        except InvalidBooking:
+            flight = None
+        else:
+            flight = self.orchestrator.world.seats.flight(flight_id)
         if flight is not None and flight_dates and flight_dates[0] != flight[2]:
             raise InvalidBooking(
                 "flight_dates",

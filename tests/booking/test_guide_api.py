@@ -74,6 +74,12 @@ def test_service_passes_failure_scenarios_through(service):
             id="wrong-date",
         ),
         pytest.param(
+            {"flight_ids": ["123"], "flight_dates": ["2024-01-21"]},
+            "flight_dates",
+            "flight 123 flies on 2024-01-20, not 2024-01-21",
+            id="wrong-date-id-as-text",
+        ),
+        pytest.param(
             {"flight_ids": [123, 456], "flight_dates": ["2024-01-20", "2024-02-14"]},
             "flight_ids",
             "one flight at a time, not 2",
