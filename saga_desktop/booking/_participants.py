@@ -83,9 +83,7 @@ class Participant:
             self._control = self._db.cursor()
             self._cursor = self._db.cursor()
         except sqlite3.DatabaseError as exc:
-            hint = "; restore it from a backup, or point --data-dir elsewhere"
-            damaged = "damaged" in str(exc)
-            raise WorldError(f"cannot open {path}: {exc}{hint if damaged else ''}") from None
+            raise WorldError(f"cannot open {path}: {exc}") from None
 
     def close(self) -> None:
         """Close the database."""

@@ -23,7 +23,8 @@ def connect_checked(path: Path) -> sqlite3.Connection:
     Raises
     ------
     sqlite3.DatabaseError
-        ``"the database is damaged (<SQLite's report>)"`` or SQLite's own error.
+        ``"the database is damaged (<SQLite's report>); restore it …"`` (what a
+        person can do about it is part of the message) or SQLite's own error.
     """
     # check_same_thread=False: the window's worker opens a database in one thread
     # and may hand it to another; calls are never concurrent.
@@ -36,7 +37,10 @@ def connect_checked(path: Path) -> sqlite3.Connection:
     if check != "ok":
         db.close()
         report = " ".join(str(check).split())  # SQLite's report spans lines
-        raise sqlite3.DatabaseError(f"the database is damaged ({report})")
+        raise sqlite3.DatabaseError(
+            f"the database is damaged ({report}); "
+            "restore it from a backup, or point --data-dir elsewhere"
+        )
     return db
 
 

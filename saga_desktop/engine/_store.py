@@ -168,11 +168,7 @@ class SqliteEventStore:
             self._db.executescript(_SCHEMA)
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
-            hint = ": restore it from a backup, or point --data-dir elsewhere"
-            damaged = "damaged" in str(exc)
-            raise EventStoreError(
-                f"cannot open the saga log {self.path}: {exc}{hint if damaged else ''}"
-            ) from None
+            raise EventStoreError(f"cannot open the saga log {self.path}: {exc}") from None
         #: Rows of the staged events not yet written, and those of them with a projection.
         self._staged: list[tuple[str, str, float, str]] = []
         self._projected: list[SagaEvent] = []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
+from pathlib import Path
 
 from saga_desktop.engine import (
     RetryPolicy,
@@ -113,3 +115,16 @@ def scripted_saga(
         )
 
     return SagaDefinition("lean", tuple(make(n, b) for n, b in enumerate(behaviours, start=1)))
+
+
+def damage(path: Path) -> None:
+    """Write an SQLite file at ``path`` that opens but fails SQLite's integrity check."""
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)")
+    db.execute("CREATE INDEX t_b ON t (b)")
+    db.executemany("INSERT INTO t (b) VALUES (?)", [(f"x{i}" * 20,) for i in range(2_000)])
+    db.commit()
+    db.close()
+    with path.open("r+b") as file:  # scribble over a page near the end: a broken tree
+        file.seek(path.stat().st_size - 3 * 4096 + 100)
+        file.write(b"\xff" * 200)

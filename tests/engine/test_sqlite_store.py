@@ -6,6 +6,7 @@ import itertools
 import sqlite3
 
 import pytest
+from engine_helpers import damage
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -295,3 +296,10 @@ def test_one_commit_of_many_events_projects_as_one_commit_each(tmp_path_factory,
     finally:
         one_by_one.close()
         grouped.close()
+
+
+def test_a_damaged_saga_log_is_refused_with_what_to_do(tmp_path):
+    damage(tmp_path / "saga.db")
+
+    with pytest.raises(EventStoreError, match=r"damaged .*; restore it from a backup"):
+        SqliteEventStore(tmp_path / "saga.db")
