@@ -115,27 +115,22 @@ class CommitGroup:
     ----------
     commit
         Makes every saga run so far durable, in the safe order.
-    timer
-        Returns seconds (``time.perf_counter``).
     """
 
-    def __init__(
-        self, commit: Callable[[], None], timer: Callable[[], float] = time.perf_counter
-    ) -> None:
+    def __init__(self, commit: Callable[[], None]) -> None:
         self._commit = commit
-        self._timer = timer
-        self._started = timer()
+        self._started = time.perf_counter()
         self._sagas = 0
 
     def __call__(self) -> None:
         """Commit now: every saga run so far is durable when this returns."""
         self._commit()
-        self._started, self._sagas = self._timer(), 0
+        self._started, self._sagas = time.perf_counter(), 0
 
     def saga_ended(self) -> None:
         """Count a saga; commit once the group holds ``GROUP_SAGAS`` or lasted ``GROUP_SECONDS``."""
         self._sagas += 1
-        if self._sagas >= GROUP_SAGAS or self._timer() - self._started >= GROUP_SECONDS:
+        if self._sagas >= GROUP_SAGAS or time.perf_counter() - self._started >= GROUP_SECONDS:
             self()
 
 
