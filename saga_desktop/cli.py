@@ -318,12 +318,19 @@ def _print_state(snapshot: WorldSnapshot) -> None:
         f"Bookings: {snapshot.bookings['confirmed']} confirmed, "
         f"{snapshot.bookings['cancelled']} cancelled"
     )
-    if snapshot.consistent:
+    _print_consistency(snapshot.violations)
+
+
+def _print_consistency(violations: Sequence[str], limit: int | None = None) -> None:
+    """Say whether the world adds up; list the violations (the first ``limit`` of them)."""
+    if not violations:
         print("Consistent: seats, points and money add up.")
-    else:
-        print("INCONSISTENT:")
-        for violation in snapshot.violations:
-            print(f"  - {violation}")
+        return
+    print("INCONSISTENT:")
+    for violation in violations[:limit]:
+        print(f"  - {violation}")
+    if limit is not None and len(violations) > limit:
+        print(f"  ... and {len(violations) - limit:,} more")
 
 
 def _cmd_state(args: argparse.Namespace) -> int:
@@ -405,14 +412,7 @@ def _print_batch(report: BatchReport) -> None:
         f"{report.attempted:,} sagas in {report.elapsed:.2f} s: "
         f"{report.sagas_per_second:,.0f} sagas/s"
     )
-    if report.consistent:
-        print("Consistent: seats, points and money add up.")
-    else:
-        print("INCONSISTENT:")
-        for violation in report.violations[:20]:
-            print(f"  - {violation}")
-        if len(report.violations) > 20:
-            print(f"  ... and {len(report.violations) - 20:,} more")
+    _print_consistency(report.violations, limit=20)
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
