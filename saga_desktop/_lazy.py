@@ -52,6 +52,6 @@ def lazy_exports(
         return value
 
     def dir_() -> list[str]:
-        return sorted([*namespace, *listed])
+        return sorted({*namespace, *listed})  # a name once loaded is in both
 
     return getattr_, dir_

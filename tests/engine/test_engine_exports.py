@@ -37,6 +37,14 @@ def test_dir_lists_the_public_names() -> None:
     assert set(engine.__all__) <= set(dir(engine))
 
 
+def test_dir_lists_a_loaded_name_once() -> None:
+    _ = engine.SagaLog  # loaded: now in the package's namespace too
+
+    names = dir(engine)
+    assert names.count("SagaLog") == 1
+    assert len(names) == len(set(names))
+
+
 def test_importing_the_package_loads_no_submodule() -> None:
     code = (
         "import sys, saga_desktop.engine\n"
