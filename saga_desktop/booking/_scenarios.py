@@ -232,12 +232,10 @@ def run_scenarios_on_scratch_world(data_dir: Path) -> dict[str, Any]:
     # Imported here: the window lists the scenarios at start-up, long before it
     # runs one (in its worker thread), and the saga machinery is a tenth of its start.
     from saga_desktop.booking._api import BookingSagaOrchestrator
-    from saga_desktop.booking._world import FlightWorld
 
     world_dir = data_dir / SCENARIO_WORLD
-    with FlightWorld(world_dir) as scratch:
-        scratch.reset()
     with BookingSagaOrchestrator(world_dir, log_dir=data_dir / "logs") as orchestrator:
+        orchestrator.world.reset()  # the world the orchestrator opened: opened once
         return run_scenarios(orchestrator)
 
 
