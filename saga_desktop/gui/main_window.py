@@ -7,7 +7,7 @@ import json
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -1545,13 +1545,17 @@ class MainWindow(QMainWindow):
         return Path(chosen) if chosen else None
 
     def _write(self, path: Path, data: str | bytes) -> None:
+        if isinstance(data, bytes):
+            self._export(path, lambda: path.write_bytes(data))
+        else:
+            self._export(path, lambda: path.write_text(data, encoding="utf-8"))
+
+    def _export(self, path: Path, write: Callable[[], object]) -> None:
+        # ``write`` writes ``path``; a failure is a dialog, success a status message.
         from PySide6.QtWidgets import QMessageBox
 
         try:
-            if isinstance(data, bytes):
-                path.write_bytes(data)
-            else:
-                path.write_text(data, encoding="utf-8")
+            write()
         except OSError as exc:
             QMessageBox.warning(self, "Cannot export", f"{path}: {exc.strerror or exc}")
             return
@@ -1586,7 +1590,7 @@ class MainWindow(QMainWindow):
         except InvalidRunFile as exc:
             QMessageBox.warning(self, "Cannot export", str(exc))
             return
-        self._write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        self._export(path, lambda: booking.write_run(path, data))
 
     @Slot()
     def _on_export_log_triggered(self) -> None:
