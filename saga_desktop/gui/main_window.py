@@ -81,7 +81,7 @@ __all__ = ["SPEED_INSTANT", "MainWindow", "delay_for_speed"]
 #: The speed slider's maximum: Instant.
 SPEED_INSTANT = 100
 _DEFAULT_SPEED = 55
-# History keeps this many runs (with their log lines) before forgetting the oldest.
+# History keeps this many runs before forgetting the oldest.
 _HISTORY_LIMIT = 500
 _GIL_SWITCH_SECONDS = 0.001
 # The scenario picker's entry for random failures drawn from the seed.
@@ -262,9 +262,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"SAGA Desktop {__version__} — flight booking saga")
         self.resize(1280, 800)
         self.pacer = Pacer(delay_for_speed(_DEFAULT_SPEED))
-        # The worker holds the GIL in long stretches while sagas run flat out; a
-        # shorter switch interval (default 5 ms) lets the GUI thread in sooner.
-        sys.setswitchinterval(_GIL_SWITCH_SECONDS)
         self._busy = False
         self._crashed = False
         self._run_timer = QElapsedTimer()
@@ -684,6 +681,9 @@ class MainWindow(QMainWindow):
         # worker fills first (ready before its first report comes in), the presets.
         self._build_run_tabs()
         self._add_scenario_presets()
+        # The worker holds the GIL in long stretches while sagas run flat out; a
+        # shorter switch interval (default 5 ms) lets the GUI thread in sooner.
+        sys.setswitchinterval(_GIL_SWITCH_SECONDS)
         self._thread.start()
 
     def _add_scenario_presets(self) -> None:
