@@ -712,7 +712,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self._save_settings()
-        self.replay.stop()
+        self.replay.pause()
         self._elapsed_timer.stop()
         self._frame_timer.stop()
         # Let the saga in progress finish at full speed: nothing is left half-done.
@@ -1155,8 +1155,7 @@ class MainWindow(QMainWindow):
         self._show_on_timeline(events)
         if not self._busy:
             # The pipeline shows where the selected run ended; Replay starts it over.
-            self.replay.load(events)
-            self.replay.seek(len(events))
+            self.replay.load(events, at_end=True)
 
     @Slot(object)
     def _on_worker_history_loaded(self, sagas: list[dict[str, Any]]) -> None:
@@ -1198,7 +1197,7 @@ class MainWindow(QMainWindow):
         frame.apply(self.pipeline)
         queue = engine.SagaMemoryQueue()
         # The replay counts these events already: one step forward, or a seek.
-        history = self._replay_events()[: self.replay.position]
+        history = self.replay.shown
         for event in history:
             queue.apply(event)
         self.what_is_left.setText(what_is_left(queue))
@@ -1209,10 +1208,6 @@ class MainWindow(QMainWindow):
         self.pipeline.reset()
         self.what_is_left.setText("Replay: at the start, nothing has happened yet.")
         self.caption.setText("")
-
-    def _replay_events(self) -> list[SagaEvent]:
-        run = self._runs.get(self._selected_run or "")
-        return (self._run_events(run) or []) if run else []
 
     @Slot(int, int)
     def _on_replay_position_changed(self, position: int, length: int) -> None:
@@ -1667,8 +1662,7 @@ class MainWindow(QMainWindow):
 
         self.timeline.set_events(events)
         if not self._busy:
-            self.replay.load(events)
-            self.replay.seek(len(events))
+            self.replay.load(events, at_end=True)
         return html_report(
             response=self._response_of(run, events),
             events=events,

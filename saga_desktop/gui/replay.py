@@ -129,17 +129,15 @@ class ReplayController(QObject):
         return len(self._events)
 
     @property
-    def playing(self) -> bool:
-        """True while the replay advances by itself."""
-        return self._timer.isActive()
+    def shown(self) -> list[SagaEvent]:
+        """The events shown so far, oldest first."""
+        return self._events[: self._position]
 
-    def load(self, events: Sequence[SagaEvent]) -> None:
-        """Take a new run and show its start (nothing applied yet)."""
-        self.stop()
+    def load(self, events: Sequence[SagaEvent], *, at_end: bool = False) -> None:
+        """Take a new run and show its start (or, with ``at_end``, all of it)."""
+        self.pause()
         self._events = list(events)
-        self._position = 0
-        self._reset()
-        self.position_changed.emit(0, self.length)
+        self.seek(self.length if at_end else 0)
 
     def set_interval(self, ms: int) -> None:
         """Time between two events while playing (0: as fast as the window paints)."""
@@ -159,11 +157,6 @@ class ReplayController(QObject):
     @Slot()
     def pause(self) -> None:
         """Stop advancing, keep the position."""
-        self._timer.stop()
-
-    @Slot()
-    def stop(self) -> None:
-        """Stop advancing."""
         self._timer.stop()
 
     @Slot()
