@@ -103,6 +103,22 @@ def delay_for_speed(value: int) -> float:
     return round(0.03 + 2.5 * (1 - value / SPEED_INSTANT) ** 2, 3)
 
 
+def _history_item(
+    started: str,
+    correlation_id: str,
+    outcome: str,
+    failed_step: str | None,
+    duration: str,
+    source: str = "",
+) -> QTreeWidgetItem:
+    """A History row; ``source`` says where a run not made here came from."""
+    text = outcome.replace("_", " ").capitalize() + (f" ({source})" if source else "")
+    item = QTreeWidgetItem([started, correlation_id, text, failed_step or "", duration])
+    # The row's run, whatever its texts: selecting it finds the run by this.
+    item.setData(0, Qt.ItemDataRole.UserRole, correlation_id)
+    return item
+
+
 class _Stage(Protocol):
     """What ``show_event`` moves: the pipeline itself, or a frame gathered for it."""
 
@@ -1173,10 +1189,11 @@ class MainWindow(QMainWindow):
             started = time.strftime("%m-%d %H:%M:%S", time.localtime(summary["started_at"]))
             ended = summary["ended_at"]
             duration = f"{ended - summary['started_at']:.2f} s" if ended else "–"
-            outcome = summary["status"].replace("_", " ").capitalize() + " (saga log)"
-            item = QTreeWidgetItem([started, cid, outcome, summary["failed_step"] or "", duration])
-            item.setData(0, Qt.ItemDataRole.UserRole, cid)
-            self.history.addTopLevelItem(item)
+            self.history.addTopLevelItem(
+                _history_item(
+                    started, cid, summary["status"], summary["failed_step"], duration, "saga log"
+                )
+            )
 
     @Slot(str, object)
     def _on_worker_run_loaded(self, correlation_id: str, events: list[SagaEvent]) -> None:
@@ -1707,17 +1724,14 @@ class MainWindow(QMainWindow):
             "world_before": run_file.world_before,
             "world_after": run_file.world_after,
         }
-        outcome = str(run_file.response.get("outcome", "")).replace("_", " ").capitalize()
-        item = QTreeWidgetItem(
-            [
-                time.strftime("%m-%d %H:%M:%S", time.localtime(run_file.events[0].at)),
-                cid,
-                f"{outcome} (imported)",
-                str(run_file.response.get("failed_step") or ""),
-                "–",
-            ]
+        item = _history_item(
+            time.strftime("%m-%d %H:%M:%S", time.localtime(run_file.events[0].at)),
+            cid,
+            str(run_file.response.get("outcome", "")),
+            str(run_file.response.get("failed_step") or ""),
+            "–",
+            "imported",
         )
-        item.setData(0, Qt.ItemDataRole.UserRole, cid)
         self.history.insertTopLevelItem(0, item)
         self.tabs.setCurrentIndex(1)
         self.history.setCurrentItem(item)
@@ -1891,11 +1905,9 @@ class MainWindow(QMainWindow):
         run["response"] = response
         run["world_after"] = self.world.state
         started = time.strftime("%H:%M:%S", time.localtime(run["started"]))
-        outcome = response["outcome"].replace("_", " ").capitalize()
-        item = QTreeWidgetItem(
-            [started, cid, outcome, response.get("failed_step") or "", f"{duration:.2f} s"]
+        item = _history_item(
+            started, cid, response["outcome"], response.get("failed_step"), f"{duration:.2f} s"
         )
-        item.setData(0, Qt.ItemDataRole.UserRole, cid)
         self.history.insertTopLevelItem(0, item)
         while self.history.topLevelItemCount() > _HISTORY_LIMIT:
             self.history.takeTopLevelItem(self.history.topLevelItemCount() - 1)
