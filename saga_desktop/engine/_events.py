@@ -226,8 +226,8 @@ _TUPLE_FIELDS: dict[type[SagaEvent], tuple[str, ...]] = {
 }
 
 
-# Field names by event class: dataclasses.fields() is slow, and the durable log calls
-# event_to_dict for every event.
+# Field names by event class: dataclasses.fields() is slow, and every booking
+# response lists its saga's events through event_to_dict.
 _FIELD_NAMES: dict[type[SagaEvent], tuple[str, ...]] = {}
 
 
@@ -315,7 +315,8 @@ def event_from_dict(data: Mapping[str, Any]) -> SagaEvent:
         raise ValueError(f"malformed {type_name} event: {exc}") from None
 
 
-# The log is built event by event: see _frozen for why these get their own __init__.
-_event_types: list[type[SagaEvent]] = [SagaEvent, *EVENT_TYPES.values()]
-for _event_type in _event_types:
+# The log is built event by event: see _frozen for why these get their own __init__
+# (the base class is never built on its own).
+for _event_type in EVENT_TYPES.values():
     fast_frozen_init(_event_type)
+del _event_type
