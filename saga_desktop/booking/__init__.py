@@ -43,7 +43,12 @@ if TYPE_CHECKING:
         plan_from_failure_scenarios,
         step_key,
     )
-    from saga_desktop.booking._logs import BOOKINGS_LOG, ORCHESTRATOR_LOG, SagaLogFiles
+    from saga_desktop.booking._logs import (
+        BOOKINGS_LOG,
+        ORCHESTRATOR_LOG,
+        SagaLogFiles,
+        export_log_text,
+    )
     from saga_desktop.booking._participants import (
         BookingRegistry,
         LoyaltyAccounts,
@@ -66,7 +71,6 @@ if TYPE_CHECKING:
         RUN_FILE_FORMAT,
         RUN_FILE_VERSION,
         RunFile,
-        export_log_text,
         export_run,
         parse_run,
         read_run,
@@ -218,6 +222,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "BOOKINGS_LOG",
         "ORCHESTRATOR_LOG",
         "SagaLogFiles",
+        "export_log_text",
     ),
     "_participants": (
         "BookingRegistry",
@@ -248,7 +253,6 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "RUN_FILE_FORMAT",
         "RUN_FILE_VERSION",
         "RunFile",
-        "export_log_text",
         "export_run",
         "parse_run",
         "read_run",

@@ -14,10 +14,35 @@ from typing import IO, Any
 from saga_desktop.booking._exceptions import WorldError
 from saga_desktop.engine import SagaEvent, SqliteEventStore, describe, format_log_line
 
-__all__ = ["BOOKINGS_LOG", "ORCHESTRATOR_LOG", "LoggedEventStore", "SagaLogFiles"]
+__all__ = [
+    "BOOKINGS_LOG",
+    "ORCHESTRATOR_LOG",
+    "LoggedEventStore",
+    "SagaLogFiles",
+    "export_log_text",
+]
 
 ORCHESTRATOR_LOG = "saga_orchestrator.log"
 BOOKINGS_LOG = "saga_bookings.log"
+
+
+def export_log_text(events: Iterable[SagaEvent]) -> str:
+    """Return the events as the guide's log lines, one a line, as the log file has them.
+
+    Parameters
+    ----------
+    events
+        A saga's events (from a run, or a run file's).
+
+    Returns
+    -------
+    str
+        ``2024-01-20 10:30:45,123 - [...] - INFO - [SAGA] ...`` lines, each ending
+        with a newline; empty for no events.
+    """
+    return "".join(
+        format_log_line(event, line) + "\n" for event in events for line in describe(event)
+    )
 
 
 class SagaLogFiles:
@@ -48,11 +73,7 @@ class SagaLogFiles:
 
     def write_events(self, events: Iterable[SagaEvent]) -> None:
         """Write the lines of ``events``, in order, with one write."""
-        self._orchestrator.write(
-            "".join(
-                format_log_line(event, line) + "\n" for event in events for line in describe(event)
-            )
-        )
+        self._orchestrator.write(export_log_text(events))
         self._orchestrator.flush()
 
     def write_booking(self, response: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ import os
 import time
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +27,13 @@ from saga_desktop.engine import (
     EVENT_TYPES,
     SagaEvent,
     SagaStarted,
-    describe,
     event_from_dict,
-    format_log_line,
 )
 
 __all__ = [
     "RUN_FILE_FORMAT",
     "RUN_FILE_VERSION",
     "RunFile",
-    "export_log_text",
     "export_run",
     "parse_run",
     "read_run",
@@ -373,22 +370,3 @@ def _conforms(value: object, hint: Any) -> bool:
             _conforms(k, args[0]) and _conforms(v, args[1]) for k, v in value.items()
         )
     return False
-
-
-def export_log_text(events: Iterable[SagaEvent]) -> str:
-    """Return the events as the guide's log lines, one a line, as the log file has them.
-
-    Parameters
-    ----------
-    events
-        A saga's events (from a run, or :attr:`RunFile.events`).
-
-    Returns
-    -------
-    str
-        ``2024-01-20 10:30:45,123 - [...] - INFO - [SAGA] ...`` lines, each ending
-        with a newline; empty for no events.
-    """
-    return "".join(
-        format_log_line(event, line) + "\n" for event in events for line in describe(event)
-    )
