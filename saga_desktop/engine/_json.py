@@ -97,11 +97,10 @@ def event_encoder(cls: type[Any]) -> Callable[[Any], str]:
     for n, field in enumerate(fields):
         reads.append(f"    v{n} = event.{field.name}")
         value = _FIELD_TEXT.get(str(field.type), "_any(v{n})").format(n=n)
-        # The key's text is known now; braces are doubled for the f-string.
-        key = string(field.name).replace("{", "{{").replace("}", "}}")
-        parts.append(f"{key}: {{{value}}}")
+        # The key's text is known now (an identifier: no brace to double for the f-string).
+        parts.append(f"{string(field.name)}: {{{value}}}")
     head = string("type") + ": " + string(cls.__name__)
-    body = ", ".join([head.replace("{", "{{").replace("}", "}}"), *parts])
+    body = ", ".join([head, *parts])
     # Class and field names are identifiers (dataclasses checks them): the source is ours.
     source = "def encode(event):\n" + "\n".join(reads) + f"\n    return f'{{{{{body}}}}}'\n"
     exec(source, namespace)
