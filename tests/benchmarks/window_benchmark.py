@@ -99,7 +99,7 @@ def memory_of_log(lines: int) -> dict[str, float]:
     pane.show()
     _pump(50)
     before = _rss_mb()
-    text = "2026-01-20 10:30:45,123 - [saga_desktop.engine.orchestrator] - INFO - [QUEUE] " * 1
+    text = "2026-01-20 10:30:45,123 - [saga_desktop.engine.orchestrator] - INFO - [QUEUE] "
     batch = 500
     for start in range(0, lines, batch):
         pane.append_lines(
