@@ -289,7 +289,6 @@ class MainWindow(QMainWindow):
         self._dark = False
         #: True while a batch runs (the pipeline then waits for the batch's end).
         self.batch_running = False
-        self._breakpoints: dict[str, tuple[bool, bool]] = {}
         # Made with the first live event: the engine's event types then load after
         # the window's first paint, not before.
         self._live_queue: SagaMemoryQueue | None = None
@@ -1388,7 +1387,7 @@ class MainWindow(QMainWindow):
         if not isinstance(card, StepCard):
             return
         name = card.info().name
-        before_run, before_undo = self._breakpoints.get(name, (False, False))
+        before_run, before_undo = self._breakpoints_of(name)
         menu = QMenu(self)
         run_bp = menu.addAction("Pause before this step runs")
         run_bp.setCheckable(True)
@@ -1404,30 +1403,28 @@ class MainWindow(QMainWindow):
 
     def set_breakpoint(self, step: str, *, before_run: bool, before_compensation: bool) -> None:
         """Pause the next runs before ``step`` runs and/or before it is compensated."""
-        self._breakpoints[step] = (before_run, before_compensation)
-        self.pipeline.card(step).set_breakpoints(before_run, before_compensation)
-        for compensation, on in ((False, before_run), (True, before_compensation)):
-            action = self.breakpoint_actions.get((step, compensation))
-            if action is not None and action.isChecked() != on:
-                action.blockSignals(True)
-                action.setChecked(on)
-                action.blockSignals(False)
-        self.pacer.set_breakpoints(
-            [s for s, (r, _) in self._breakpoints.items() if r],
-            [s for s, (_, c) in self._breakpoints.items() if c],
-        )
+        # The Run menu's check marks are the breakpoints: a change there is applied
+        # (see _on_breakpoint_action_toggled), an unchanged one needs nothing.
+        self.breakpoint_actions[(step, False)].setChecked(before_run)
+        self.breakpoint_actions[(step, True)].setChecked(before_compensation)
+
+    def _breakpoints_of(self, step: str) -> tuple[bool, bool]:
+        """(before it runs, before it is compensated) for ``step``."""
+        actions = self.breakpoint_actions
+        return actions[(step, False)].isChecked(), actions[(step, True)].isChecked()
 
     @Slot(bool)
     def _on_breakpoint_action_toggled(self, on: bool) -> None:
         action = self.sender()
         if not isinstance(action, QAction):
             return
-        name, compensation = action.data()
-        before_run, before_undo = self._breakpoints.get(name, (False, False))
-        if compensation:
-            self.set_breakpoint(name, before_run=before_run, before_compensation=on)
-        else:
-            self.set_breakpoint(name, before_run=on, before_compensation=before_undo)
+        name, _ = action.data()
+        self.pipeline.card(name).set_breakpoints(*self._breakpoints_of(name))
+        checked = [key for key, known in self.breakpoint_actions.items() if known.isChecked()]
+        self.pacer.set_breakpoints(
+            [step for step, compensation in checked if not compensation],
+            [step for step, compensation in checked if compensation],
+        )
 
     @Slot(str)
     def _on_worker_breakpoint_hit(self, where: str) -> None:
