@@ -518,11 +518,11 @@ class MainWindow(QMainWindow):
 
     def _build_run_tabs(self) -> None:
         """Fill the History and Dead letters pages (once; see _build_widgets)."""
-        from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTreeWidget
-
-        if self._run_tabs_built:
+        if self._run_tabs_built:  # asked by every property below: first, before any import
             return
         self._run_tabs_built = True
+        from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTreeWidget
+
         self._history = named(QTreeWidget(), "historyList")
         self._history.setHeaderLabels(
             ["Started", "Correlation id", "Outcome", "Failed step", "Duration"]
