@@ -180,7 +180,11 @@ class SqliteEventStore:
         self._db.close()
 
     def append(self, event: SagaEvent) -> None:
-        """Commit ``event`` (and the saga's summary) before returning."""
+        """Commit ``event`` (and the saga's summary) before returning.
+
+        While commits are held (:meth:`hold_commits`), it stays staged until the
+        group's commit, as every staged event does.
+        """
         self.stage(event)
         self.commit()
 
