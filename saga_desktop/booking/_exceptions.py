@@ -8,6 +8,8 @@
     ├── InvalidFaultSpec   a failure-injection spec cannot be read ("process_payment=explode")
     ├── InvalidRunFile     an exported run file cannot be replayed (not one, damaged, too new)
     └── WorldError         the data directory or a database cannot be used
+        └── DataDirectoryBusy  another process held a database's write lock too long
+                               (also an engine ParticipantUnavailable: no refusal)
 
 Step refusals are the engine's :class:`~saga_desktop.engine.StepError`: a refusal
 is part of a saga's story, not an error of the caller.
@@ -15,8 +17,11 @@ is part of a saga's story, not an error of the caller.
 
 from __future__ import annotations
 
+from saga_desktop.engine._exceptions import ParticipantUnavailable
+
 __all__ = [
     "BookingError",
+    "DataDirectoryBusy",
     "InvalidBatchPlan",
     "InvalidBooking",
     "InvalidFaultSpec",
@@ -60,3 +65,13 @@ class InvalidRunFile(BookingError):
 
 class WorldError(BookingError):
     """The data directory or one of its databases cannot be used."""
+
+
+class DataDirectoryBusy(WorldError, ParticipantUnavailable):
+    """Another process kept a participant's database locked for longer than the wait.
+
+    A participant that cannot be reached has refused nothing: the saga stops
+    where it is (see :class:`~saga_desktop.engine.ParticipantUnavailable`),
+    nothing is compensated for the step that never ran, and recovery finishes
+    the saga once the data directory is free.
+    """

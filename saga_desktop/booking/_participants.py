@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from saga_desktop.booking._exceptions import WorldError
+from saga_desktop.booking._exceptions import DataDirectoryBusy, WorldError
 from saga_desktop.engine import StepError
 from saga_desktop.engine._json import compact_encoder
-from saga_desktop.engine._sqlite import connect_checked, use_wal
+from saga_desktop.engine._sqlite import BusyWait, LockTimeout, connect_checked, use_wal
 
 __all__ = [
     "BookingRegistry",
@@ -62,19 +62,31 @@ class Participant:
     Parameters
     ----------
     path
-        The SQLite file; created with its schema when missing.
+        The SQLite file.
+    create
+        Make the file and its tables (a new data directory). When False the
+        file must exist with the service's tables; nothing is written to it
+        on opening, and a database of another program is refused untouched.
+    busy
+        How long to wait for a write lock another process holds.
     """
 
-    #: The service's tables, created on first open.
+    #: The service's tables, created with the file.
     SCHEMA = ""
+    #: The tables a database of this service has (besides ``operations``).
+    TABLES: frozenset[str] = frozenset()
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = False, busy: BusyWait | None = None) -> None:
         self.path = path
+        self.busy = busy if busy is not None else BusyWait()
         self._grouped = False
         try:
-            self._db = connect_checked(path)
-            use_wal(self._db)
-            self._db.executescript(_OPERATIONS_SCHEMA + self.SCHEMA)
+            self._db = connect_checked(path, create=create)
+            try:
+                self._prepare(create)
+            except BaseException:
+                self._db.close()
+                raise
             # Operations run on cursors kept for them: Connection.execute makes
             # (and registers, and leaves to the garbage collector) a new cursor
             # for every statement, which cost more than most statements. One
@@ -84,6 +96,21 @@ class Participant:
             self._cursor = self._db.cursor()
         except sqlite3.DatabaseError as exc:
             raise WorldError(f"cannot open {path}: {exc}") from None
+
+    def _prepare(self, create: bool) -> None:
+        db = self._db
+        if create:
+            use_wal(db)
+            db.executescript(_OPERATIONS_SCHEMA + self.SCHEMA)
+            return
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        lacking = sorted((self.TABLES | {"operations"}) - tables)
+        if lacking:
+            raise WorldError(
+                f"{self.path} is not a SAGA Desktop database (it has no {lacking[0]} table): "
+                "restore it from a backup, or point --data-dir elsewhere (nothing was changed)"
+            )
+        use_wal(db)
 
     def close(self) -> None:
         """Close the database."""
@@ -118,14 +145,25 @@ class Participant:
     def _begin(self, *, savepoint: bool = True) -> None:
         # savepoint=False: the operation writes one statement at most, all or
         # nothing by itself, so in a group it needs no savepoint of its own.
-        control = self._control
         if not self._grouped:
-            control.execute("BEGIN IMMEDIATE")
+            self._begin_immediate()
             return
         if not self._db.in_transaction:
-            control.execute("BEGIN IMMEDIATE")
+            self._begin_immediate()
         if savepoint:
-            control.execute("SAVEPOINT operation")
+            self._control.execute("SAVEPOINT operation")
+
+    def _begin_immediate(self) -> None:
+        # Another process writing here (a batch, a paused one) holds the write lock:
+        # that is no refusal, so the saga waits, visibly, and then stops unrefused.
+        try:
+            self.busy.begin_immediate(self._control, self.path.name)
+        except LockTimeout as exc:
+            raise DataDirectoryBusy(
+                f"the data directory {self.path.parent} is busy: another process has held "
+                f"{self.path.name} for {exc.waited:.0f} s (a batch paused or stopped?); "
+                "try again once it is free"
+            ) from None
 
     def _end(self, *, keep: bool, savepoint: bool = True) -> None:
         control = self._control
@@ -245,6 +283,7 @@ class Participant:
 class SeatInventory(Participant):
     """Flights and their seats (``seats.db``)."""
 
+    TABLES = frozenset({"flights", "seats"})
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS flights (
         id          INTEGER PRIMARY KEY,
@@ -343,6 +382,7 @@ class SeatInventory(Participant):
 class LoyaltyAccounts(Participant):
     """Users and their loyalty points (``loyalty.db``), with a ledger of every change."""
 
+    TABLES = frozenset({"users", "ledger"})
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS users (
         id             INTEGER PRIMARY KEY,
@@ -425,6 +465,7 @@ class LoyaltyAccounts(Participant):
 class PaymentGateway(Participant):
     """Payments captured and refunded (``payments.db``); money in cents."""
 
+    TABLES = frozenset({"payments"})
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS payments (
         transaction_id TEXT PRIMARY KEY,
@@ -494,6 +535,7 @@ class PaymentGateway(Participant):
 class BookingRegistry(Participant):
     """Issued bookings (``bookings.db``)."""
 
+    TABLES = frozenset({"bookings"})
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS bookings (
         reference      TEXT PRIMARY KEY,   -- 8 upper-case hex characters

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from saga_desktop.booking._datadir import (
+    SAGA_LOG_DB,
+    WORLD_DATABASES,
+    prepare_data_dir,
+    remove_database,
+    write_marker,
+)
 from saga_desktop.booking._exceptions import WorldError
 from saga_desktop.booking._participants import (
     BookingRegistry,
     LoyaltyAccounts,
+    Participant,
     PaymentGateway,
     SeatInventory,
 )
+from saga_desktop.engine import EventStoreError, SqliteEventStore
+from saga_desktop.engine._sqlite import BusyWait
 
 __all__ = ["DEFAULT_FLIGHTS", "DEFAULT_USERS", "FlightWorld", "WorldSnapshot"]
+
+_P = TypeVar("_P", bound=Participant)
 
 #: (id, origin, destination, date, fare in cents, rows of six seats). Flight 123 is the guide's.
 DEFAULT_FLIGHTS: tuple[tuple[int, str, str, str, int, int], ...] = (
@@ -31,8 +42,6 @@ DEFAULT_USERS: tuple[tuple[int, str, int], ...] = (
     (2, "Jane Smith", 1_200),
     (3, "Ada Lovelace", 20_000),
 )
-
-_DATABASES = ("seats.db", "loyalty.db", "payments.db", "bookings.db")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -81,35 +90,64 @@ class FlightWorld:
     """Seats, loyalty points, payments and bookings, each in its own database.
 
     The default flights and users are created the first time a data directory
-    is opened, so the app works out of the box.
+    is opened, with the saga log beside them, so the app works out of the box.
+    A data directory that holds a world but lost a member is refused, never
+    rebuilt (see :func:`prepare_data_dir`).
 
     Parameters
     ----------
     data_dir
         The directory holding ``seats.db``, ``loyalty.db``, ``payments.db`` and
         ``bookings.db``; created when missing.
+    busy
+        How long to wait for a database another process holds.
 
     Raises
     ------
     WorldError
-        When the directory cannot be created or written, or a database is unusable.
+        When the directory cannot be created or written, a member is missing,
+        empty, a link or another program's database, or a database is unusable.
     """
 
-    def __init__(self, data_dir: Path | str) -> None:
+    def __init__(self, data_dir: Path | str, *, busy: BusyWait | None = None) -> None:
         self.data_dir = Path(data_dir)
-        try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise WorldError(f"cannot create the data directory {self.data_dir}: {exc}") from None
-        if not os.access(self.data_dir, os.W_OK | os.X_OK):
-            raise WorldError(f"the data directory {self.data_dir} is not writable")
+        self.busy = busy if busy is not None else BusyWait()
+        to_make = prepare_data_dir(self.data_dir)
+        if to_make:
+            self._make(to_make)
         self._open()
 
-    def _open(self) -> None:
-        self.seats = SeatInventory(self.data_dir / "seats.db")
-        self.loyalty = LoyaltyAccounts(self.data_dir / "loyalty.db")
-        self.payments = PaymentGateway(self.data_dir / "payments.db")
-        self.bookings = BookingRegistry(self.data_dir / "bookings.db")
+    def _make(self, members: tuple[str, ...]) -> None:
+        # Every member is made before the marker says the directory is complete.
+        if SAGA_LOG_DB in members:
+            try:
+                SqliteEventStore(self.data_dir / SAGA_LOG_DB).close()
+            except EventStoreError as exc:
+                raise WorldError(str(exc)) from None
+        if any(name in members for name in WORLD_DATABASES):
+            self._open(create=True)
+            self.close()
+        write_marker(self.data_dir)
+
+    def _open(self, *, create: bool = False) -> None:
+        opened: list[Participant] = []
+
+        def open_one(cls: type[_P], name: str) -> _P:
+            participant = cls(self.data_dir / name, create=create, busy=self.busy)
+            opened.append(participant)
+            return participant
+
+        try:
+            self.seats = open_one(SeatInventory, "seats.db")
+            self.loyalty = open_one(LoyaltyAccounts, "loyalty.db")
+            self.payments = open_one(PaymentGateway, "payments.db")
+            self.bookings = open_one(BookingRegistry, "bookings.db")
+        except BaseException:
+            for participant in opened:
+                participant.close()
+            raise
+        if not create:
+            return
         try:
             self._seed()
         except Exception as exc:
@@ -117,12 +155,10 @@ class FlightWorld:
             raise WorldError(f"cannot set up the default data in {self.data_dir}: {exc}") from None
 
     def _seed(self) -> None:
-        if not self.seats.query("SELECT 1 FROM flights LIMIT 1"):
-            for flight in DEFAULT_FLIGHTS:
-                self.seats.add_flight(*flight)
-        if not self.loyalty.query("SELECT 1 FROM users LIMIT 1"):
-            for user in DEFAULT_USERS:
-                self.loyalty.add_user(*user)
+        for flight in DEFAULT_FLIGHTS:
+            self.seats.add_flight(*flight)
+        for user in DEFAULT_USERS:
+            self.loyalty.add_user(*user)
 
     @property
     def participants(
@@ -146,10 +182,10 @@ class FlightWorld:
     def reset(self) -> None:
         """Throw the world away and start again from the default data."""
         self.close()
-        for name in _DATABASES:
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    (self.data_dir / (name + suffix)).unlink()
+        for name in WORLD_DATABASES:
+            remove_database(self.data_dir / name)
+        self._open(create=True)
+        self.close()
         self._open()
 
     def snapshot(self) -> WorldSnapshot:

@@ -51,7 +51,9 @@ if TYPE_CHECKING:
     )
     from saga_desktop.engine._exceptions import (
         DefinitionError,
+        EventStoreBusy,
         EventStoreError,
+        ParticipantUnavailable,
         SagaError,
         SimulatedCrash,
         StepError,
@@ -67,7 +69,13 @@ if TYPE_CHECKING:
     )
     from saga_desktop.engine._queue import SagaMemoryQueue
     from saga_desktop.engine._status import SagaOutcome, StepStatus
-    from saga_desktop.engine._store import SCHEMA_VERSION, DeadLetter, SagaSummary, SqliteEventStore
+    from saga_desktop.engine._store import (
+        SCHEMA_VERSION,
+        DeadLetter,
+        InFlight,
+        SagaSummary,
+        SqliteEventStore,
+    )
 
 __all__ = [
     "EVENT_TYPES",
@@ -87,9 +95,12 @@ __all__ = [
     "DeadLettered",
     "DefinitionError",
     "EventSink",
+    "EventStoreBusy",
     "EventStoreError",
+    "InFlight",
     "Listener",
     "LogLine",
+    "ParticipantUnavailable",
     "RetryPolicy",
     "SagaCompensated",
     "SagaCompleted",
@@ -166,7 +177,9 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     ),
     "_exceptions": (
         "DefinitionError",
+        "EventStoreBusy",
         "EventStoreError",
+        "ParticipantUnavailable",
         "SagaError",
         "SimulatedCrash",
         "StepError",
@@ -188,6 +201,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     "_store": (
         "SCHEMA_VERSION",
         "DeadLetter",
+        "InFlight",
         "SagaSummary",
         "SqliteEventStore",
     ),
