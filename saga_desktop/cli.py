@@ -157,6 +157,37 @@ def _data_dir(args: argparse.Namespace) -> Path:
     return Path(getattr(args, "data_dir", None) or default_data_dir())
 
 
+#: Seconds a command waits for a database another process holds (a running or paused batch).
+LOCK_WAIT_ENV = "SAGA_DESKTOP_LOCK_WAIT"
+_LOCK_WAIT = 30.0
+
+
+def _say_waiting(name: str, waited: float) -> None:
+    sys.stderr.write(
+        f"saga-desktop: waiting for {name}: another process holds it "
+        f"({waited:.0f} s so far, at most {_lock_wait():.0f} s)\n"
+    )
+    sys.stderr.flush()
+
+
+def _lock_wait() -> float:
+    text = os.environ.get(LOCK_WAIT_ENV, "")
+    try:
+        seconds = float(text) if text else _LOCK_WAIT
+    except ValueError:
+        raise _UsageError(
+            f"{LOCK_WAIT_ENV} must be a number of seconds, not {text[:20]!r}"
+        ) from None
+    if not 0 <= seconds <= 3600:
+        raise _UsageError(f"{LOCK_WAIT_ENV} must be between 0 and 3600 seconds, not {seconds:g}")
+    return seconds
+
+
+def _busy() -> engine.BusyWait:
+    """How a command waits for a busy data directory: visibly, up to its limit."""
+    return engine.BusyWait(limit=_lock_wait(), on_wait=_say_waiting)
+
+
 def _read_booking(path: Path | None) -> dict[str, Any]:
     if path is None:
         return dict(booking.DEFAULT_BOOKING)
@@ -205,7 +236,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     plan = _fault_plan(args)
     listeners = [_print_event] if args.verbose and not args.json else []
     with booking.BookingSagaOrchestrator(
-        _data_dir(args), listeners=listeners, on_crash=_crash_now
+        _data_dir(args), listeners=listeners, on_crash=_crash_now, busy=_busy()
     ) as orchestrator:
         request = orchestrator.validate(data)
         result = orchestrator.run(request, plan)
@@ -250,9 +281,9 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _cmd_recover(args: argparse.Namespace) -> int:
-    with booking.BookingSagaOrchestrator(_data_dir(args)) as orchestrator:
+    with booking.BookingSagaOrchestrator(_data_dir(args), busy=_busy()) as orchestrator:
         results = orchestrator.recover()
-        consistent = orchestrator.world.snapshot().consistent
+        consistent = orchestrator.world.snapshot(orchestrator.store).consistent
     if args.json:
         print(
             json.dumps([booking.guide_response(r) for r in results], indent=2, ensure_ascii=False)
@@ -271,7 +302,7 @@ def _cmd_recover(args: argparse.Namespace) -> int:
 
 
 def _cmd_dlq(args: argparse.Namespace) -> int:
-    with booking.BookingSagaOrchestrator(_data_dir(args)) as orchestrator:
+    with booking.BookingSagaOrchestrator(_data_dir(args), busy=_busy()) as orchestrator:
         if args.dlq_action is None:
             letters = orchestrator.dead_letters()
             if args.json:
@@ -318,6 +349,16 @@ def _print_state(snapshot: WorldSnapshot) -> None:
         f"Bookings: {snapshot.bookings['confirmed']} confirmed, "
         f"{snapshot.bookings['cancelled']} cancelled"
     )
+    if snapshot.in_flight:
+        print(
+            f"In flight: {len(snapshot.in_flight):,} saga(s) a running process has not "
+            "finished (not judged yet)"
+        )
+    if snapshot.interrupted:
+        print(
+            f"Interrupted: {len(snapshot.interrupted):,} saga(s) whose process died; "
+            "`saga-desktop recover` finishes them"
+        )
     _print_consistency(snapshot.violations)
 
 
@@ -334,8 +375,24 @@ def _print_consistency(violations: Sequence[str], limit: int | None = None) -> N
 
 
 def _cmd_state(args: argparse.Namespace) -> int:
-    with booking.FlightWorld(_data_dir(args)) as world:
-        snapshot = world.snapshot()
+    data_dir = _data_dir(args)
+    with booking.FlightWorld(data_dir, busy=_busy()) as world:
+        # The saga log says which sagas are still in flight (another process's):
+        # those are reported as such, not judged half-way.
+        try:
+            store = engine.SqliteEventStore(data_dir / booking.SAGA_LOG_DB, create=False)
+        except EventStoreError as exc:
+            # The world can still be shown: without its log, every saga is judged.
+            print(
+                f"saga-desktop: warning: {exc}; sagas in flight are judged as if they had ended",
+                file=sys.stderr,
+            )
+            snapshot = world.snapshot()
+        else:
+            try:
+                snapshot = world.snapshot(store)
+            finally:
+                store.close()
     if args.json:
         print(json.dumps(snapshot.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -423,7 +480,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     # No text logs in a batch (a dozen lines per saga); every saga is in saga_log.db.
     with (
         booking.BookingSagaOrchestrator(
-            _data_dir(args), write_logs=False, keep_events=False
+            _data_dir(args), write_logs=False, keep_events=False, busy=_busy()
         ) as orchestrator,
         _stop_on_interrupt(stop),
     ):

@@ -24,8 +24,10 @@ if TYPE_CHECKING:
         run_batch,
     )
     from saga_desktop.booking._captions import caption, captions
+    from saga_desktop.booking._datadir import MARKER, SAGA_LOG_DB, WORLD_DATABASES
     from saga_desktop.booking._exceptions import (
         BookingError,
+        DataDirectoryBusy,
         InvalidBatchPlan,
         InvalidBooking,
         InvalidFaultSpec,
@@ -111,12 +113,14 @@ __all__ = [
     "DEFAULT_FAILURE_RATE",
     "DEFAULT_FLIGHTS",
     "DEFAULT_USERS",
+    "MARKER",
     "ORCHESTRATOR_LOG",
     "PAYMENT_METHODS",
     "PRESETS",
     "PRESET_OUTCOMES",
     "RUN_FILE_FORMAT",
     "RUN_FILE_VERSION",
+    "SAGA_LOG_DB",
     "SAGA_NAME",
     "SCENARIOS",
     "SCENARIO_WORLD",
@@ -124,6 +128,7 @@ __all__ = [
     "STEP_NAMES",
     "STEP_TEXTS",
     "STEP_TIMEOUT",
+    "WORLD_DATABASES",
     "BatchPlan",
     "BatchProgress",
     "BatchReport",
@@ -134,6 +139,7 @@ __all__ = [
     "BookingSagaService",
     "Cancellation",
     "CrashHook",
+    "DataDirectoryBusy",
     "Fault",
     "FaultInjector",
     "FaultKind",
@@ -199,8 +205,10 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "caption",
         "captions",
     ),
+    "_datadir": ("MARKER", "SAGA_LOG_DB", "WORLD_DATABASES"),
     "_exceptions": (
         "BookingError",
+        "DataDirectoryBusy",
         "InvalidBatchPlan",
         "InvalidBooking",
         "InvalidFaultSpec",

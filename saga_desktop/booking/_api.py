@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from saga_desktop.booking._datadir import SAGA_LOG_DB, remove_database
-from saga_desktop.booking._exceptions import InvalidBooking
+from saga_desktop.booking._exceptions import DataDirectoryBusy, InvalidBooking
 from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, plan_from_failure_scenarios
 from saga_desktop.booking._logs import LoggedEventStore, SagaLogFiles
 from saga_desktop.booking._paths import default_data_dir
@@ -321,16 +321,26 @@ class BookingSagaOrchestrator:
         return result
 
     @contextlib.contextmanager
-    def _dies_with_the_saga(self) -> Iterator[None]:
+    def _dies_with_the_saga(self, doing: str = "The saga had begun") -> Iterator[None]:
         # A saga that stops half way without the process dying (a simulated crash,
         # a participant out of reach) is left as a dead process leaves it: its owner
         # gives it up, so that recovery (in this process too) can take it over.
         try:
             yield
+        except DataDirectoryBusy as exc:
+            self._release_ownership()
+            raise DataDirectoryBusy(
+                f"{exc}. {doing}: it stopped unfinished, nothing was compensated "
+                "for the step that never ran, and `saga-desktop recover` (or the window's "
+                "start) undoes what it did once the directory is free"
+            ) from None
         except BaseException:
-            if self.store is not None:
-                self.store.release_ownership()
+            self._release_ownership()
             raise
+
+    def _release_ownership(self) -> None:
+        if self.store is not None:
+            self.store.release_ownership()
 
     @contextlib.contextmanager
     def commit_groups(self) -> Iterator[CommitGroup]:
@@ -425,7 +435,7 @@ class BookingSagaOrchestrator:
         results = []
         for correlation_id in store.claim_orphans():
             history = store.history(correlation_id)
-            with self._dies_with_the_saga():
+            with self._dies_with_the_saga("A saga was being recovered"):
                 result = self.orchestrator().recover(history)
             self.record(result)
             results.append(result)

@@ -25,9 +25,11 @@ from pathlib import Path
 from saga_desktop.booking._exceptions import WorldError
 
 __all__ = [
+    "FOLDERS",
     "MARKER",
     "MEMBERS",
     "SAGA_LOG_DB",
+    "SCENARIO_WORLD",
     "WORLD_DATABASES",
     "checked_folder",
     "prepare_data_dir",
@@ -43,6 +45,13 @@ SAGA_LOG_DB = "saga_log.db"
 MEMBERS: tuple[str, ...] = (*WORLD_DATABASES, SAGA_LOG_DB)
 #: Written last when a data directory is made: the directory is complete.
 MARKER = "saga-desktop.json"
+#: The folder of the data directory where the scenarios get a world of their own.
+SCENARIO_WORLD = "scenario-world"
+#: The folders of a data directory: the saga log's owners, the scenarios' scratch world.
+FOLDERS: dict[str, str] = {
+    "saga_log.owners": "who runs the sagas",
+    SCENARIO_WORLD: "the scenarios' scratch world",
+}
 # SQLite's side files of a database: a symbolic link there would be followed too.
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -176,6 +185,8 @@ def prepare_data_dir(data_dir: Path) -> tuple[str, ...]:
     if not os.access(data_dir, os.W_OK | os.X_OK):
         raise WorldError(f"the data directory {data_dir} is not writable")
     _refuse_links(data_dir)
+    for name, what in FOLDERS.items():
+        checked_folder(data_dir / name, what)
     sizes = {
         name: (data_dir / name).stat().st_size for name in MEMBERS if (data_dir / name).exists()
     }

@@ -187,6 +187,23 @@ class Participant:
             raise
         self._end(keep=True)
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads inside see one moment of the database (one read transaction).
+
+        Inside an open transaction of this connection (a commit group), the
+        reads belong to it already.
+        """
+        if self._db.in_transaction:
+            yield
+            return
+        self._control.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self._db.in_transaction:
+                self._control.execute("COMMIT")
+
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Run a read-only query and return its rows."""
         return self._db.execute(sql, params).fetchall()

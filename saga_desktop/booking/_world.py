@@ -60,7 +60,12 @@ class WorldSnapshot:
     bookings
         ``confirmed`` and ``cancelled`` counts.
     violations
-        Every way the world does not add up; empty when consistent.
+        Every way the world does not add up; empty when consistent. Sagas in
+        flight are not judged.
+    in_flight
+        Sagas a live process was running while the world was read.
+    interrupted
+        Sagas whose owner died before they ended: they wait for recovery.
     """
 
     flights: tuple[dict[str, Any], ...]
@@ -68,6 +73,8 @@ class WorldSnapshot:
     payments: dict[str, Any]
     bookings: dict[str, int]
     violations: tuple[str, ...]
+    in_flight: tuple[str, ...] = ()
+    interrupted: tuple[str, ...] = ()
 
     @property
     def consistent(self) -> bool:
@@ -83,6 +90,8 @@ class WorldSnapshot:
             "users": [dict(u) for u in self.users],
             "payments": dict(self.payments),
             "bookings": dict(self.bookings),
+            "in_flight": list(self.in_flight),
+            "interrupted": list(self.interrupted),
         }
 
 
@@ -188,31 +197,44 @@ class FlightWorld:
         self.close()
         self._open()
 
-    def snapshot(self) -> WorldSnapshot:
-        """Read every participant's figures and check the invariants."""
-        flights = []
-        for flight_id, origin, destination, date, capacity, taken in self.seats.query(
-            "SELECT f.id, f.origin, f.destination, f.date, COUNT(s.seat_no), COUNT(s.holder) "
-            "FROM flights f JOIN seats s ON s.flight_id = f.id GROUP BY f.id ORDER BY f.id"
-        ):
-            flights.append(
-                {
-                    "id": flight_id,
-                    "route": f"{origin} → {destination}",
-                    "date": date,
-                    "capacity": capacity,
-                    "seats_taken": taken,
-                    "seats_left": capacity - taken,
-                }
-            )
-        users = [
-            {"id": uid, "name": name, "points": points, "opening_points": opening}
-            for uid, name, points, opening in self.loyalty.query(
-                "SELECT id, name, points, opening_points FROM users ORDER BY id"
-            )
-        ]
-        captured, refunded, count = self.payments.totals()
-        confirmed, cancelled = self.bookings.counts()
+    def snapshot(self, store: SqliteEventStore | None = None) -> WorldSnapshot:
+        """Read every participant's figures and check the invariants.
+
+        Each database is read in one transaction, so its figures belong to one
+        moment. With ``store`` (the saga log), a saga that a live process was
+        running when the reading began, or that had an event during it, is
+        reported as such (``in_flight``) and not judged half-way. A saga whose
+        owner died (``interrupted``) is judged: what it holds is wrong until it
+        is recovered.
+        """
+        before = store.in_flight() if store is not None else None
+        with self.seats.reading():
+            flights = self._flights()
+            seats = self.seats.seats_by_saga()
+        with self.loyalty.reading():
+            users = [
+                {"id": uid, "name": name, "points": points, "opening_points": opening}
+                for uid, name, points, opening in self.loyalty.query(
+                    "SELECT id, name, points, opening_points FROM users ORDER BY id"
+                )
+            ]
+            points = self.loyalty.points_by_saga()
+        with self.payments.reading():
+            captured, refunded, count = self.payments.totals()
+            money = self.payments.net_by_saga()
+        with self.bookings.reading():
+            confirmed, cancelled = self.bookings.counts()
+            bookings = self.bookings.confirmed_by_saga()
+        running: frozenset[str] = frozenset()
+        interrupted: frozenset[str] = frozenset()
+        if store is not None and before is not None:
+            # A saga with an event during the reading was in flight (a recovery too).
+            changed = store.changed_since(before.last_seq)
+            running = before.running | changed
+            interrupted = before.interrupted - changed
+        problems = _balance_problems(users, points)
+        # An interrupted saga is judged: what it holds stays wrong until it is recovered.
+        problems += _saga_problems(seats, points, money, bookings, running)
         return WorldSnapshot(
             flights=tuple(flights),
             users=tuple(users),
@@ -223,51 +245,75 @@ class FlightWorld:
                 "count": count,
             },
             bookings={"confirmed": confirmed, "cancelled": cancelled},
-            violations=tuple(self.violations()),
+            violations=tuple(problems),
+            in_flight=tuple(sorted(running)),
+            interrupted=tuple(sorted(interrupted)),
         )
 
-    def violations(self) -> list[str]:
-        """Every way the world does not add up, saga by saga.
+    def _flights(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": flight_id,
+                "route": f"{origin} → {destination}",
+                "date": date,
+                "capacity": capacity,
+                "seats_taken": taken,
+                "seats_left": capacity - taken,
+            }
+            for flight_id, origin, destination, date, capacity, taken in self.seats.query(
+                "SELECT f.id, f.origin, f.destination, f.date, COUNT(s.seat_no), "
+                "COUNT(s.holder) FROM flights f JOIN seats s ON s.flight_id = f.id "
+                "GROUP BY f.id ORDER BY f.id"
+            )
+        ]
+
+    def violations(self, store: SqliteEventStore | None = None) -> list[str]:
+        """Every way the world does not add up, saga by saga (see :meth:`snapshot`).
 
         For every saga: the seats it holds, the points it took and the money it
         kept are exactly those of its confirmed booking — or nothing at all when
         it has none (a compensated saga leaves no trace).
         """
-        seats = self.seats.seats_by_saga()
-        points = self.loyalty.points_by_saga()
-        money = self.payments.net_by_saga()
-        bookings = self.bookings.confirmed_by_saga()
-        problems: list[str] = []
-        ((opening, balance),) = self.loyalty.query(
-            "SELECT COALESCE(SUM(opening_points), 0), COALESCE(SUM(points), 0) FROM users"
-        )
-        if opening - balance != sum(points.values()):
+        return list(self.snapshot(store).violations)
+
+
+def _balance_problems(users: list[dict[str, Any]], points: dict[str, int]) -> list[str]:
+    """The balances against the ledger (both of loyalty.db, read at one moment)."""
+    below = sum(user["opening_points"] - user["points"] for user in users)
+    recorded = sum(points.values())
+    if below != recorded:
+        return [f"balances are {below} points below opening, but the ledger records {recorded}"]
+    return []
+
+
+def _saga_problems(
+    seats: dict[str, set[str]],
+    points: dict[str, int],
+    money: dict[str, int],
+    bookings: dict[str, tuple[set[str], int, int]],
+    unsettled: frozenset[str],
+) -> list[str]:
+    """What each settled saga holds that its confirmed booking does not say."""
+    problems: list[str] = []
+    for cid in sorted((set(seats) | set(points) | set(money) | set(bookings)) - unsettled):
+        booked_seats, booked_points, booked_cents = bookings.get(cid, (set(), 0, 0))
+        short = cid[:8]
+        tail = "its booking has {}" if cid in bookings else "it has no confirmed booking"
+        held = seats.get(cid, set())
+        if held != booked_seats:
             problems.append(
-                f"balances are {opening - balance} points below opening, but the ledger "
-                f"records {sum(points.values())}"
+                f"saga {short} holds seats {sorted(held) or 'none'} but "
+                + tail.format(sorted(booked_seats))
             )
-        for cid in sorted(set(seats) | set(points) | set(money) | set(bookings)):
-            booked_seats, booked_points, booked_cents = bookings.get(cid, (set(), 0, 0))
-            short = cid[:8]
-            booked = cid in bookings
-
-            def differs(
-                holds: str, booking_has: str, short: str = short, booked: bool = booked
-            ) -> str:
-                tail = f"its booking has {booking_has}" if booked else "it has no confirmed booking"
-                return f"saga {short} {holds} but {tail}"
-
-            held = seats.get(cid, set())
-            if held != booked_seats:
-                problems.append(
-                    differs(f"holds seats {sorted(held) or 'none'}", f"{sorted(booked_seats)}")
-                )
-            taken = points.get(cid, 0)
-            if taken != booked_points:
-                problems.append(differs(f"took {taken} loyalty points", f"{booked_points}"))
-            kept = money.get(cid, 0)
-            if kept != booked_cents:
-                problems.append(
-                    differs(f"kept {kept / 100:.2f} in payments", f"{booked_cents / 100:.2f}")
-                )
-        return problems
+        taken = points.get(cid, 0)
+        if taken != booked_points:
+            problems.append(
+                f"saga {short} took {taken} loyalty points but " + tail.format(booked_points)
+            )
+        kept = money.get(cid, 0)
+        if kept != booked_cents:
+            problems.append(
+                f"saga {short} kept {kept / 100:.2f} in payments but "
+                + tail.format(f"{booked_cents / 100:.2f}")
+            )
+    return problems

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
         SagaResult,
     )
     from saga_desktop.engine._queue import SagaMemoryQueue
+    from saga_desktop.engine._sqlite import BusyWait
     from saga_desktop.engine._status import SagaOutcome, StepStatus
     from saga_desktop.engine._store import (
         SCHEMA_VERSION,
@@ -84,6 +85,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Action",
     "BareAction",
+    "BusyWait",
     "CompensationFailed",
     "CompensationRecord",
     "CompensationRetried",
@@ -194,6 +196,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "SagaResult",
     ),
     "_queue": ("SagaMemoryQueue",),
+    "_sqlite": ("BusyWait",),
     "_status": (
         "SagaOutcome",
         "StepStatus",

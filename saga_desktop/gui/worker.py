@@ -275,7 +275,7 @@ class SagaWorker(QObject):
 
     def _emit_world(self) -> None:
         orchestrator = self._open()
-        state = orchestrator.world.snapshot().to_dict()
+        state = orchestrator.world.snapshot(orchestrator.store).to_dict()
         letters = [letter.to_dict() for letter in orchestrator.dead_letters()]
         state["dead_letters"] = letters
         self.world_changed.emit(state)
