@@ -163,10 +163,12 @@ _LOCK_WAIT = 30.0
 
 
 def _say_waiting(name: str, waited: float) -> None:
-    sys.stderr.write(
-        f"saga-desktop: waiting for {name}: another process holds it "
-        f"({waited:.0f} s so far, at most {_lock_wait():.0f} s)\n"
-    )
+    limit = _lock_wait()
+    if waited < 1:
+        text = f"waiting for {name}: another process holds it (waiting up to {limit:.0f} s)"
+    else:
+        text = f"still waiting for {name} ({waited:.0f} s of {limit:.0f} s)"
+    sys.stderr.write(f"saga-desktop: {text}\n")
     sys.stderr.flush()
 
 
