@@ -4,7 +4,8 @@ Exit codes: ``run`` 0 booking confirmed, 1 saga failed and fully compensated,
 2 bad input, 3 saga ended with dead letters; ``state`` 0 when the world adds
 up, 1 when not; ``scenarios`` 0 iff all five pass; ``batch`` 0 when the world
 adds up after the batch, 1 when not, 130 when Ctrl-C stopped it (between two
-sagas). Errors are one line on stderr, never a traceback.
+sagas); the window 2 when there is no display to open it on (``--self-test``
+runs offscreen then). Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -74,8 +75,8 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--self-test",
         action="store_true",
-        help="open the window, run the five scenarios through it at Instant speed, "
-        "check the invariants, print one line and exit 0 or 1",
+        help="open the window (offscreen when there is no display), run the five scenarios "
+        "through it at Instant speed, check the invariants, print one line and exit 0 or 1",
     )
     _add_data_dir(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -502,8 +503,29 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
 
 
+#: Said instead of Qt's abort (exit 134), which blames a missing xcb-cursor0.
+_NO_DISPLAY = (
+    "saga-desktop: error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY "
+    "are unset): run `xvfb-run saga-desktop`, or set QT_QPA_PLATFORM=offscreen"
+)
+
+
+def _has_display() -> bool:
+    # Windows and macOS always have one; elsewhere Qt needs an X or Wayland server,
+    # unless QT_QPA_PLATFORM names a platform (offscreen, vnc, ...) that needs none.
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _cmd_window(args: argparse.Namespace) -> int:
     # Qt is imported only here: every other command runs without a display.
+    if not _has_display():
+        if not args.self_test:
+            print(_NO_DISPLAY, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        # Nobody needs to watch the self-test: offscreen runs the same window.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if args.self_test:
         from saga_desktop.gui.self_test import run_self_test
 
