@@ -79,6 +79,14 @@ class LogPane(QWidget):
         self.text.setMaximumBlockCount(max_lines)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setUndoRedoEnabled(False)
+        # Whether new lines scroll into view. Decided by the person's scrolling only:
+        # the view's own moves (lines dropping off the top, a smaller pane, a wider
+        # line bringing the horizontal bar) must never make it stop following.
+        self._following = True
+        self._moving = False
+        scroll = self.text.verticalScrollBar()
+        scroll.valueChanged.connect(self._on_scroll_bar_value_changed)
+        scroll.rangeChanged.connect(self._on_scroll_bar_range_changed)
 
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Level"))
@@ -121,6 +129,7 @@ class LogPane(QWidget):
         """Forget every line in the pane."""
         self._entries.clear()
         self.text.clear()
+        self._following = True
         self._shown = 0
         self._update_count()
 
@@ -162,24 +171,32 @@ class LogPane(QWidget):
         from PySide6.QtGui import QTextCursor
 
         bar = self.text.verticalScrollBar()
-        # Follow new lines only if the person has not scrolled up to read.
-        following = bar.value() >= bar.maximum() - 2
         keep = bar.value()
         document = self.text.document()
+        before = 0 if document.isEmpty() else document.blockCount()
         cursor = QTextCursor(document)
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        # One edit block per batch: one layout pass, however many lines arrive.
-        cursor.beginEditBlock()
-        formats = {level: self._format(level) for level in LEVELS}
-        for level, text in lines:
-            if not document.isEmpty():
-                cursor.insertBlock()
-            cursor.insertText(text, formats.get(level, formats["INFO"]))
-        cursor.endEditBlock()
-        bar.setValue(bar.maximum() if following else keep)
+        self._moving = True
+        try:
+            # One edit block per batch: one layout pass, however many lines arrive.
+            cursor.beginEditBlock()
+            formats = {level: self._format(level) for level in LEVELS}
+            for level, text in lines:
+                if not document.isEmpty():
+                    cursor.insertBlock()
+                cursor.insertText(text, formats.get(level, formats["INFO"]))
+            cursor.endEditBlock()
+            # A full pane drops as many lines from the top as it took in: the lines
+            # the person reads moved up by that much, and the view moves with them.
+            dropped = before + len(lines) - document.blockCount()
+            bar.setValue(bar.maximum() if self._following else max(0, keep - dropped))
+        finally:
+            self._moving = False
 
     def _rerender(self) -> None:
         self.text.clear()
+        # Other lines than before: start again at the newest.
+        self._following = True
         self._shown = 0
         lines = [(level, text) for level, text in self._entries if self._visible(level, text)]
         if lines:
@@ -191,6 +208,23 @@ class LogPane(QWidget):
         self._shown = min(self._shown, self._entries.maxlen or self._shown)
         self.count_label.setText(f"{self._shown} lines")
         self.lines_changed.emit(self._shown)
+
+    @Slot(int)
+    def _on_scroll_bar_value_changed(self, value: int) -> None:
+        if not self._moving:
+            # The person scrolled (or the view shrank under them): at the bottom is
+            # following, anywhere above is reading.
+            self._following = value >= self.text.verticalScrollBar().maximum()
+
+    @Slot(int, int)
+    def _on_scroll_bar_range_changed(self, minimum: int, maximum: int) -> None:
+        # The pane got smaller, or the horizontal bar came: the bottom moved down.
+        if self._following and not self._moving:
+            self._moving = True
+            try:
+                self.text.verticalScrollBar().setValue(maximum)
+            finally:
+                self._moving = False
 
     @Slot(str)
     def _on_level_filter_changed(self, level: str) -> None:

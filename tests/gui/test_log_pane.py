@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from gui_helpers import arm, click, run_saga, widget
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QLineEdit, QPushButton
 
 from saga_desktop.gui.log_pane import LEVELS, LogPane
@@ -16,6 +17,22 @@ def shown_text(pane: LogPane) -> list[str]:
 
 def level_of(line: str) -> str:
     return line.split(" - ")[2]
+
+
+def bottom_line(pane: LogPane) -> str:
+    """The line at the bottom edge of the pane's view (what a person sees last)."""
+    view = pane.text.viewport()
+    return pane.text.cursorForPosition(QPoint(4, view.height() - 4)).block().text()
+
+
+def top_line(pane: LogPane) -> str:
+    return pane.text.firstVisibleBlock().text()
+
+
+def fill(pane: LogPane, count: int, prefix: str = "line") -> None:
+    """``count`` lines, a frame's worth at a time (as a run feeds the pane)."""
+    for start in range(0, count, 50):
+        pane.append_lines(("INFO", f"{prefix} {n}") for n in range(start, min(count, start + 50)))
 
 
 @pytest.fixture
@@ -159,3 +176,65 @@ def test_keeps_at_most_max_lines(qtbot) -> None:
     assert small.all_lines() == [f"line {n}" for n in range(15, 25)]
     assert shown_text(small) == small.all_lines()
     assert small.count_label.text() == "10 lines"
+
+
+@pytest.fixture
+def full(qtbot) -> LogPane:
+    """A pane that has already dropped lines from the top (it keeps 200)."""
+    widget = LogPane(max_lines=200)
+    qtbot.addWidget(widget)
+    widget.resize(700, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    fill(widget, 1000)
+    assert widget.text.document().blockCount() == 200
+    return widget
+
+
+def test_a_full_pane_follows_when_its_view_shrinks(qtbot, full: LogPane) -> None:
+    assert bottom_line(full) == "line 999"
+    full.resize(700, 180)  # a trainer gives the pipeline more room
+    qtbot.wait(10)
+    full.append_lines(("INFO", f"new {n}") for n in range(5))
+    assert bottom_line(full) == "new 4"
+    # A line wider than the pane brings the horizontal bar, which takes a line's room.
+    full.append_lines([("ERROR", "wide " + "x" * 400)])
+    qtbot.wait(10)
+    full.append_lines([("INFO", "after the wide line")])
+    qtbot.wait(10)
+    assert bottom_line(full) == "after the wide line"
+
+
+def test_a_full_pane_keeps_the_lines_being_read(qtbot, full: LogPane) -> None:
+    bar = full.text.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)  # the person scrolls up to read
+    reading = top_line(full)
+
+    full.append_lines(("INFO", f"new {n}") for n in range(30))  # 30 older lines drop off
+    assert top_line(full) == reading
+    assert bar.value() < bar.maximum()
+
+    bar.setValue(bar.maximum())  # back to the bottom: following again
+    full.append_lines(("INFO", f"newer {n}") for n in range(30))
+    assert bottom_line(full) == "newer 29"
+
+
+def test_the_window_log_follows_a_run_after_20000_lines(qtbot, make_window) -> None:
+    window = make_window()
+    view = window.log.text.viewport()
+    height = view.height()
+    window.resize(1920, 1080)  # maximised on a projector
+    qtbot.waitUntil(lambda: view.height() > height)
+    fill(window.log, 20_050, prefix="an older saga's line")
+    assert window.log.text.document().blockCount() == 20_000
+    assert bottom_line(window.log) == "an older saga's line 20049"
+    # Back to the laptop's screen: the log loses a few lines of height.
+    height = view.height()
+    window.resize(1280, 800)
+    line = window.log.text.fontMetrics().lineSpacing()
+    qtbot.waitUntil(lambda: view.height() <= height - 4 * line)
+
+    response = run_saga(qtbot, window)
+
+    qtbot.waitUntil(lambda: response["correlation_id"] in bottom_line(window.log))
+    assert "SAGA completed" in bottom_line(window.log)
