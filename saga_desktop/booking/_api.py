@@ -216,14 +216,17 @@ class BookingSagaOrchestrator:
         self.close()
 
     def validate(self, booking_data: object) -> BookingRequest:
-        """Check the guide's request data against the world.
+        """Check the shape of the guide's request data (the world is not read).
+
+        An unknown flight or user, a full flight or too few points are refused by
+        the participant concerned, during the saga.
 
         Raises
         ------
         InvalidBooking
             When a field is wrong; nothing is started or changed.
         """
-        return BookingRequest.from_mapping(booking_data, self.world)
+        return BookingRequest.from_mapping(booking_data)
 
     def orchestrator(self, faults: FaultPlan | None = None) -> SagaOrchestrator:
         """Return an engine orchestrator for the booking saga with ``faults`` planned."""

@@ -29,9 +29,11 @@ When the seats run out
     the world behaves, not an error, and the world still adds up.
 
 Never aborted by a booking
-    A request the world refuses (an :class:`InvalidBooking`) is counted in
-    ``invalid`` and the batch goes on. Cancelling (``cancelled.set()``) stops it
-    between two sagas, so no saga is left half done.
+    A request of the wrong shape (an :class:`InvalidBooking`, a flight whose fare
+    is 0, say) is counted in ``invalid`` and the batch goes on; what a participant
+    refuses (no such user, a full flight) is a saga like any other, compensated.
+    Cancelling (``cancelled.set()``) stops it between two sagas, so no saga is
+    left half done.
 """
 
 from __future__ import annotations
@@ -258,7 +260,7 @@ class _Bookings:
 
     def request(self, number: int) -> dict[str, Any]:
         open_flights = [f for f in self.flights if f[0] not in self.full] or self.flights
-        # An empty world still gets a request: the world refuses it, the batch counts it.
+        # An empty world still gets a request: its participants refuse it in the saga.
         flight_id, fare = open_flights[number % len(open_flights)] if open_flights else (0, 0)
         user_id = self.users[number % len(self.users)] if self.users else 0
         return {

@@ -286,6 +286,10 @@ def _step_failed(e: StepFailed, story: _Story) -> str:
     what = _FAILED.get(e.step, f"Step {e.step} failed")
     if e.attempt > 1:
         what += f", even after {_tries(e.attempt)}"
+    if not e.injected and e.step in _SERVICE and e.error:
+        # A real refusal (a full flight, too few points): the room hears the service's
+        # own reason, which is the lesson; an injected fault's reason is the switch.
+        what += f": {_SERVICE[e.step]} says {e.error.rstrip('.')}"
     return f"{what}. {_undo_plan(story)}"
 
 

@@ -351,6 +351,10 @@ class SeatInventory(Participant):
                 (flight_id, count),
             ).fetchall()
             if len(free) < count:
+                # Asked only on a refusal: a booking that gets its seats pays no lookup.
+                known = db.execute("SELECT 1 FROM flights WHERE id = ?", (flight_id,)).fetchone()
+                if known is None:
+                    raise StepError(f"there is no flight {flight_id}")
                 raise StepError(f"flight {flight_id} has {len(free)} free seat(s), {count} needed")
             for rowid, _ in free:
                 db.execute("UPDATE seats SET holder = ? WHERE rowid = ?", (correlation_id, rowid))

@@ -3,7 +3,8 @@
 A preset is a fault plan with a story: what to set, what the audience should
 notice, and how the saga must end. The guide's five test scenarios come first
 (same names as :data:`~saga_desktop.booking.SCENARIOS`), then one preset per
-interesting use of the failure kinds.
+interesting use of the failure kinds, and the refusals no fault is needed for
+(a request a participant turns down, like more loyalty points than the user has).
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections.abc import Mapping
+from typing import Any
 
 from saga_desktop.booking._exceptions import InvalidFaultSpec
 from saga_desktop.booking._faults import STEP_KEYS, Fault, parse_kind
+from saga_desktop.booking._request import DEFAULT_BOOKING
 from saga_desktop.booking._scenarios import SCENARIOS, Scenario
 
 __all__ = [
@@ -75,6 +78,8 @@ class Preset:
         One paragraph: what the audience should notice.
     expected_outcome
         One of :data:`PRESET_OUTCOMES`.
+    request
+        Fields of the guide's request data the preset sets (most set none).
     """
 
     name: str
@@ -82,6 +87,7 @@ class Preset:
     faults: Mapping[str, str]
     explanation: str
     expected_outcome: str
+    request: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.expected_outcome not in PRESET_OUTCOMES:
@@ -93,6 +99,20 @@ class Preset:
     def fault_plan(self) -> dict[str, Fault]:
         """Return the preset's faults as a plan the orchestrator runs."""
         return parse_plan(self.faults)
+
+    def request_data(self, current: Mapping[str, Any]) -> dict[str, Any]:
+        """Return ``current`` request data with the fields this preset sets.
+
+        A field that another preset sets goes back to the guide's value, so that
+        picking "Payment failure" after "Not enough points" fails the payment, not
+        the points. The other fields (passengers, fare, …) stay as they are.
+        """
+        changed = {field for entry in PRESETS for field in entry.request}
+        return {
+            **current,
+            **{field: DEFAULT_BOOKING[field] for field in changed},
+            **self.request,
+        }
 
 
 # What each of the guide's scenarios should make the room notice; the scenario's
@@ -202,6 +222,19 @@ _FAULT_PRESETS: tuple[Preset, ...] = (
         "queue and still undoes the rest. The world panel shows a held seat with no "
         "booking: a person must settle it from the Dead letters tab.",
         "DEAD_LETTERED",
+    ),
+    Preset(
+        "not_enough_points",
+        "Not enough points",
+        {},
+        "No switch is on: the customer simply asks for 25,000 loyalty points, more than "
+        "any account holds. The orchestrator does not look into the loyalty service's "
+        "database beforehand; it asks, as for any booking. The seat is held first, then "
+        "the loyalty service refuses the points, so the orchestrator gives the seat back. "
+        "A participant's own no is a failure like any other, and it is compensated the "
+        "same way: the world panel ends where it started.",
+        "COMPENSATED",
+        request={"loyalty_points_to_use": 25_000},
     ),
     Preset(
         "crash_after_seat",

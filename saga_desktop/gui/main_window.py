@@ -1266,6 +1266,7 @@ class MainWindow(QMainWindow):
             return
         entry = booking.preset(name)
         self._apply_specs(dict(entry.faults))
+        self.form.set_booking(entry.request_data(self.form.booking()))
         self._set_banner("idle", f"<b>{entry.title}</b><br>{entry.explanation}")
 
     def _apply_random_plan(self) -> None:

@@ -215,14 +215,20 @@ def test_an_invalid_request_is_counted_and_the_batch_goes_on(data_dir):
     assert report.consistent
 
 
-def test_a_world_without_users_refuses_every_request_and_the_batch_still_ends(data_dir):
+def test_a_world_without_users_refuses_every_saga_and_the_batch_still_ends(data_dir):
     with batch_orchestrator(data_dir) as orchestrator:
         orchestrator.world.loyalty._db.execute("DELETE FROM users")
         report = run_batch(orchestrator, BatchPlan(12, 0.5, seed=4))
+        flights = orchestrator.world.snapshot().flights
 
-    assert report.invalid == 12
-    assert report.started == 0
+    # The request is well formed; the loyalty service knows no such user and says no
+    # during the saga, and the seat held before is given back.
+    assert report.invalid == 0
+    assert report.started == 12
+    assert report.confirmed == 0
+    assert report.compensated == 12
     assert report.consistent
+    assert all(flight["seats_left"] == flight["capacity"] for flight in flights)
 
 
 def test_a_batch_leaves_no_saga_unfinished_in_the_saga_log(data_dir):

@@ -18,6 +18,7 @@ from saga_desktop.booking import (
     caption,
     captions,
     parse_plan,
+    preset,
 )
 from saga_desktop.engine import (
     EVENT_TYPES,
@@ -224,6 +225,26 @@ def test_a_failure_says_what_will_be_undone_newest_first(runs):
     assert told(runs["confirm_fails"], StepFailed).endswith(
         "newest first: the payment is refunded, then the loyalty points go back to the "
         "customer, then the seat is released."
+    )
+
+
+def test_a_participants_own_refusal_is_told_with_its_reason(tmp_path):
+    heard = []
+    with BookingSagaOrchestrator(tmp_path, listeners=[heard.append], write_logs=False) as o:
+        o.start_booking_saga(preset("not_enough_points").request_data(DEFAULT_BOOKING))
+        for _ in range(o.world.snapshot().flights[0]["seats_left"]):
+            o.start_booking_saga({**DEFAULT_BOOKING, "loyalty_points_to_use": 0})
+        sold_out = o.start_booking_saga(DEFAULT_BOOKING)["correlation_id"]
+
+    assert told(heard, StepFailed) == (
+        "The loyalty points could not be taken: the loyalty service says loyalty points to "
+        "use (25000) exceed the balance of user 1 (5000). The orchestrator now undoes the "
+        "completed step: the seat is released."
+    )
+    last = [e for e in heard if e.correlation_id == sold_out]
+    assert told(last, StepFailed) == (
+        "No seat could be held: the seat service says flight 123 has 0 free seat(s), 1 "
+        "needed. Nothing was done before it, so there is nothing to undo."
     )
 
 

@@ -88,13 +88,9 @@ def test_service_passes_failure_scenarios_through(service):
         pytest.param({"flight_ids": []}, "flight_ids", "not 0", id="no-flight"),
         pytest.param({"seat_class": "Cargo"}, "seat_class", "Economy, Premium", id="seat-class"),
         pytest.param({"seat_class": "economy"}, "seat_class", "not 'economy'", id="seat-case"),
-        pytest.param({"flight_ids": [999]}, "flight_id", "no flight 999", id="unknown-flight"),
         pytest.param({"passenger_data": []}, "passengers", "at least one", id="no-passengers"),
         pytest.param({"flight_ids": ["abc"]}, "flight_id", "whole number", id="text-flight"),
         pytest.param({"flight_ids": [10**30]}, "flight_id", "out of range", id="huge-flight"),
-        pytest.param(
-            {"loyalty_points_to_use": 6000}, "loyalty_points_to_use", "balance", id="points"
-        ),
     ],
 )
 def test_service_refuses_wrong_arguments_and_changes_nothing(service, changes, field, message):
@@ -111,11 +107,35 @@ def test_service_refuses_wrong_arguments_and_changes_nothing(service, changes, f
     assert service.orchestrator.store.count() == 0
 
 
-def test_service_refuses_an_unknown_user(service):
-    with pytest.raises(InvalidBooking, match="there is no user 7") as caught:
-        service.create_booking_saga(user=types.SimpleNamespace(id=7), **GUIDE_ARGS)
+@pytest.mark.parametrize(
+    ("changes", "user", "step", "error"),
+    [
+        pytest.param({}, 7, "DEDUCT_LOYALTY_POINTS", "user 7 has no loyalty account", id="user"),
+        pytest.param(
+            {"flight_ids": [999]}, 1, "RESERVE_SEAT", "there is no flight 999", id="flight"
+        ),
+        pytest.param(
+            {"loyalty_points_to_use": 6000},
+            1,
+            "DEDUCT_LOYALTY_POINTS",
+            "loyalty points to use (6000) exceed the balance of user 1 (5000)",
+            id="points",
+        ),
+    ],
+)
+def test_the_services_refuse_what_only_they_know(service, changes, user, step, error):
+    # The guide's failure response, from the participant's own refusal, not an exception.
+    world = service.orchestrator.world
+    before = world.snapshot().to_dict()
 
-    assert caught.value.field == "user_id"
+    result = service.create_booking_saga(
+        user=types.SimpleNamespace(id=user), **{**GUIDE_ARGS, **changes}
+    )
+
+    assert result["success"] is False
+    assert result["failed_step"] == step
+    assert error in result["error"]
+    assert world.snapshot().to_dict() == before
 
 
 def test_programmatic_usage_from_the_guide(tmp_path, capsys):

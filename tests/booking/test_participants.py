@@ -249,6 +249,15 @@ def test_a_refused_action_leaves_no_trace_and_can_run_later(world, tmp_path):
     assert world.seats.reserve(key("RESERVE_SEAT"), CID, 456, 1)["seat_ids"] == ["456-1A"]
 
 
+def test_reserving_on_an_unknown_flight_is_refused(world, tmp_path):
+    before = dump(tmp_path)
+
+    with pytest.raises(StepError, match=r"^there is no flight 999$"):
+        world.seats.reserve(key("RESERVE_SEAT"), CID, 999, 1)
+
+    assert dump(tmp_path) == before
+
+
 def test_deducting_more_than_the_balance_is_refused(world, tmp_path):
     before = dump(tmp_path)
 

@@ -96,9 +96,21 @@ def test_each_preset_is_well_formed(p):
     assert len(p.explanation) > 60
 
 
-def test_no_two_presets_plan_the_same_faults():
-    plans = [tuple(sorted(p.faults.items())) for p in PRESETS]
+def test_no_two_presets_plan_the_same_faults_and_request():
+    plans = [(tuple(sorted(p.faults.items())), tuple(sorted(p.request.items()))) for p in PRESETS]
     assert len(set(plans)) == len(plans)
+
+
+def test_a_preset_sets_its_request_fields_and_puts_back_those_of_others(booking):
+    points = preset("not_enough_points")
+    assert points.request == {"loyalty_points_to_use": 25_000}
+    mine = {**booking, "total_fare": 321.0, "loyalty_points_to_use": 300}
+
+    assert points.request_data(mine) == {**mine, "loyalty_points_to_use": 25_000}
+    # Picked next, a preset without request fields brings the guide's points back;
+    # what no preset sets (the fare) stays as the person typed it.
+    after = preset("payment_failure").request_data(points.request_data(mine))
+    assert after == {**mine, "loyalty_points_to_use": DEFAULT_BOOKING["loyalty_points_to_use"]}
 
 
 def test_preset_by_name():
@@ -131,7 +143,7 @@ def test_parse_plan_refuses_unknown_steps_and_kinds():
 def test_each_preset_ends_as_expected(p, orchestrator, booking, figures):
     before = figures(orchestrator.world)
 
-    outcome, result = run_preset(orchestrator, booking, p.faults)
+    outcome, result = run_preset(orchestrator, p.request_data(booking), p.faults)
 
     assert outcome == p.expected_outcome
     snapshot = orchestrator.world.snapshot()

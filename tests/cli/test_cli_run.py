@@ -81,6 +81,20 @@ def test_run_fail_payment_compensates_in_reverse_order(cli):
     assert cli("state").code == 0
 
 
+def test_too_many_points_are_the_loyalty_services_refusal(cli, tmp_path):
+    booking = tmp_path / "booking.json"
+    booking.write_text(GUIDE_REQUEST.replace("1000", "6000"), encoding="utf-8")
+
+    result = cli("run", "--booking", str(booking), "--json")
+
+    assert result.code == 1
+    response = result.json()
+    assert response["failed_step"] == "DEDUCT_LOYALTY_POINTS"
+    assert "exceed the balance of user 1 (5000)" in response["error"]
+    assert compensations(response) == [("COMPENSATE_RESERVE_SEAT", True)]
+    assert cli("state").code == 0
+
+
 def test_run_failure_in_words(cli):
     result = cli("run", "--fail", "confirm_booking")
 
@@ -292,7 +306,7 @@ def test_bad_input_is_one_line_and_exit_2(cli, args, fragments):
         pytest.param(b"\xff\xfe{}", ("is not UTF-8 text",), id="not-utf8"),
         pytest.param(
             GUIDE_REQUEST.replace("1000", "999999"),
-            ("loyalty_points_to_use: ", "exceed the balance of user 1 (5000)"),
+            ("loyalty_points_to_use: ", "exceed the fare (500.00)"),
             id="too-many-points",
         ),
         pytest.param(

@@ -9,6 +9,7 @@ from gui_helpers import (
     history_rows,
     run_saga,
     show_tab,
+    statuses,
     text_of,
     widget,
     world_state,
@@ -36,14 +37,12 @@ BAD_INPUT = [
         "bookingPoints",
         "999999",
         "loyalty_points_to_use",
-        "exceed the balance of user 1 (5000)",
-        id="points-over-balance",
+        "exceed the fare (500.00)",
+        id="points-over-fare",
     ),
-    pytest.param("bookingFlight", "999", "flight_id", "no flight 999", id="unknown-flight"),
     pytest.param("bookingFare", "0", "total_fare", "must be more than 0", id="zero-fare"),
     pytest.param("bookingPassengers", "", "passengers", "at least one passenger", id="none"),
     pytest.param("bookingPassengers", "Cher", "passengers", "has no last name", id="one-name"),
-    pytest.param("bookingUser", "42", "user_id", "no user 42", id="unknown-user"),
 ]
 
 
@@ -75,13 +74,56 @@ def test_bad_input_is_shown_beside_its_field_and_nothing_runs(
     assert "Nothing was run" in window.banner.text()
     assert history_rows(window) == []
     assert window.log.all_lines() == []
-    if field not in ("flight_id", "user_id"):  # those move the panel to another flight/user
-        assert text_of(window, "worldPoints") == points_before
+    assert text_of(window, "worldPoints") == points_before
     assert world_state(window.data_dir) == before
     # The window is ready for the next try.
     assert not window.busy
     assert widget(window, "runButton").isEnabled()
     qtbot.waitUntil(widget(window, "bookingForm").isEnabled)  # with the next frame
+
+
+@pytest.mark.parametrize(
+    ("editor_name", "typed", "step", "error", "undone"),
+    [
+        pytest.param(
+            "bookingPoints",
+            "6000",
+            "DEDUCT_LOYALTY_POINTS",
+            "exceed the balance of user 1 (5000)",
+            ["RESERVE_SEAT"],
+            id="points-over-balance",
+        ),
+        pytest.param(
+            "bookingUser",
+            "42",
+            "DEDUCT_LOYALTY_POINTS",
+            "user 42 has no",
+            ["RESERVE_SEAT"],
+            id="user",
+        ),
+        pytest.param("bookingFlight", "999", "RESERVE_SEAT", "no flight 999", [], id="flight"),
+    ],
+)
+def test_what_only_a_service_knows_is_refused_at_its_step(
+    qtbot, make_window, editor_name: str, typed: str, step: str, error: str, undone: list[str]
+) -> None:
+    window = make_window()
+    before = world_state(window.data_dir)
+    show_tab(qtbot, window, "Booking")
+    type_into(qtbot, widget(window, editor_name), typed)
+
+    response = run_saga(qtbot, window)
+
+    assert response["failed_step"] == step
+    assert error in response["error"]
+    assert not any(label.isVisible() for label in window.form.errors.values())
+    expected = dict.fromkeys(statuses(window), "PENDING")
+    expected.update(dict.fromkeys(undone, "COMPENSATED"), **{step: "FAILED"})
+    assert statuses(window) == expected
+    assert "Nothing was run" not in window.banner.text()
+    assert f"Failed step: <b>{step}</b>" in window.banner.text()
+    assert len(history_rows(window)) == 1
+    assert world_state(window.data_dir) == before
 
 
 def test_editing_the_field_clears_the_error_and_the_fixed_booking_runs(qtbot, make_window) -> None:

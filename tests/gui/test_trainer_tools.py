@@ -316,6 +316,26 @@ def test_a_preset_sets_the_switches_and_the_seed_leaves_them_alone(qtbot, make_w
     assert response["success"]
 
 
+def test_not_enough_points_is_the_loyalty_services_refusal(qtbot, make_window) -> None:
+    window = make_window()
+    pick(qtbot, window, "Not enough points")
+    assert window.fault_specs() == {}
+    assert window.form.booking()["loyalty_points_to_use"] == 25_000
+    assert "loyalty service refuses the points" in window.banner.text()
+
+    response = run_saga(qtbot, window)
+
+    assert response["failed_step"] == "DEDUCT_LOYALTY_POINTS"
+    assert "exceed the balance of user 1 (5000)" in response["error"]
+    assert list(statuses(window).values()) == ["COMPENSATED", "FAILED", "PENDING", "PENDING"]
+    assert text_of(window, "worldPoints") == "5,000 points"
+    assert text_of(window, "worldSeats").startswith("42 of 42 seats left")
+    # The next lesson asks for the guide's points again, and fails where it says.
+    pick(qtbot, window, "Test 4: Payment Failure")
+    assert window.form.booking()["loyalty_points_to_use"] == 1000
+    assert run_saga(qtbot, window)["failed_step"] == "PROCESS_PAYMENT"
+
+
 # -- what is left ---------------------------------------------------------------------------------
 
 
