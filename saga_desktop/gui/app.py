@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from saga_desktop import __version__
 from saga_desktop._resources import icon_path
+from saga_desktop.gui.closing import close_without_asking
 
 __all__ = [
     "EXIT_AFTER_PAINT_ENV",
@@ -108,8 +109,9 @@ class _CloseOnSignals(QObject):
     loop runs none while it waits: the C handler writes the signal to a socket
     (``signal.set_wakeup_fd``) that a :class:`QSocketNotifier` watches, and the
     slot that drains it gives Python the moment to run the handler. The window
-    then closes the usual way (the saga in progress finishes at full speed and
-    the worker thread stops); the handlers are put back when the loop ends.
+    then closes the usual way, without asking (the saga in progress finishes at
+    full speed, a batch stops between two sagas, and the worker thread stops);
+    the handlers are put back when the loop ends.
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -141,7 +143,8 @@ class _CloseOnSignals(QObject):
     def _handle(self, number: int, frame: FrameType | None) -> None:
         if self.received is None:
             self.received = number
-            self._window.close()
+            # Nobody at the window to answer a question: the same clean stop, unasked.
+            close_without_asking(self._window)
 
     @Slot()
     def _drain(self) -> None:

@@ -61,6 +61,7 @@ from PySide6.QtWidgets import (
 
 from saga_desktop import __version__, booking, engine
 from saga_desktop.booking import STEP_NAMES, STEP_TEXTS, InvalidRunFile, default_data_dir
+from saga_desktop.gui import closing
 from saga_desktop.gui._qt import LazyTab, named
 from saga_desktop.gui.booking_form import BookingForm
 from saga_desktop.gui.log_pane import LogPane
@@ -752,7 +753,9 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._start_worker_thread)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop the worker before the window goes."""
+        """Ask first while something runs; stop the worker before the window goes."""
+        if not closing.may_close(self, event, busy=self._busy, batch=self.batch_running):
+            return
         self.shutdown()
         super().closeEvent(event)
 

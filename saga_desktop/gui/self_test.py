@@ -11,6 +11,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 
 from saga_desktop.booking import SCENARIOS, STEP_KEYS, check_scenario
 from saga_desktop.gui.app import create_application, quiet_offscreen_warnings
+from saga_desktop.gui.closing import close_without_asking
 
 __all__ = ["run_self_test"]
 
@@ -81,7 +82,8 @@ def run_self_test(data_dir: Path | None = None) -> int:
                 problems.extend(f"{scenario.name}: {p}" for p in found)
                 passed += not found
         finally:
-            window.close()
+            # A scenario that timed out may still run: nobody is there to be asked.
+            close_without_asking(window)
             app.processEvents()
     seconds = time.perf_counter() - started
     if problems:

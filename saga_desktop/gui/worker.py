@@ -288,6 +288,8 @@ class SagaWorker(QObject):
         self._last_flush = time.monotonic()
 
     def _emit_world(self) -> None:
+        if self.pacer.cancelled.is_set():
+            return  # the window is closing: a snapshot nobody sees only delays the quit
         orchestrator = self._open()
         state = orchestrator.world.snapshot(orchestrator.store).to_dict()
         letters = [letter.to_dict() for letter in orchestrator.dead_letters()]

@@ -252,25 +252,3 @@ def test_crash_then_restart_recovers_the_saga(qtbot, make_window) -> None:
     with BookingSagaOrchestrator(window.data_dir) as orchestrator:
         assert orchestrator.store is not None
         assert orchestrator.store.incomplete() == []
-
-
-# -- closing ----------------------------------------------------------------------------
-
-
-def test_closing_mid_run_leaves_nothing_half_done(qtbot, make_window) -> None:
-    window = make_window(speed=SLOWEST)
-    start_paused(qtbot, window)
-    step_once(qtbot, window, {"RESERVE_SEAT": "EXECUTING"})
-    step_once(qtbot, window, {"RESERVE_SEAT": "COMPLETED"})
-    step_once(qtbot, window, {"RESERVE_SEAT": "COMPLETED", "DEDUCT_LOYALTY_POINTS": "EXECUTING"})
-
-    started = time.perf_counter()
-    window.close()
-    assert time.perf_counter() - started < 5.0
-    assert not window._thread.isRunning()
-
-    with BookingSagaOrchestrator(window.data_dir) as orchestrator:
-        assert orchestrator.store is not None
-        assert orchestrator.store.incomplete() == []
-        snapshot = orchestrator.world.snapshot()
-    assert snapshot.consistent, snapshot.violations
