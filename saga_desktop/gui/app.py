@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from saga_desktop import __version__
 from saga_desktop._resources import icon_path
 from saga_desktop.gui.closing import close_without_asking
+from saga_desktop.gui.theme import light_palette
 
 __all__ = [
     "EXIT_AFTER_PAINT_ENV",
@@ -75,6 +76,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     app.setDesktopFileName("saga-desktop")
+    # The style's own light palette, with its grey texts made readable (see theme).
+    app.setPalette(light_palette(app.palette()))
     return app
 
 

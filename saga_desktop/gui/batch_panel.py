@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from saga_desktop.gui import theme
 from saga_desktop.gui._qt import named
 
 __all__ = ["BatchChart", "BatchPanel"]
@@ -115,7 +116,7 @@ class BatchChart(QWidget):
             QRectF(0, area.top() - 4, 40, 16), Qt.AlignmentFlag.AlignRight, f"{total:.0f}"
         )
         painter.drawText(QRectF(0, area.bottom() - 12, 40, 16), Qt.AlignmentFlag.AlignRight, "0")
-        painter.setPen(QColor(_THROUGHPUT))
+        painter.setPen(theme.readable(QColor(_THROUGHPUT), palette.color(palette.ColorRole.Base)))
         painter.drawText(
             QRectF(area.right() + 4, area.top() - 4, 48, 16),
             Qt.AlignmentFlag.AlignLeft,
@@ -168,6 +169,8 @@ class BatchPanel(QWidget):
         self.counters = named(QLabel("No batch yet."), "batchCounters", "Batch counters")
         self.counters.setWordWrap(True)
         self.counters.setTextFormat(Qt.TextFormat.RichText)
+        # What the counters show (a way to write it, and the figures), for a recolour.
+        self._shown: tuple[Callable[[Mapping[str, Any]], str], Mapping[str, Any]] | None = None
         self.chart = BatchChart()
 
         form = QFormLayout()
@@ -200,25 +203,50 @@ class BatchPanel(QWidget):
         """Show a progress report from the worker."""
         self.progress.setMaximum(int(progress["total"]))
         self.progress.setValue(int(progress["done"]))
-        self.counters.setText(
-            f"<b>{progress['done']:,}</b> of {progress['total']:,} · "
-            f'<span style="color:#009E73">{progress["confirmed"]:,} confirmed</span> · '
-            f'<span style="color:#E69F00">{progress["compensated"]:,} compensated</span> · '
-            f'<span style="color:#D55E00">{progress["dead_lettered"]:,} dead-lettered</span> · '
-            f"{progress['sagas_per_second']:,.0f} sagas/s"
-        )
+        self._shown = (self._progress_text, progress)
+        self._render()
         self.chart.add(progress)
 
     def show_report(self, report: Mapping[str, Any]) -> None:
         """Show how the batch ended."""
+        self._shown = (self._report_text, report)
+        self._render()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Recolour the counters when the theme changes."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._render()
+
+    def _render(self) -> None:
+        if self._shown is not None:
+            text, data = self._shown
+            self.counters.setText(text(data))
+
+    def _span(self, accent: str, text: str, tag: str = "span") -> str:
+        colour = theme.text_colour(accent, self.palette()).name()
+        return f'<{tag} style="color:{colour}">{text}</{tag}>'
+
+    def _progress_text(self, progress: Mapping[str, Any]) -> str:
+        return (
+            f"<b>{progress['done']:,}</b> of {progress['total']:,} · "
+            + self._span("green", f"{progress['confirmed']:,} confirmed")
+            + " · "
+            + self._span("orange", f"{progress['compensated']:,} compensated")
+            + " · "
+            + self._span("vermillion", f"{progress['dead_lettered']:,} dead-lettered")
+            + f" · {progress['sagas_per_second']:,.0f} sagas/s"
+        )
+
+    def _report_text(self, report: Mapping[str, Any]) -> str:
         outcomes = report["outcomes"]
         verdict = (
-            '<b style="color:#009E73">✔ the world adds up</b>'
+            self._span("green", "✔ the world adds up", "b")
             if report["consistent"]
-            else f'<b style="color:#D55E00">✖ {len(report["violations"])} violation(s)</b>'
+            else self._span("vermillion", f"✖ {len(report['violations'])} violation(s)", "b")
         )
         stopped = " (cancelled)" if report["cancelled"] else ""
-        self.counters.setText(
+        return (
             f"<b>Batch finished{stopped}</b>: {report['attempted']:,} sagas in "
             f"{report['elapsed_seconds']:.2f} s, {report['sagas_per_second']:,.0f} sagas/s, seed "
             f"{report['seed']}<br>{outcomes['confirmed']:,} confirmed · "

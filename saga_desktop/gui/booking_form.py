@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from saga_desktop.booking import DEFAULT_BOOKING, PAYMENT_METHODS
+from saga_desktop.gui import theme
 from saga_desktop.gui._qt import named
 
 __all__ = ["FIELDS", "BookingForm", "parse_passengers"]
@@ -105,7 +106,7 @@ class BookingForm(QGroupBox):
             editor = editors[field]
             editor.setAccessibleName(captions[field])
             error = named(QLabel(), f"bookingError_{field}")
-            error.setStyleSheet("color: #D55E00;")
+            theme.tint_text(error, "vermillion")
             error.setWordWrap(True)
             error.setAccessibleName(f"{captions[field]} error")
             error.hide()
@@ -117,7 +118,7 @@ class BookingForm(QGroupBox):
             form.addRow(captions[field], column)
         # An error about the whole request (not one field) goes under the form.
         self.general_error = named(QLabel(), "bookingError_general")
-        self.general_error.setStyleSheet("color: #D55E00;")
+        theme.tint_text(self.general_error, "vermillion")
         self.general_error.setWordWrap(True)
         self.general_error.hide()
         layout = QVBoxLayout(self)

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal, Slot
-from PySide6.QtGui import QColor, QFontDatabase, QPalette
+from PySide6.QtCore import QEvent, Signal, Slot
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from saga_desktop.gui import theme
 from saga_desktop.gui._qt import named
 
 if TYPE_CHECKING:
@@ -29,8 +30,6 @@ __all__ = ["LEVELS", "LogPane"]
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}
-# Okabe–Ito hues, readable on light and dark backgrounds.
-_LEVEL_COLOURS = {"WARNING": "#E69F00", "ERROR": "#D55E00"}
 
 
 class LogPane(QWidget):
@@ -158,11 +157,10 @@ class LogPane(QWidget):
         from PySide6.QtGui import QTextCharFormat
 
         fmt = QTextCharFormat()
-        colour = _LEVEL_COLOURS.get(level)
-        if colour is not None:
-            fmt.setForeground(QColor(colour))
-        elif level == "DEBUG":
-            fmt.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        # INFO keeps the text colour, and follows the theme by itself; the others
+        # are recoloured when the palette changes (see changeEvent).
+        if level != "INFO":
+            fmt.setForeground(theme.level_colour(level, self.palette()))
         return fmt
 
     def _show(self, lines: list[tuple[str, str]]) -> None:
@@ -185,6 +183,8 @@ class LogPane(QWidget):
                 if not document.isEmpty():
                     cursor.insertBlock()
                 cursor.insertText(text, formats.get(level, formats["INFO"]))
+                # The block remembers its level, for a recolour (see changeEvent).
+                cursor.block().setUserState(_RANK.get(level, _RANK["INFO"]))
             cursor.endEditBlock()
             # A full pane drops as many lines from the top as it took in: the lines
             # the person reads moved up by that much, and the view moves with them.
@@ -203,6 +203,38 @@ class LogPane(QWidget):
             self._show(lines)
         self._shown = len(lines)
         self._update_count()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Recolour the lines already shown when the theme changes."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and not self.text.document().isEmpty():
+            self._recolour()
+
+    def _recolour(self) -> None:
+        from PySide6.QtGui import QTextCursor
+
+        document = self.text.document()
+        formats = {_RANK[level]: self._format(level) for level in LEVELS if level != "INFO"}
+        cursor = QTextCursor(document)
+        keep = QTextCursor.MoveMode.KeepAnchor
+        bar = self.text.verticalScrollBar()
+        value = bar.value()
+        self._moving = True
+        try:
+            # In place, block by block: the view, the selection and the place stay.
+            cursor.beginEditBlock()
+            block = document.firstBlock()
+            while block.isValid():
+                fmt = formats.get(block.userState())
+                if fmt is not None:
+                    cursor.setPosition(block.position())
+                    cursor.setPosition(block.position() + block.length() - 1, keep)
+                    cursor.setCharFormat(fmt)
+                block = block.next()
+            cursor.endEditBlock()
+            bar.setValue(bar.maximum() if self._following else value)
+        finally:
+            self._moving = False
 
     def _update_count(self) -> None:
         self._shown = min(self._shown, self._entries.maxlen or self._shown)

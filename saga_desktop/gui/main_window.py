@@ -61,13 +61,13 @@ from PySide6.QtWidgets import (
 
 from saga_desktop import __version__, booking, engine
 from saga_desktop.booking import STEP_NAMES, STEP_TEXTS, InvalidRunFile, default_data_dir
-from saga_desktop.gui import closing
+from saga_desktop.gui import closing, theme
 from saga_desktop.gui._qt import LazyTab, named
+from saga_desktop.gui.banner import ResultBanner
 from saga_desktop.gui.booking_form import BookingForm
 from saga_desktop.gui.log_pane import LogPane
 from saga_desktop.gui.pipeline import PipelineView, StepCard, StepInfo
 from saga_desktop.gui.replay import ReplayController, response_from_events, what_is_left
-from saga_desktop.gui.theme import dark_palette
 from saga_desktop.gui.worker import Pacer, SagaWorker
 from saga_desktop.gui.world_panel import WorldPanel
 
@@ -403,15 +403,7 @@ class MainWindow(QMainWindow):
 
         self.pipeline = PipelineView(_step_infos())
         self.pipeline.fault_plan_changed.connect(self._on_pipeline_fault_plan_changed)
-        self.banner = named(QLabel(), "resultBanner")
-        self.banner.setWordWrap(True)
-        self.banner.setAccessibleName("Result")
-        self.banner.setMargin(10)
-        # Room for a result's three lines from the start: a banner that grew and shrank
-        # with every run would re-lay out (and repaint) the whole pipeline each time.
-        lines = 3 * self.banner.fontMetrics().lineSpacing()
-        self.banner.setMinimumHeight(lines + 2 * self.banner.margin() + 8)
-        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner = ResultBanner()
         self._set_banner("idle", "Flip a failure switch, then press <b>Run</b> (Ctrl+R).")
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -782,21 +774,7 @@ class MainWindow(QMainWindow):
             self._resolve_button.setEnabled(idle and has_letters)
 
     def _set_banner(self, kind: str, html: str) -> None:
-        colours = {
-            "idle": ("palette(base)", "palette(mid)"),
-            "running": ("rgba(0,114,178,0.12)", "#0072B2"),
-            "success": ("rgba(0,158,115,0.15)", "#009E73"),
-            "failure": ("rgba(230,159,0,0.16)", "#E69F00"),
-            "dead": ("rgba(213,94,0,0.16)", "#D55E00"),
-            "crash": ("rgba(204,121,167,0.18)", "#CC79A7"),
-        }
-        background, border = colours[kind]
-        self.banner.setStyleSheet(
-            f"QLabel#resultBanner {{ background: {background}; border: 2px solid {border};"
-            " border-radius: 6px; }"
-        )
-        self.banner.setProperty("kind", kind)
-        self.banner.setText(html)
+        self.banner.show_message(kind, html)
 
     # -- slots: controls ------------------------------------------------------------
 
@@ -1489,7 +1467,7 @@ class MainWindow(QMainWindow):
         self.dark_action.setChecked(on)
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            app.setPalette(dark_palette() if on else app.style().standardPalette())
+            theme.apply_theme(app, dark=on)
 
     # -- settings ------------------------------------------------------------------------
 

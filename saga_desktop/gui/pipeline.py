@@ -50,6 +50,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from saga_desktop.gui.theme import is_dark, mix, on_fill, readable
+
 if TYPE_CHECKING:
     from PySide6.QtCore import QPropertyAnimation
 
@@ -150,55 +152,18 @@ _PULSE_PERIOD_MS = 1300
 _COMPACT_BELOW = 190
 
 
-def _luminance(color: QColor) -> float:
-    def channel(value: float) -> float:
-        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-
-    return (
-        0.2126 * channel(color.redF())
-        + 0.7152 * channel(color.greenF())
-        + 0.0722 * channel(color.blueF())
-    )
-
-
-def _contrast(a: QColor, b: QColor) -> float:
-    la, lb = _luminance(a), _luminance(b)
-    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
-
-
-def _mix(a: QColor, b: QColor, t: float) -> QColor:
-    """``a`` moved a fraction ``t`` towards ``b`` (opaque)."""
-    return QColor.fromRgbF(
-        a.redF() + (b.redF() - a.redF()) * t,
-        a.greenF() + (b.greenF() - a.greenF()) * t,
-        a.blueF() + (b.blueF() - a.blueF()) * t,
-    )
-
-
-def _readable(accent: QColor, background: QColor, ratio: float = 4.5) -> QColor:
-    """The accent, darkened or lightened just enough to be read on ``background``."""
-    target = QColor("black") if _luminance(background) > 0.4 else QColor("white")
-    for step in range(11):
-        color = _mix(accent, target, step / 10)
-        if _contrast(color, background) >= ratio:
-            return color
-    return target
-
-
-def _on_accent(accent: QColor) -> QColor:
-    """Black or white, whichever reads better on a solid accent fill."""
-    black, white = QColor("#111111"), QColor("white")
-    return black if _contrast(black, accent) >= _contrast(white, accent) else white
-
-
-def _is_dark(palette: QPalette) -> bool:
-    return palette.color(QPalette.ColorRole.Window).lightnessF() < 0.5
-
-
 def _card_background(palette: QPalette) -> QColor:
-    if _is_dark(palette):
+    if is_dark(palette):
         return palette.color(QPalette.ColorRole.Window).lighter(125)
     return palette.color(QPalette.ColorRole.Base)
+
+
+def _card_fill(palette: QPalette, status: str) -> QColor:
+    """A card's background as painted: its field, tinted with the status's accent."""
+    background = _card_background(palette)
+    if status == "PENDING":
+        return background
+    return mix(background, QColor(_LOOKS[status].accent), 0.16 if is_dark(palette) else 0.09)
 
 
 def _with_alpha(color: QColor, alpha: float) -> QColor:
@@ -285,7 +250,7 @@ class _StatusChip(QWidget):
         else:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(accent)
-            ink = _on_accent(accent)
+            ink = on_fill(accent)
         width = min(rect.width(), metrics.horizontalAdvance(text) + 2 * padding)
         pill = QRectF(rect.left(), rect.top(), width, rect.height())
         painter.drawRoundedRect(pill, radius, radius)
@@ -319,7 +284,7 @@ class _NumberBadge(QWidget):
             ink = self.palette().color(QPalette.ColorRole.WindowText)
         else:
             fill = QColor(self._look.accent)
-            ink = _on_accent(fill)
+            ink = on_fill(fill)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawEllipse(rect)
@@ -619,7 +584,7 @@ class StepCard(QFrame):
     def paintEvent(self, event: QPaintEvent) -> None:
         look = _LOOKS[self._status]
         palette = self.palette()
-        dark = _is_dark(palette)
+        dark = is_dark(palette)
         accent = QColor(look.accent)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -644,12 +609,9 @@ class StepCard(QFrame):
                     rect.adjusted(-grow, -grow, grow, grow), radius + grow, radius + grow
                 )
 
-        painter.setBrush(_card_background(palette))
+        painter.setBrush(_card_fill(palette, self._status))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRoundedRect(rect, radius, radius)
-        if self._status != "PENDING":
-            painter.setBrush(_with_alpha(accent, 0.16 if dark else 0.09))
-            painter.drawRoundedRect(rect, radius, radius)
 
         if self._status == "PENDING":
             border = _with_alpha(palette.color(QPalette.ColorRole.WindowText), 0.28)
@@ -713,8 +675,9 @@ class StepCard(QFrame):
     def _refresh_fault(self) -> None:
         armed = self._fail.isChecked()
         self._armed.setVisible(armed)
-        background = _card_background(self.palette())
-        color = _readable(QColor(_FAULT_ACCENT), background)
+        # Against the tinted fill it is drawn on, not the plain card.
+        background = _card_fill(self.palette(), self._status)
+        color = readable(QColor(_FAULT_ACCENT), background)
         style = f"color: {color.name()};"
         # A style sheet change restyles the label: only when the colour really changed.
         if style != self._fault_style:
@@ -1044,7 +1007,7 @@ class PipelineView(QWidget):
             x2 = right.geometry().left() + glow - 4 * s
             y = left.geometry().center().y()
             passed = right._status != "PENDING"
-            color = _readable(lit, background, 3.0) if passed else muted
+            color = readable(lit, background, ratio=3.0) if passed else muted
             self._arrow(
                 painter, QPointF(x1, y), QPointF(x2, y), color, (3.0 if passed else 2.0) * s
             )
@@ -1072,8 +1035,11 @@ class PipelineView(QWidget):
         ]
         reach = max(trouble) if trouble else len(cards) - 1
         accent = QColor(_COMPENSATION_ACCENT)
-        strong = _readable(accent, background, 3.0)
-        text_color = _readable(accent, background, 4.5)
+        strong = readable(accent, background, ratio=3.0)
+        text_color = readable(accent, background)
+        # The idle word is quieter than the lane's when it runs, and still reads well
+        # (thin italic strokes lose a little contrast to anti-aliasing: some margin).
+        quiet = mix(background, ink, 0.65)
         font = _scaled(self.font(), s * 0.9, italic=True)
         painter.setFont(font)
         metrics = QFontMetricsF(font)
@@ -1107,14 +1073,14 @@ class PipelineView(QWidget):
                 (2.6 if active else 1.4) * s,
                 dashed=not active,
             )
-            painter.setPen(text_color if active else _with_alpha(ink, 0.55))
+            painter.setPen(text_color if active else quiet)
             painter.drawText(
                 QRectF(mid - gap, lane - metrics.height() / 2, 2 * gap, metrics.height()),
                 Qt.AlignmentFlag.AlignCenter,
                 label,
             )
         if len(cards) == 1:
-            painter.setPen(text_color if self._compensating else _with_alpha(ink, 0.55))
+            painter.setPen(text_color if self._compensating else quiet)
             x = self._centre_x(cards[0])
             painter.drawText(
                 QRectF(

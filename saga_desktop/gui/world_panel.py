@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
 
+from saga_desktop.gui import theme
 from saga_desktop.gui._qt import named
 
 __all__ = ["WorldPanel"]
-
-_GOOD, _BAD = "#009E73", "#D55E00"
 
 
 def _delta(now: float, then: float | None, money: bool = False) -> str:
@@ -130,7 +129,16 @@ class WorldPanel(QFrame):
         """Whether the last snapshot adds up (None before the first)."""
         return None if self._state is None else bool(self._state["consistent"])
 
+    def changeEvent(self, event: QEvent) -> None:
+        """Recolour the verdict when the theme changes."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._render()
+
     # -- internals --------------------------------------------------------------
+
+    def _colour(self, accent: str) -> str:
+        return theme.text_colour(accent, self.palette()).name()
 
     def _figures(self, state: Mapping[str, Any]) -> dict[str, float]:
         flight = next((f for f in state["flights"] if f["id"] == self._flight_id), None)
@@ -185,13 +193,13 @@ class WorldPanel(QFrame):
         self.dead_letters.setText(f"{len(letters)} open" if letters else "none")
         if state["consistent"]:
             self.consistency.setText(
-                f'<b style="color:{_GOOD}; font-size:large">✔ Consistent</b>'
+                f'<b style="color:{self._colour("green")}; font-size:large">✔ Consistent</b>'
                 "<br><small>seats, points and money add up</small>"
             )
             self.consistency.setToolTip("Every saga's seats, points and money match its booking.")
         elif self._running:
             self.consistency.setText(
-                '<b style="color:#0072B2; font-size:large">◌ Saga in flight</b>'
+                f'<b style="color:{self._colour("blue")}; font-size:large">◌ Saga in flight</b>'
                 "<br><small>checked again when the saga ends</small>"
             )
             self.consistency.setToolTip("\n".join(state["violations"]))
@@ -200,7 +208,7 @@ class WorldPanel(QFrame):
             items = "".join(f"<li>{v}</li>" for v in state["violations"][:3])
             more = len(state["violations"]) - 3
             self.consistency.setText(
-                f'<b style="color:{_BAD}; font-size:large">✖ Inconsistent</b>'
+                f'<b style="color:{self._colour("vermillion")}; font-size:large">✖ Inconsistent</b>'
                 f'<ul style="margin-left:-20px">{items}</ul>'
                 + (f"<small>and {more} more</small>" if more > 0 else "")
             )
