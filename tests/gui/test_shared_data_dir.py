@@ -35,8 +35,20 @@ class Relay(QObject):
 
 def start_batch(data_dir: Path) -> subprocess.Popen[bytes]:
     child = subprocess.Popen(
-        [sys.executable, "-m", "saga_desktop", "--data-dir", str(data_dir), "batch"]
-        + ["--count", "1000000", "--failure-rate", "0.4", "--seed", "2"],
+        [
+            sys.executable,
+            "-m",
+            "saga_desktop",
+            "--data-dir",
+            str(data_dir),
+            "batch",
+            "--count",
+            "1000000",
+            "--failure-rate",
+            "0.4",
+            "--seed",
+            "2",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -44,7 +56,8 @@ def start_batch(data_dir: Path) -> subprocess.Popen[bytes]:
     try:
         deadline = time.monotonic() + 60
         while not store.in_flight().running and len(store.sagas(limit=100)) < 100:
-            assert child.poll() is None and time.monotonic() < deadline
+            assert child.poll() is None
+            assert time.monotonic() < deadline
             time.sleep(0.02)
     finally:
         store.close()
