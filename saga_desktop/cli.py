@@ -130,6 +130,11 @@ def _build_parser() -> argparse.ArgumentParser:
     state = commands.add_parser("state", help="show seats, points, payments and bookings")
     _add_data_dir(state)
     state.add_argument("--json", action="store_true", help="print the state as JSON")
+    state.add_argument(
+        "--deep",
+        action="store_true",
+        help="check every database's integrity first, however large (small ones always are)",
+    )
 
     batch = commands.add_parser(
         "batch", help="run many booking sagas with random failures, then check the world"
@@ -379,11 +384,13 @@ def _print_consistency(violations: Sequence[str], limit: int | None = None) -> N
 
 def _cmd_state(args: argparse.Namespace) -> int:
     data_dir = _data_dir(args)
-    with booking.FlightWorld(data_dir, busy=_busy()) as world:
+    with booking.FlightWorld(data_dir, busy=_busy(), deep=args.deep) as world:
         # The saga log says which sagas are still in flight (another process's):
         # those are reported as such, not judged half-way.
         try:
-            store = engine.SqliteEventStore(data_dir / booking.SAGA_LOG_DB, create=False)
+            store = engine.SqliteEventStore(
+                data_dir / booking.SAGA_LOG_DB, create=False, check=world.check
+            )
         except EventStoreError as exc:
             # The world can still be shown: without its log, every saga is judged.
             print(

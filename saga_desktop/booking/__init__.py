@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from saga_desktop.booking._datadir import MARKER, SAGA_LOG_DB, WORLD_DATABASES
     from saga_desktop.booking._exceptions import (
         BookingError,
+        DatabaseUnusable,
         DataDirectoryBusy,
         InvalidBatchPlan,
         InvalidBooking,
@@ -140,6 +141,7 @@ __all__ = [
     "Cancellation",
     "CrashHook",
     "DataDirectoryBusy",
+    "DatabaseUnusable",
     "Fault",
     "FaultInjector",
     "FaultKind",
@@ -209,6 +211,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     "_exceptions": (
         "BookingError",
         "DataDirectoryBusy",
+        "DatabaseUnusable",
         "InvalidBatchPlan",
         "InvalidBooking",
         "InvalidFaultSpec",

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from saga_desktop.booking._datadir import SAGA_LOG_DB, remove_database
-from saga_desktop.booking._exceptions import DataDirectoryBusy, InvalidBooking
+from saga_desktop.booking._exceptions import DatabaseUnusable, DataDirectoryBusy, InvalidBooking
 from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, plan_from_failure_scenarios
 from saga_desktop.booking._logs import LoggedEventStore, SagaLogFiles
 from saga_desktop.booking._paths import default_data_dir
@@ -163,6 +163,9 @@ class BookingSagaOrchestrator:
     busy
         How long to wait for a database another process holds (a running or
         paused batch), and who hears of the wait.
+    deep
+        Check every database's integrity on opening, however large (see
+        :class:`FlightWorld`).
     """
 
     def __init__(
@@ -178,14 +181,20 @@ class BookingSagaOrchestrator:
         keep_events: bool = True,
         log_dir: Path | None = None,
         busy: BusyWait | None = None,
+        deep: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self.busy = busy if busy is not None else BusyWait()
-        self.world = FlightWorld(self.data_dir, busy=self.busy)
+        self.world = FlightWorld(self.data_dir, busy=self.busy, deep=deep)
         self.listeners = list(listeners)
         try:
             self.store = (
-                SqliteEventStore(self.data_dir / SAGA_LOG_DB, create=False, busy=self.busy)
+                SqliteEventStore(
+                    self.data_dir / SAGA_LOG_DB,
+                    create=False,
+                    busy=self.busy,
+                    check=self.world.check,
+                )
                 if durable
                 else None
             )
@@ -327,12 +336,12 @@ class BookingSagaOrchestrator:
         # gives it up, so that recovery (in this process too) can take it over.
         try:
             yield
-        except DataDirectoryBusy as exc:
+        except (DataDirectoryBusy, DatabaseUnusable) as exc:
             self._release_ownership()
-            raise DataDirectoryBusy(
+            raise type(exc)(
                 f"{exc}. {doing}: it stopped unfinished, nothing was compensated "
                 "for the step that never ran, and `saga-desktop recover` (or the window's "
-                "start) undoes what it did once the directory is free"
+                "start) undoes what it did once the directory can be used again"
             ) from None
         except BaseException:
             self._release_ownership()

@@ -28,6 +28,7 @@ __all__ = [
     "FOLDERS",
     "MARKER",
     "MEMBERS",
+    "OWNERS",
     "SAGA_LOG_DB",
     "SCENARIO_WORLD",
     "WORLD_DATABASES",
@@ -47,9 +48,11 @@ MEMBERS: tuple[str, ...] = (*WORLD_DATABASES, SAGA_LOG_DB)
 MARKER = "saga-desktop.json"
 #: The folder of the data directory where the scenarios get a world of their own.
 SCENARIO_WORLD = "scenario-world"
+#: The folder of the saga log's owner leases (see engine._owners).
+OWNERS = "saga_log.owners"
 #: The folders of a data directory: the saga log's owners, the scenarios' scratch world.
 FOLDERS: dict[str, str] = {
-    "saga_log.owners": "who runs the sagas",
+    OWNERS: "who runs the sagas",
     SCENARIO_WORLD: "the scenarios' scratch world",
 }
 # SQLite's side files of a database: a symbolic link there would be followed too.

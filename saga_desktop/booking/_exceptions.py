@@ -8,8 +8,9 @@
     ├── InvalidFaultSpec   a failure-injection spec cannot be read ("process_payment=explode")
     ├── InvalidRunFile     an exported run file cannot be replayed (not one, damaged, too new)
     └── WorldError         the data directory or a database cannot be used
-        └── DataDirectoryBusy  another process held a database's write lock too long
-                               (also an engine ParticipantUnavailable: no refusal)
+        ├── DataDirectoryBusy  another process held a database's write lock too long
+        └── DatabaseUnusable   SQLite could not run an operation (a damaged page)
+                               (both also an engine ParticipantUnavailable: no refusal)
 
 Step refusals are the engine's :class:`~saga_desktop.engine.StepError`: a refusal
 is part of a saga's story, not an error of the caller.
@@ -22,6 +23,7 @@ from saga_desktop.engine._exceptions import ParticipantUnavailable
 __all__ = [
     "BookingError",
     "DataDirectoryBusy",
+    "DatabaseUnusable",
     "InvalidBatchPlan",
     "InvalidBooking",
     "InvalidFaultSpec",
@@ -74,4 +76,12 @@ class DataDirectoryBusy(WorldError, ParticipantUnavailable):
     where it is (see :class:`~saga_desktop.engine.ParticipantUnavailable`),
     nothing is compensated for the step that never ran, and recovery finishes
     the saga once the data directory is free.
+    """
+
+
+class DatabaseUnusable(WorldError, ParticipantUnavailable):
+    """SQLite could not run a participant's operation: its file is damaged or unreadable.
+
+    No refusal either: the saga stops where it is, and nothing is compensated
+    into a file that cannot be trusted.
     """
