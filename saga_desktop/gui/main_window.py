@@ -85,6 +85,8 @@ _DEFAULT_SPEED = 55
 # History keeps this many runs before forgetting the oldest.
 _HISTORY_LIMIT = 500
 _GIL_SWITCH_SECONDS = 0.001
+# How often an idle window reads the world again (another process may be working in it).
+_POLL_MS = 3000
 # The scenario picker's entry for random failures drawn from the seed.
 _RANDOM = "__random__"
 # Runs back to back at Instant speed would repaint the whole window for every saga
@@ -281,6 +283,8 @@ class MainWindow(QMainWindow):
         self.pacer = Pacer(delay_for_speed(_DEFAULT_SPEED))
         self._busy = False
         self._crashed = False
+        #: Sagas whose owner died are in the world (the last snapshot said so).
+        self._interrupted = False
         self._run_timer = QElapsedTimer()
         self._runs: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._current: str | None = None
@@ -506,6 +510,9 @@ class MainWindow(QMainWindow):
         self._frame_clock = QElapsedTimer()
         self._frame_timer = QTimer(self, singleShot=True)
         self._frame_timer.timeout.connect(self._on_frame_timer_timeout)
+        # Another process may change the world while this window idles: look again.
+        self._poll_timer = QTimer(self, interval=_POLL_MS)
+        self._poll_timer.timeout.connect(self._on_poll_timer_timeout)
         self._letters: list[dict[str, Any]] | None = None
         self._announced = True  # the "running" banner of the current run was shown
 
@@ -703,6 +710,7 @@ class MainWindow(QMainWindow):
         # shorter switch interval (default 5 ms) lets the GUI thread in sooner.
         sys.setswitchinterval(_GIL_SWITCH_SECONDS)
         self._thread.start()
+        self._poll_timer.start()
 
     def _add_scenario_presets(self) -> None:
         # The presets load the guide's scenarios and the fault plans: a few
@@ -733,6 +741,7 @@ class MainWindow(QMainWindow):
         self.replay.pause()
         self._elapsed_timer.stop()
         self._frame_timer.stop()
+        self._poll_timer.stop()
         # Let the saga in progress finish at full speed: nothing is left half-done.
         self.pacer.cancel()
         self._thread.quit()
@@ -762,8 +771,10 @@ class MainWindow(QMainWindow):
         idle = not self._busy
         self.run_action.setEnabled(idle and not self._crashed)
         self.reset_action.setEnabled(idle)
-        self.restart_action.setEnabled(idle and self._crashed)
-        self._restart_slot.setVisible(self._crashed)
+        # Sagas whose process died (here or in another window) wait for a recovery too.
+        recoverable = self._crashed or self._interrupted
+        self.restart_action.setEnabled(idle and recoverable)
+        self._restart_slot.setVisible(recoverable)
         self.step_action.setEnabled(self.pause_action.isChecked())
         # The panels follow with the next frame: a run shorter than a frame never
         # greys them out and back, which would repaint half the window for nothing.
@@ -1748,6 +1759,11 @@ class MainWindow(QMainWindow):
         self._frame_timer.start(max(0, _FRAME_MS - since))
 
     @Slot()
+    def _on_poll_timer_timeout(self) -> None:
+        if not self._busy and not self._closed:
+            self.refresh_requested.emit()
+
+    @Slot()
     def _on_frame_timer_timeout(self) -> None:
         self._flush_frame()
 
@@ -1762,6 +1778,17 @@ class MainWindow(QMainWindow):
         if world is not None:
             # The dead-letter queue comes with every world snapshot.
             self._show_dead_letters(world.get("dead_letters", []))
+            if self._interrupted != bool(world.get("interrupted")):
+                self._interrupted = not self._interrupted
+                self._update_controls()
+                if self._interrupted and not self._crashed and not self._busy:
+                    count = len(world["interrupted"])
+                    self._set_banner(
+                        "crash",
+                        f"<b>⟲ {count} saga(s) interrupted</b> — a process working in this "
+                        "data directory stopped before they ended. Press <b>Restart "
+                        "orchestrator</b> to recover them.",
+                    )
         self._update_panels()
         if self._busy and not self._announced:
             self._announced = True

@@ -292,7 +292,17 @@ class SagaWorker(QObject):
         state = orchestrator.world.snapshot(orchestrator.store).to_dict()
         letters = [letter.to_dict() for letter in orchestrator.dead_letters()]
         state["dead_letters"] = letters
+        state["other_processes"] = self._other_processes()
         self.world_changed.emit(state)
+
+    def _other_processes(self) -> int:
+        """How many other processes (windows, batches, runs) work in the data directory now."""
+        store = self._open().store
+        if store is None:
+            return 0
+        # Taking this window's own lease first makes it visible to the others too.
+        own = store.owner_id
+        return sum(owner != own for owner in engine.live_owners(store.owners))
 
     def _guarded(self, work: str) -> bool:
         """Open the world; on failure tell the window and return False."""
@@ -310,6 +320,7 @@ class SagaWorker(QObject):
         """Open the world, finish any saga a crash interrupted, and show the world."""
         if not self._guarded("open the data directory"):
             return
+        self._other_processes()  # takes this window's lease: other processes see it open
         self.recover()
 
     @Slot()

@@ -15,7 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from gui_helpers import RUN_TIMEOUT, arm, click, click_run, text_of, widget, world_state
 from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QAbstractButton
 
 from saga_desktop.booking import BookingSagaOrchestrator, FlightWorld
 from saga_desktop.engine import SqliteEventStore
@@ -105,3 +107,36 @@ def test_a_window_opened_during_a_batch_recovers_none_of_its_sagas(
             )
         )
     assert max(ends.values()) == 1
+
+
+def test_two_windows_see_each_other_and_either_recovers_an_orphan(
+    qtbot, make_window, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    first = make_window(data_dir)
+    second = make_window(data_dir)
+    # Each sees the other working in the directory (polled while idle).
+    for window in (first, second):
+        qtbot.waitUntil(
+            lambda w=window: "1 other process" in text_of(w, "worldConsistency"), timeout=10_000
+        )
+
+    arm(qtbot, first, "process_payment", "crash")
+    restart_first = widget(first, "restartButton", QAbstractButton)
+    click_run(qtbot, first)
+    qtbot.waitUntil(lambda: restart_first.isEnabled(), timeout=RUN_TIMEOUT)
+
+    # The second window sees the first one's interrupted saga, says what it is, and can
+    # recover it: its own Restart orchestrator takes the orphan over.
+    restart_second = widget(second, "restartButton", QAbstractButton)
+    qtbot.waitUntil(lambda: restart_second.isEnabled(), timeout=10_000)
+    assert "interrupted" in text_of(second, "worldConsistency")
+    with qtbot.waitSignal(second.saga_finished, timeout=RUN_TIMEOUT) as blocker:
+        click(qtbot, restart_second)
+    assert blocker.args[0]["outcome"] == "COMPENSATED"
+    qtbot.waitUntil(lambda: "Consistent" in text_of(second, "worldConsistency"), timeout=10_000)
+
+    # The first window's restart then finds nothing left: each saga is recovered once.
+    click(qtbot, restart_first)
+    qtbot.waitUntil(lambda: "nothing to recover" in first.banner.text(), timeout=RUN_TIMEOUT)
+    assert world_state(data_dir)["consistent"]
