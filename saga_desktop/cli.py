@@ -42,6 +42,8 @@ EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 4
 #: A ``crash`` fault ends the process with this code, with no cleanup at all.
 EXIT_CRASHED = 70
+#: The largest booking file ``run --booking`` reads (a booking is a few hundred bytes).
+BOOKING_FILE_LIMIT = 1 << 20
 
 
 class _UsageError(Exception):
@@ -161,17 +163,12 @@ def _read_booking(path: Path | None) -> dict[str, Any]:
     if path is None:
         return dict(booking.DEFAULT_BOOKING)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise _UsageError(f"cannot read the booking file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise _UsageError(f"{path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _UsageError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        data = booking.read_json_file(path, limit=BOOKING_FILE_LIMIT)
+    except booking.UnreadableFile as exc:
+        raise _UsageError(f"the booking file {exc}") from None
     if not isinstance(data, dict):
-        raise _UsageError(f"{path} must hold a JSON object, not {type(data).__name__}")
+        kind = booking.json_type(data)
+        raise _UsageError(f"the booking file {path} must hold a JSON object, not a JSON {kind}")
     return data
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         InvalidBooking,
         InvalidFaultSpec,
         InvalidRunFile,
+        UnreadableFile,
         WorldError,
     )
     from saga_desktop.booking._faults import (
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         plan_from_failure_scenarios,
         step_key,
     )
+    from saga_desktop.booking._files import json_type, read_json_file, read_user_file
     from saga_desktop.booking._logs import (
         BOOKINGS_LOG,
         ORCHESTRATOR_LOG,
@@ -69,6 +71,8 @@ if TYPE_CHECKING:
     from saga_desktop.booking._request import DEFAULT_BOOKING, PAYMENT_METHODS, BookingRequest
     from saga_desktop.booking._runfile import (
         RUN_FILE_FORMAT,
+        RUN_FILE_LIMIT,
+        RUN_FILE_MAX_EVENTS,
         RUN_FILE_VERSION,
         RunFile,
         export_run,
@@ -116,6 +120,8 @@ __all__ = [
     "PRESETS",
     "PRESET_OUTCOMES",
     "RUN_FILE_FORMAT",
+    "RUN_FILE_LIMIT",
+    "RUN_FILE_MAX_EVENTS",
     "RUN_FILE_VERSION",
     "SAGA_NAME",
     "SCENARIOS",
@@ -152,6 +158,7 @@ __all__ = [
     "Scenario",
     "SeatInventory",
     "StepText",
+    "UnreadableFile",
     "WorldError",
     "WorldSnapshot",
     "booking_definition",
@@ -163,6 +170,7 @@ __all__ = [
     "export_log_text",
     "export_run",
     "guide_response",
+    "json_type",
     "parse_fault",
     "parse_kind",
     "parse_plan",
@@ -170,7 +178,9 @@ __all__ = [
     "plan_from_failure_scenarios",
     "preset",
     "random_fault_plan",
+    "read_json_file",
     "read_run",
+    "read_user_file",
     "run_batch",
     "run_scenarios",
     "run_scenarios_on_scratch_world",
@@ -205,7 +215,13 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "InvalidBooking",
         "InvalidFaultSpec",
         "InvalidRunFile",
+        "UnreadableFile",
         "WorldError",
+    ),
+    "_files": (
+        "json_type",
+        "read_json_file",
+        "read_user_file",
     ),
     "_faults": (
         "DEFAULT_FAILURE_RATE",
@@ -251,6 +267,8 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     ),
     "_runfile": (
         "RUN_FILE_FORMAT",
+        "RUN_FILE_LIMIT",
+        "RUN_FILE_MAX_EVENTS",
         "RUN_FILE_VERSION",
         "RunFile",
         "export_run",

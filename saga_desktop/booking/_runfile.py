@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from saga_desktop import __version__
-from saga_desktop.booking._exceptions import InvalidFaultSpec, InvalidRunFile
+from saga_desktop.booking._exceptions import InvalidFaultSpec, InvalidRunFile, UnreadableFile
 from saga_desktop.booking._faults import Fault
+from saga_desktop.booking._files import json_type, read_json_file
 from saga_desktop.booking._presets import parse_plan
+from saga_desktop.booking._runshapes import RESPONSE, WORLD, shape_problem
 from saga_desktop.engine import (
     EVENT_TYPES,
     SagaEvent,
@@ -32,6 +34,8 @@ from saga_desktop.engine import (
 
 __all__ = [
     "RUN_FILE_FORMAT",
+    "RUN_FILE_LIMIT",
+    "RUN_FILE_MAX_EVENTS",
     "RUN_FILE_VERSION",
     "RunFile",
     "export_run",
@@ -44,6 +48,11 @@ __all__ = [
 RUN_FILE_FORMAT = "saga-desktop-run"
 #: The newest layout this version writes and reads.
 RUN_FILE_VERSION = 1
+#: The largest run file read (bytes): a run of a few thousand events is well under 2 MB.
+RUN_FILE_LIMIT = 20 << 20
+#: The most events a run file may hold (a saga of four steps has about 20; one with many
+#: retries a few hundred): the timeline and the replay stay quick at this size.
+RUN_FILE_MAX_EVENTS = 100_000
 
 #: Keys of the guide's response object that a replay needs.
 _RESPONSE_KEYS = ("success", "correlation_id", "outcome", "steps_completed", "total_steps")
@@ -175,17 +184,13 @@ def write_run(path: Path | str, data: Mapping[str, Any]) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not allowed in a run file")
-
-
 def read_run(path: Path | str) -> RunFile:
     """Read a run file written by :func:`write_run`.
 
     Parameters
     ----------
     path
-        The file.
+        The file: a regular file of at most ``RUN_FILE_LIMIT`` bytes.
 
     Returns
     -------
@@ -198,26 +203,13 @@ def read_run(path: Path | str) -> RunFile:
     InvalidRunFile
         With one line that names the file and what is wrong with it.
     """
-    shown = str(path)
     try:
-        # utf-8-sig: a byte-order mark, as some Windows editors add, is not damage.
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InvalidRunFile(f"{shown}: cannot be read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise InvalidRunFile(f"{shown}: not a SAGA Desktop run file (not UTF-8 text)") from None
-    try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise InvalidRunFile(
-            f"{shown}: not a SAGA Desktop run file (not JSON: {exc.msg} at line {exc.lineno}, "
-            f"column {exc.colno})"
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        # NaN, numbers of thousands of digits, nesting deeper than the parser goes.
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise InvalidRunFile(f"{shown}: not a SAGA Desktop run file (not JSON: {reason})") from None
-    return parse_run(data, source=shown)
+        data = read_json_file(path, limit=RUN_FILE_LIMIT)
+    except UnreadableFile as exc:
+        if exc.content:
+            raise InvalidRunFile(f"{path}: not a SAGA Desktop run file ({exc.reason})") from None
+        raise InvalidRunFile(str(exc)) from None
+    return parse_run(data, source=str(path))
 
 
 def parse_run(data: object, *, source: str = "run file") -> RunFile:
@@ -245,7 +237,7 @@ def parse_run(data: object, *, source: str = "run file") -> RunFile:
         return InvalidRunFile(f"{source}: {reason}")
 
     if not isinstance(data, dict):
-        raise invalid(f"not a SAGA Desktop run file (a JSON {_json_type(data)}, not an object)")
+        raise invalid(f"not a SAGA Desktop run file (a JSON {json_type(data)}, not an object)")
     if data.get("format") != RUN_FILE_FORMAT:
         raise invalid(f'not a SAGA Desktop run file (no "format": "{RUN_FILE_FORMAT}")')
     version = data.get("version")
@@ -265,10 +257,17 @@ def parse_run(data: object, *, source: str = "run file") -> RunFile:
         raise invalid(f"the response lacks {', '.join(missing)}")
     if not isinstance(response["success"], bool):
         raise invalid(f"the response's success is {response['success']!r}, not true or false")
+    if problem := shape_problem(response, RESPONSE, "response"):
+        raise invalid(problem)
 
     raw_events = data.get("events")
     if not isinstance(raw_events, list) or not raw_events:
         raise invalid('has no "events" (a list of the saga\'s events)')
+    if len(raw_events) > RUN_FILE_MAX_EVENTS:
+        raise invalid(
+            f"holds {len(raw_events):,} events, more than the {RUN_FILE_MAX_EVENTS:,} "
+            "this app replays"
+        )
     events = tuple(_event(index, raw, invalid) for index, raw in enumerate(raw_events, 1))
     ids = sorted({event.correlation_id for event in events})
     if len(ids) > 1:
@@ -294,24 +293,14 @@ def parse_run(data: object, *, source: str = "run file") -> RunFile:
     for key in ("booking", "world_before", "world_after"):
         value = data.get(key)
         if value is not None and not isinstance(value, dict):
-            raise invalid(f'"{key}" must be an object or null, not a JSON {_json_type(value)}')
+            raise invalid(f'"{key}" must be an object or null, not a JSON {json_type(value)}')
+        if value is not None and key != "booking" and (problem := shape_problem(value, WORLD, key)):
+            raise invalid(problem)
         optional[key] = value
     for key in ("exported_at", "app_version"):
         value = data.get(key)
         optional[key] = value if isinstance(value, str) else None
     return RunFile(response=response, events=events, faults=faults, **optional)
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 # The engine's events annotate their fields as text (postponed annotations);
@@ -324,7 +313,7 @@ _HINTS: Mapping[type[SagaEvent], Mapping[str, Any]] = {
 def _event(index: int, raw: object, invalid: Callable[[str], InvalidRunFile]) -> SagaEvent:
     """Rebuild event number ``index`` (1-based), checking every field's type."""
     if not isinstance(raw, dict):
-        raise invalid(f"event {index} is a JSON {_json_type(raw)}, not an object")
+        raise invalid(f"event {index} is a JSON {json_type(raw)}, not an object")
     try:
         event = event_from_dict(raw)
     except ValueError as exc:
