@@ -40,6 +40,7 @@ from saga_desktop.engine import (
     describe,
     format_log_line,
 )
+from saga_desktop.gui._markup import Markup, join, markup
 from saga_desktop.gui._qt import named
 
 __all__ = ["KIND_COLOURS", "Bar", "TimelinePanel", "TimelineView", "build_bars"]
@@ -324,51 +325,76 @@ class TimelineView(QWidget):
                     rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, bar.label
                 )
 
-    def to_svg(self, width: int = 1000) -> str:
-        """The timeline as a standalone SVG document (same geometry as on screen)."""
-        import html  # only exports need it: not loaded at start-up
+    def to_svg(self, width: int = 1000) -> Markup:
+        """The timeline as a standalone SVG document (same geometry as on screen).
 
+        Step names and labels come from the run (an imported file, perhaps): every
+        value is escaped as it goes in (:func:`markup`).
+        """
         height = self._AXIS_HEIGHT + self._LANE_HEIGHT * max(1, len(self._lanes)) + 8
         parts = [
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'font-family="DejaVu Sans, sans-serif" font-size="12">',
-            f'<rect width="{width}" height="{height}" fill="white"/>',
+            markup(
+                '<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" '
+                'font-family="DejaVu Sans, sans-serif" font-size="12">'
+                '<rect width="{0}" height="{1}" fill="white"/>',
+                width,
+                height,
+            )
         ]
         for row, lane in enumerate(self._lanes):
             y = self._AXIS_HEIGHT + row * self._LANE_HEIGHT
             if row % 2:
                 parts.append(
-                    f'<rect y="{y}" width="{width}" height="{self._LANE_HEIGHT}" fill="#f4f4f4"/>'
+                    markup(
+                        '<rect y="{}" width="{}" height="{}" fill="#f4f4f4"/>',
+                        y,
+                        width,
+                        self._LANE_HEIGHT,
+                    )
                 )
             parts.append(
-                f'<text x="8" y="{y + self._LANE_HEIGHT / 2 + 4}">{html.escape(lane)}</text>'
+                markup('<text x="8" y="{}">{}</text>', y + self._LANE_HEIGHT / 2 + 4, lane)
             )
-        for bar in self._bars:
-            r = self._rect(bar, width)
-            colour = KIND_COLOURS[bar.kind]
-            words = html.escape(bar.label or _KIND_LABELS[bar.kind])
-            title = f"<title>{html.escape(bar.lane)}: {words}</title>"
-            if bar.kind == "dead_letter":
-                parts.append(
-                    f'<g stroke="black" stroke-width="3">{title}'
-                    f'<line x1="{r.left()}" y1="{r.top()}" '
-                    f'x2="{r.right()}" y2="{r.bottom()}"/><line x1="{r.left()}" y1="{r.bottom()}" '
-                    f'x2="{r.right()}" y2="{r.top()}"/></g>'
-                )
-                continue
-            opacity = 0.35 if bar.kind == "backoff" else 0.85
-            parts.append(
-                f'<rect x="{r.left():.1f}" y="{r.top():.1f}" width="{r.width():.1f}" '
-                f'height="{r.height():.1f}" rx="4" fill="{colour}" fill-opacity="{opacity}" '
-                f'stroke="{colour}">{title}</rect>'
+        parts.extend(self._svg_bar(bar, width) for bar in self._bars)
+        parts.append(Markup("</svg>"))
+        return join(parts, "\n")
+
+    def _svg_bar(self, bar: Bar, width: int) -> Markup:
+        r = self._rect(bar, width)
+        colour = KIND_COLOURS[bar.kind]
+        title = markup("<title>{}: {}</title>", bar.lane, bar.label or _KIND_LABELS[bar.kind])
+        if bar.kind == "dead_letter":
+            return markup(
+                '<g stroke="black" stroke-width="3">{}<line x1="{left}" y1="{top}" '
+                'x2="{right}" y2="{bottom}"/><line x1="{left}" y1="{bottom}" x2="{right}" '
+                'y2="{top}"/></g>',
+                title,
+                left=r.left(),
+                top=r.top(),
+                right=r.right(),
+                bottom=r.bottom(),
             )
-            if r.width() > 60:
-                parts.append(
-                    f'<text x="{r.left() + 4:.1f}" y="{r.center().y() + 4:.1f}" fill="white">'
-                    f"{html.escape(bar.label)}</text>"
-                )
-        parts.append("</svg>")
-        return "\n".join(parts)
+        shape = markup(
+            '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" rx="4" fill="{}" '
+            'fill-opacity="{}" stroke="{}">{}</rect>',
+            r.left(),
+            r.top(),
+            r.width(),
+            r.height(),
+            colour,
+            0.35 if bar.kind == "backoff" else 0.85,
+            colour,
+            title,
+        )
+        if r.width() <= 60:
+            return shape
+        text = markup(
+            '<text x="{:.1f}" y="{:.1f}" fill="white">{}</text>',
+            r.left() + 4,
+            r.center().y() + 4,
+            bar.label,
+        )
+        return join((shape, text), "\n")
 
     # -- interaction --------------------------------------------------------------
 
