@@ -29,7 +29,13 @@ from saga_desktop.booking import BookingError, InvalidBooking, default_data_dir
 from saga_desktop.engine import EventStoreError
 
 if TYPE_CHECKING:
-    from saga_desktop.booking import BatchProgress, BatchReport, Fault, WorldSnapshot
+    from saga_desktop.booking import (
+        BatchProgress,
+        BatchReport,
+        BookingSagaOrchestrator,
+        Fault,
+        WorldSnapshot,
+    )
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CRASHED", "EXIT_DEAD_LETTERS", "main"]
 
 EXIT_OK = 0
@@ -56,10 +62,17 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(message)
 
 
+def _data_dir_argument(text: str) -> Path:
+    # Path("") is the current directory: a world would be made wherever the command ran.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the data directory cannot be empty: name a folder")
+    return Path(text)
+
+
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
-        type=Path,
+        type=_data_dir_argument,
         default=argparse.SUPPRESS,
         metavar="DIR",
         help="the world's directory (default: $SAGA_DESKTOP_DATA_DIR or the per-user data dir)",
@@ -174,14 +187,23 @@ def _read_booking(path: Path | None) -> dict[str, Any]:
 
 def _fault_plan(args: argparse.Namespace) -> dict[str, Fault]:
     plan: dict[str, Fault] = {}
-    for step in args.fail:
-        if step.lower() not in booking.STEP_KEYS:
+    given: dict[str, str] = {}  # step key → the option that planned its fault, as typed
+    asked = [(f"--fail {step}", step, None) for step in args.fail]
+    asked += [(f"--fault {spec}", None, spec) for spec in args.fault]
+    for option, step, spec in asked:
+        if spec is not None:
+            key, fault = booking.parse_fault(spec)
+        elif (key := step.lower()) in booking.STEP_KEYS:
+            fault = booking.Fault(booking.FaultKind.FAIL)
+        else:
             keys = ", ".join(booking.STEP_KEYS)
             raise _UsageError(f"unknown step {step!r}: expected one of {keys}")
-        plan[step.lower()] = booking.Fault(booking.FaultKind.FAIL)
-    for spec in args.fault:
-        key, fault = booking.parse_fault(spec)
-        plan[key] = fault
+        if key in plan and plan[key] != fault:
+            # One fault per step: the later option must not quietly win.
+            raise _UsageError(
+                f"{given[key]} and {option} ask for two different failures of {key}: give one"
+            )
+        plan[key], given[key] = fault, option
     return plan
 
 
@@ -197,13 +219,25 @@ def _print_event(event: engine.SagaEvent) -> None:
         print(f"{line.level:<7} {line.message}")
 
 
+def _warn(message: str) -> None:
+    """Say what went wrong that changes nothing of the outcome (one line on stderr)."""
+    print(f"saga-desktop: warning: {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _orchestrator(args: argparse.Namespace, **options: Any) -> Iterator[BookingSagaOrchestrator]:
+    """The data directory's orchestrator; a log file it cannot write is a warning."""
+    with booking.BookingSagaOrchestrator(_data_dir(args), **options) as orchestrator:
+        if orchestrator.logs is not None:
+            orchestrator.logs.on_problem = _warn
+        yield orchestrator
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     data = _read_booking(args.booking)
     plan = _fault_plan(args)
     listeners = [_print_event] if args.verbose and not args.json else []
-    with booking.BookingSagaOrchestrator(
-        _data_dir(args), listeners=listeners, on_crash=_crash_now
-    ) as orchestrator:
+    with _orchestrator(args, listeners=listeners, on_crash=_crash_now) as orchestrator:
         request = orchestrator.validate(data)
         result = orchestrator.run(request, plan)
         response = booking.guide_response(result)
@@ -225,8 +259,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_DEAD_LETTERS if result.dead_letters else EXIT_FAILED
 
 
+def _check_report_path(path: Path) -> None:
+    """Refuse a report path that cannot be written, before anything runs."""
+    folder = path.parent
+    if path.is_dir():
+        raise _UsageError(f"cannot write the report {path}: it is a directory")
+    if not folder.is_dir():
+        raise _UsageError(f"cannot write the report {path}: there is no folder {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _UsageError(f"cannot write the report {path}: the folder {folder} is not writable")
+
+
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    report = booking.run_scenarios_on_scratch_world(_data_dir(args))
+    if args.report is not None:
+        _check_report_path(args.report)
+    report = booking.run_scenarios_on_scratch_world(_data_dir(args), on_log_problem=_warn)
     if args.report is not None:
         try:
             booking.write_report(report, args.report)
@@ -247,7 +294,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _cmd_recover(args: argparse.Namespace) -> int:
-    with booking.BookingSagaOrchestrator(_data_dir(args)) as orchestrator:
+    with _orchestrator(args) as orchestrator:
         results = orchestrator.recover()
         consistent = orchestrator.world.snapshot().consistent
     if args.json:
@@ -268,7 +315,7 @@ def _cmd_recover(args: argparse.Namespace) -> int:
 
 
 def _cmd_dlq(args: argparse.Namespace) -> int:
-    with booking.BookingSagaOrchestrator(_data_dir(args)) as orchestrator:
+    with _orchestrator(args) as orchestrator:
         if args.dlq_action is None:
             letters = orchestrator.dead_letters()
             if args.json:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     )
     from saga_desktop.booking._batch import (
         BATCH_FAULTS,
+        MAX_SAGAS,
         BatchPlan,
         BatchProgress,
         BatchReport,
@@ -68,7 +69,12 @@ if TYPE_CHECKING:
         preset,
         random_fault_plan,
     )
-    from saga_desktop.booking._request import DEFAULT_BOOKING, PAYMENT_METHODS, BookingRequest
+    from saga_desktop.booking._request import (
+        DEFAULT_BOOKING,
+        MAX_NAME_LENGTH,
+        PAYMENT_METHODS,
+        BookingRequest,
+    )
     from saga_desktop.booking._runfile import (
         RUN_FILE_FORMAT,
         RUN_FILE_LIMIT,
@@ -115,6 +121,8 @@ __all__ = [
     "DEFAULT_FAILURE_RATE",
     "DEFAULT_FLIGHTS",
     "DEFAULT_USERS",
+    "MAX_NAME_LENGTH",
+    "MAX_SAGAS",
     "ORCHESTRATOR_LOG",
     "PAYMENT_METHODS",
     "PRESETS",
@@ -199,6 +207,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     ),
     "_batch": (
         "BATCH_FAULTS",
+        "MAX_SAGAS",
         "BatchPlan",
         "BatchProgress",
         "BatchReport",
@@ -262,6 +271,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     ),
     "_request": (
         "DEFAULT_BOOKING",
+        "MAX_NAME_LENGTH",
         "PAYMENT_METHODS",
         "BookingRequest",
     ),

@@ -1,10 +1,13 @@
-"""Reading a file a person hands us (a booking, a run file), with a size limit.
+"""Files a person hands us or asks for: read with a size limit, written whole.
 
 Every such file is read here and nowhere else: only a regular file is read
 (a FIFO or a device would block or never end), at most ``limit`` bytes of it,
 and every way its text can fail to be JSON (bad UTF-8, nesting deeper than the
 parser goes, a number of more digits than Python converts, NaN) is one
-:class:`UnreadableFile` with a one-line reason.
+:class:`UnreadableFile` with a one-line reason. A file we write for a person
+(a run file, the scenarios' report) is written next to its place and moved
+there, so it is never half written and a symbolic link in its place is
+replaced, not followed.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from saga_desktop.booking._exceptions import UnreadableFile
 
-__all__ = ["json_type", "read_json_file", "read_user_file"]
+__all__ = ["json_type", "read_json_file", "read_user_file", "write_text_atomic"]
 
 # O_NONBLOCK: opening a FIFO nobody writes to returns at once instead of waiting for
 # a writer; on a regular file it changes nothing. Windows has neither flag.
@@ -143,3 +146,26 @@ def json_type(value: object) -> str:
     if isinstance(value, str):
         return "string"
     return "array" if isinstance(value, list) else "object"
+
+
+def write_text_atomic(path: Path | str, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path``, whole or not at all.
+
+    It goes to ``<path>.partial`` first and is then moved over ``path``, so a
+    crash or a full device never leaves half a file, and a symbolic link at
+    ``path`` is replaced rather than written through.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be written (nothing is left behind then).
+    """
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.unlink(missing_ok=True)  # a link left there is not written through
+        with partial.open("x", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

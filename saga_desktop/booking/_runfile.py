@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import time
 import types
 import typing
@@ -22,7 +21,7 @@ from typing import Any
 from saga_desktop import __version__
 from saga_desktop.booking._exceptions import InvalidFaultSpec, InvalidRunFile, UnreadableFile
 from saga_desktop.booking._faults import Fault
-from saga_desktop.booking._files import json_type, read_json_file
+from saga_desktop.booking._files import json_type, read_json_file, write_text_atomic
 from saga_desktop.booking._presets import parse_plan
 from saga_desktop.booking._runshapes import RESPONSE, WORLD, shape_problem
 from saga_desktop.engine import (
@@ -174,14 +173,8 @@ def write_run(path: Path | str, data: Mapping[str, Any]) -> None:
     ValueError
         When ``data`` is not plain JSON data.
     """
-    path = Path(path)
     text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    partial = path.with_name(path.name + ".partial")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_text_atomic(path, text)
 
 
 def read_run(path: Path | str) -> RunFile:

@@ -155,10 +155,8 @@ def _fits(value: object, kind: object) -> bool:
     if kind is int:
         return isinstance(value, int) and abs(value) <= _MAX_WHOLE
     if kind is float:
-        return (
-            isinstance(value, float)
-            and math.isfinite(value)
-            or (isinstance(value, int) and abs(value) <= _MAX_WHOLE)
+        return (isinstance(value, float) and math.isfinite(value)) or (
+            isinstance(value, int) and abs(value) <= _MAX_WHOLE
         )
     return kind is str and isinstance(value, str)
 
