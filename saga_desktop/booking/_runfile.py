@@ -24,6 +24,7 @@ from saga_desktop.booking._faults import Fault
 from saga_desktop.booking._files import json_type, read_json_file, write_text_atomic
 from saga_desktop.booking._presets import parse_plan
 from saga_desktop.booking._runshapes import RESPONSE, WORLD, shape_problem
+from saga_desktop.booking._steps import STEP_NAMES
 from saga_desktop.engine import (
     EVENT_TYPES,
     SagaEvent,
@@ -241,39 +242,13 @@ def parse_run(data: object, *, source: str = "run file") -> RunFile:
             f"written by a newer SAGA Desktop (format {version}; "
             f"this version reads {RUN_FILE_VERSION})"
         )
-
-    response = data.get("response")
-    if not isinstance(response, dict):
-        raise invalid('has no "response" object')
-    missing = [key for key in _RESPONSE_KEYS if key not in response]
-    if missing:
-        raise invalid(f"the response lacks {', '.join(missing)}")
-    if not isinstance(response["success"], bool):
-        raise invalid(f"the response's success is {response['success']!r}, not true or false")
-    if problem := shape_problem(response, RESPONSE, "response"):
-        raise invalid(problem)
-
-    raw_events = data.get("events")
-    if not isinstance(raw_events, list) or not raw_events:
-        raise invalid('has no "events" (a list of the saga\'s events)')
-    if len(raw_events) > RUN_FILE_MAX_EVENTS:
-        raise invalid(
-            f"holds {len(raw_events):,} events, more than the {RUN_FILE_MAX_EVENTS:,} "
-            "this app replays"
-        )
-    events = tuple(_event(index, raw, invalid) for index, raw in enumerate(raw_events, 1))
-    ids = sorted({event.correlation_id for event in events})
-    if len(ids) > 1:
-        shown = ", ".join(cid[:8] for cid in ids[:3]) + (", …" if len(ids) > 3 else "")
-        raise invalid(f"mixes the events of {len(ids)} sagas ({shown}); a run is one saga")
-    if not isinstance(events[0], SagaStarted):
-        raise invalid(f"the first event is {type(events[0]).__name__}, not SagaStarted")
-    if response["correlation_id"] != ids[0]:
+    response = _response(data.get("response"), invalid)
+    events = _events(data.get("events"), invalid)
+    if response["correlation_id"] != events[0].correlation_id:
         raise invalid(
             f"the response is of saga {str(response['correlation_id'])[:8]}, "
-            f"the events of saga {ids[0][:8]}"
+            f"the events of saga {events[0].correlation_id[:8]}"
         )
-
     faults = data.get("faults") or {}
     if not isinstance(faults, dict) or not all(isinstance(v, str) for v in faults.values()):
         raise invalid('"faults" must map step keys to fault kinds ("process_payment": "fail")')
@@ -294,6 +269,52 @@ def parse_run(data: object, *, source: str = "run file") -> RunFile:
         value = data.get(key)
         optional[key] = value if isinstance(value, str) else None
     return RunFile(response=response, events=events, faults=faults, **optional)
+
+
+def _response(response: object, invalid: Callable[[str], InvalidRunFile]) -> dict[str, Any]:
+    """The run file's response object, every field the window reads of the right type."""
+    if not isinstance(response, dict):
+        raise invalid('has no "response" object')
+    missing = [key for key in _RESPONSE_KEYS if key not in response]
+    if missing:
+        raise invalid(f"the response lacks {', '.join(missing)}")
+    if not isinstance(response["success"], bool):
+        raise invalid(f"the response's success is {response['success']!r}, not true or false")
+    if problem := shape_problem(response, RESPONSE, "response"):
+        raise invalid(problem)
+    return response
+
+
+def _events(raw_events: object, invalid: Callable[[str], InvalidRunFile]) -> tuple[SagaEvent, ...]:
+    """The run file's events: of one saga, the booking's, starting with ``SagaStarted``."""
+    if not isinstance(raw_events, list) or not raw_events:
+        raise invalid('has no "events" (a list of the saga\'s events)')
+    if len(raw_events) > RUN_FILE_MAX_EVENTS:
+        raise invalid(
+            f"holds {len(raw_events):,} events, more than the {RUN_FILE_MAX_EVENTS:,} "
+            "this app replays"
+        )
+    events = tuple(_event(index, raw, invalid) for index, raw in enumerate(raw_events, 1))
+    ids = sorted({event.correlation_id for event in events})
+    if len(ids) > 1:
+        shown = ", ".join(cid[:8] for cid in ids[:3]) + (", …" if len(ids) > 3 else "")
+        raise invalid(f"mixes the events of {len(ids)} sagas ({shown}); a run is one saga")
+    if not isinstance(events[0], SagaStarted):
+        raise invalid(f"the first event is {type(events[0]).__name__}, not SagaStarted")
+    # The window draws the booking's four cards: a run of other steps cannot be shown.
+    for index, event in enumerate(events, 1):
+        step: str | None = getattr(event, "step", None)
+        names = event.steps if isinstance(event, SagaStarted) else (step,)
+        unknown = next((name for name in names if name not in (*STEP_NAMES, None)), None)
+        undo = f"COMPENSATE_{step}"
+        if unknown is None and getattr(event, "compensation", undo) != undo:
+            unknown = getattr(event, "compensation", None)
+        if unknown is not None:
+            raise invalid(
+                f"event {index} names {str(unknown)[:40]!r}, not a step of the flight "
+                f"booking ({', '.join(STEP_NAMES)})"
+            )
+    return events
 
 
 # The engine's events annotate their fields as text (postponed annotations);

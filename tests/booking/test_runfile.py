@@ -232,6 +232,14 @@ def _two_extra_sagas(data):
         event["correlation_id"] = f"{index % 3:08d}-0000-4000-8000-000000000000"
 
 
+def _undo_named(name):
+    def change(data):
+        undo = next(event for event in data["events"] if "compensation" in event)
+        undo["compensation"] = name
+
+    return change
+
+
 def _drop_first(data):
     del data["events"][0]
 
@@ -351,6 +359,13 @@ MALFORMED = [
         )
     ),
     pytest.param(lambda d: d["world_after"].pop("flights"), "world_after has no flights$"),
+    # The window draws the booking's four cards: a run of other steps is refused.
+    pytest.param(
+        _set(("events", 0, "steps"), ["RESERVE_SEAT", "<script>x</script>"]),
+        r"event 1 names '<script>x</script>', not a step of the flight booking \(RESERVE_SEAT,",
+    ),
+    pytest.param(_set(("events", 1, "step"), "LAUNCH"), "event 2 names 'LAUNCH', not a step"),
+    pytest.param(_undo_named("COMPENSATE_SOMETHING_ELSE"), "names 'COMPENSATE_SOMETHING_ELSE'"),
 ]
 
 
