@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from saga_desktop.booking._request import (
         DEFAULT_BOOKING,
         MAX_NAME_LENGTH,
+        MAX_PASSENGERS,
         PAYMENT_METHODS,
         BookingRequest,
     )
@@ -122,6 +123,7 @@ __all__ = [
     "DEFAULT_FLIGHTS",
     "DEFAULT_USERS",
     "MAX_NAME_LENGTH",
+    "MAX_PASSENGERS",
     "MAX_SAGAS",
     "ORCHESTRATOR_LOG",
     "PAYMENT_METHODS",
@@ -272,6 +274,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     "_request": (
         "DEFAULT_BOOKING",
         "MAX_NAME_LENGTH",
+        "MAX_PASSENGERS",
         "PAYMENT_METHODS",
         "BookingRequest",
     ),

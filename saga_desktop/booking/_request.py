@@ -13,7 +13,13 @@ from saga_desktop.booking._exceptions import InvalidBooking
 if TYPE_CHECKING:  # only annotations: the window's form validates no booking at import
     from saga_desktop.booking._world import FlightWorld
 
-__all__ = ["DEFAULT_BOOKING", "MAX_NAME_LENGTH", "PAYMENT_METHODS", "BookingRequest"]
+__all__ = [
+    "DEFAULT_BOOKING",
+    "MAX_NAME_LENGTH",
+    "MAX_PASSENGERS",
+    "PAYMENT_METHODS",
+    "BookingRequest",
+]
 
 #: The guide's example request: it works unchanged on the default world.
 DEFAULT_BOOKING: dict[str, Any] = {
@@ -27,7 +33,8 @@ DEFAULT_BOOKING: dict[str, Any] = {
 
 PAYMENT_METHODS: tuple[str, ...] = ("card", "paypal", "bank_transfer")
 _GENDERS = ("male", "female", "other", "")
-_MAX_PASSENGERS = 9
+#: The most passengers one booking carries.
+MAX_PASSENGERS = 9
 #: The longest first or last name a passenger may have (characters).
 MAX_NAME_LENGTH = 100
 _MAX_WHOLE = 2**63 - 1  # SQLite's largest INTEGER
@@ -61,10 +68,10 @@ def _passengers(passengers: object) -> tuple[dict[str, str], ...]:
     """Check the request's passengers: 1 to 9, each with a first and a last name."""
     if not isinstance(passengers, list) or not passengers:
         raise InvalidBooking("passengers", "the booking needs at least one passenger")
-    if len(passengers) > _MAX_PASSENGERS:
+    if len(passengers) > MAX_PASSENGERS:
         raise InvalidBooking(
             "passengers",
-            f"at most {_MAX_PASSENGERS} passengers per booking, not {len(passengers)}",
+            f"at most {MAX_PASSENGERS} passengers per booking, not {len(passengers)}",
         )
     checked: list[dict[str, str]] = []
     for number, passenger in enumerate(passengers, start=1):
