@@ -82,6 +82,8 @@ SPEED_INSTANT = 100
 _DEFAULT_SPEED = 55
 # History keeps this many runs before forgetting the oldest.
 _HISTORY_LIMIT = 500
+# The History's detail shows the log lines of at most this many events of a run.
+_DETAIL_EVENTS = 2_000
 _GIL_SWITCH_SECONDS = 0.001
 # The scenario picker's entry for random failures drawn from the seed.
 _RANDOM = "__random__"
@@ -1105,7 +1107,10 @@ class MainWindow(QMainWindow):
         response = dict(run.get("response") or response_from_events(events))
         response.pop("saga_log", None)
         summary = "\n".join(f"{key}: {value}" for key, value in response.items())
-        log = booking.export_log_text(events)
+        # An imported run may hold 100,000 events: the Timeline's list has them all.
+        log = booking.export_log_text(events[:_DETAIL_EVENTS])
+        if len(events) > _DETAIL_EVENTS:
+            log += f"… and {len(events) - _DETAIL_EVENTS:,} more events (see the Timeline)\n"
         self.history_detail.setPlainText(summary + "\n\n" + log.removesuffix("\n"))
         self._show_on_timeline(events)
         if not self._busy:
