@@ -4,7 +4,8 @@ Exit codes: ``run`` 0 booking confirmed, 1 saga failed and fully compensated,
 2 bad input, 3 saga ended with dead letters; ``state`` 0 when the world adds
 up, 1 when not; ``scenarios`` 0 iff all five pass; ``batch`` 0 when the world
 adds up after the batch, 1 when not, 130 when Ctrl-C stopped it (between two
-sagas). Errors are one line on stderr, never a traceback.
+sagas); the window 2 when there is no display to open it on (``--self-test``
+runs offscreen then). Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 # for the sagas, the batch, the scenarios or the fault kinds. The parser and each
 # command reach the rest through the lazy booking package, or import what they run.
 from saga_desktop import __version__, booking, engine
+from saga_desktop._cli_input import (
+    UsageError,
+    check_report_path,
+    data_dir_argument,
+    fault_plan,
+    read_booking,
+)
 from saga_desktop.booking import BookingError, InvalidBooking, default_data_dir
 from saga_desktop.engine import EventStoreError
 
@@ -33,7 +41,6 @@ if TYPE_CHECKING:
         BatchProgress,
         BatchReport,
         BookingSagaOrchestrator,
-        Fault,
         WorldSnapshot,
     )
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CRASHED", "EXIT_DEAD_LETTERS", "main"]
@@ -48,31 +55,18 @@ EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 4
 #: A ``crash`` fault ends the process with this code, with no cleanup at all.
 EXIT_CRASHED = 70
-#: The largest booking file ``run --booking`` reads (a booking is a few hundred bytes).
-BOOKING_FILE_LIMIT = 1 << 20
-
-
-class _UsageError(Exception):
-    """Bad command-line input, reported as one line and exit 2."""
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # argparse prints the whole usage block; one line is what we promise.
-        raise _UsageError(message)
-
-
-def _data_dir_argument(text: str) -> Path:
-    # Path("") is the current directory: a world would be made wherever the command ran.
-    if not text.strip():
-        raise argparse.ArgumentTypeError("the data directory cannot be empty: name a folder")
-    return Path(text)
+        raise UsageError(message)
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
-        type=_data_dir_argument,
+        type=data_dir_argument,
         default=argparse.SUPPRESS,
         metavar="DIR",
         help="the world's directory (default: $SAGA_DESKTOP_DATA_DIR or the per-user data dir)",
@@ -89,8 +83,8 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--self-test",
         action="store_true",
-        help="open the window, run the five scenarios through it at Instant speed, "
-        "check the invariants, print one line and exit 0 or 1",
+        help="open the window (offscreen when there is no display), run the five scenarios "
+        "through it at Instant speed, check the invariants, print one line and exit 0 or 1",
     )
     _add_data_dir(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -144,6 +138,11 @@ def _build_parser() -> argparse.ArgumentParser:
     state = commands.add_parser("state", help="show seats, points, payments and bookings")
     _add_data_dir(state)
     state.add_argument("--json", action="store_true", help="print the state as JSON")
+    state.add_argument(
+        "--deep",
+        action="store_true",
+        help="check every database's integrity first, however large (small ones always are)",
+    )
 
     batch = commands.add_parser(
         "batch", help="run many booking sagas with random failures, then check the world"
@@ -172,39 +171,37 @@ def _data_dir(args: argparse.Namespace) -> Path:
     return Path(getattr(args, "data_dir", None) or default_data_dir())
 
 
-def _read_booking(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return dict(booking.DEFAULT_BOOKING)
+#: Seconds a command waits for a database another process holds (a running or paused batch).
+LOCK_WAIT_ENV = "SAGA_DESKTOP_LOCK_WAIT"
+_LOCK_WAIT = 30.0
+
+
+def _say_waiting(name: str, waited: float) -> None:
+    limit = _lock_wait()
+    if waited < 1:
+        text = f"waiting for {name}: another process holds it (waiting up to {limit:.0f} s)"
+    else:
+        text = f"still waiting for {name} ({waited:.0f} s of {limit:.0f} s)"
+    sys.stderr.write(f"saga-desktop: {text}\n")
+    sys.stderr.flush()
+
+
+def _lock_wait() -> float:
+    text = os.environ.get(LOCK_WAIT_ENV, "")
     try:
-        data = booking.read_json_file(path, limit=BOOKING_FILE_LIMIT)
-    except booking.UnreadableFile as exc:
-        raise _UsageError(f"the booking file {exc}") from None
-    if not isinstance(data, dict):
-        kind = booking.json_type(data)
-        raise _UsageError(f"the booking file {path} must hold a JSON object, not a JSON {kind}")
-    return data
+        seconds = float(text) if text else _LOCK_WAIT
+    except ValueError:
+        raise UsageError(
+            f"{LOCK_WAIT_ENV} must be a number of seconds, not {text[:20]!r}"
+        ) from None
+    if not 0 <= seconds <= 3600:
+        raise UsageError(f"{LOCK_WAIT_ENV} must be between 0 and 3600 seconds, not {seconds:g}")
+    return seconds
 
 
-def _fault_plan(args: argparse.Namespace) -> dict[str, Fault]:
-    plan: dict[str, Fault] = {}
-    given: dict[str, str] = {}  # step key → the option that planned its fault, as typed
-    asked = [(f"--fail {step}", step, None) for step in args.fail]
-    asked += [(f"--fault {spec}", None, spec) for spec in args.fault]
-    for option, step, spec in asked:
-        if spec is not None:
-            key, fault = booking.parse_fault(spec)
-        elif (key := step.lower()) in booking.STEP_KEYS:
-            fault = booking.Fault(booking.FaultKind.FAIL)
-        else:
-            keys = ", ".join(booking.STEP_KEYS)
-            raise _UsageError(f"unknown step {step!r}: expected one of {keys}")
-        if key in plan and plan[key] != fault:
-            # One fault per step: the later option must not quietly win.
-            raise _UsageError(
-                f"{given[key]} and {option} ask for two different failures of {key}: give one"
-            )
-        plan[key], given[key] = fault, option
-    return plan
+def _busy() -> engine.BusyWait:
+    """How a command waits for a busy data directory: visibly, up to its limit."""
+    return engine.BusyWait(limit=_lock_wait(), on_wait=_say_waiting)
 
 
 def _crash_now(step: str) -> None:
@@ -234,10 +231,12 @@ def _orchestrator(args: argparse.Namespace, **options: Any) -> Iterator[BookingS
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    data = _read_booking(args.booking)
-    plan = _fault_plan(args)
+    data = read_booking(args.booking)
+    plan = fault_plan(args)
     listeners = [_print_event] if args.verbose and not args.json else []
-    with _orchestrator(args, listeners=listeners, on_crash=_crash_now) as orchestrator:
+    with _orchestrator(
+        args, listeners=listeners, on_crash=_crash_now, busy=_busy()
+    ) as orchestrator:
         request = orchestrator.validate(data)
         result = orchestrator.run(request, plan)
         response = booking.guide_response(result)
@@ -259,26 +258,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_DEAD_LETTERS if result.dead_letters else EXIT_FAILED
 
 
-def _check_report_path(path: Path) -> None:
-    """Refuse a report path that cannot be written, before anything runs."""
-    folder = path.parent
-    if path.is_dir():
-        raise _UsageError(f"cannot write the report {path}: it is a directory")
-    if not folder.is_dir():
-        raise _UsageError(f"cannot write the report {path}: there is no folder {folder}")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise _UsageError(f"cannot write the report {path}: the folder {folder} is not writable")
-
-
 def _cmd_scenarios(args: argparse.Namespace) -> int:
     if args.report is not None:
-        _check_report_path(args.report)
+        check_report_path(args.report)
     report = booking.run_scenarios_on_scratch_world(_data_dir(args), on_log_problem=_warn)
     if args.report is not None:
         try:
             booking.write_report(report, args.report)
         except OSError as exc:
-            raise _UsageError(
+            raise UsageError(
                 f"cannot write the report {args.report}: {exc.strerror or exc}"
             ) from None
     if args.json:
@@ -294,9 +282,9 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _cmd_recover(args: argparse.Namespace) -> int:
-    with _orchestrator(args) as orchestrator:
+    with _orchestrator(args, busy=_busy()) as orchestrator:
         results = orchestrator.recover()
-        consistent = orchestrator.world.snapshot().consistent
+        consistent = orchestrator.world.snapshot(orchestrator.store).consistent
     if args.json:
         print(
             json.dumps([booking.guide_response(r) for r in results], indent=2, ensure_ascii=False)
@@ -315,7 +303,7 @@ def _cmd_recover(args: argparse.Namespace) -> int:
 
 
 def _cmd_dlq(args: argparse.Namespace) -> int:
-    with _orchestrator(args) as orchestrator:
+    with _orchestrator(args, busy=_busy()) as orchestrator:
         if args.dlq_action is None:
             letters = orchestrator.dead_letters()
             if args.json:
@@ -362,6 +350,16 @@ def _print_state(snapshot: WorldSnapshot) -> None:
         f"Bookings: {snapshot.bookings['confirmed']} confirmed, "
         f"{snapshot.bookings['cancelled']} cancelled"
     )
+    if snapshot.in_flight:
+        print(
+            f"In flight: {len(snapshot.in_flight):,} saga(s) a running process has not "
+            "finished (not judged yet)"
+        )
+    if snapshot.interrupted:
+        print(
+            f"Interrupted: {len(snapshot.interrupted):,} saga(s) whose process died; "
+            "`saga-desktop recover` finishes them"
+        )
     _print_consistency(snapshot.violations)
 
 
@@ -378,8 +376,26 @@ def _print_consistency(violations: Sequence[str], limit: int | None = None) -> N
 
 
 def _cmd_state(args: argparse.Namespace) -> int:
-    with booking.FlightWorld(_data_dir(args)) as world:
-        snapshot = world.snapshot()
+    data_dir = _data_dir(args)
+    with booking.FlightWorld(data_dir, busy=_busy(), deep=args.deep) as world:
+        # The saga log says which sagas are still in flight (another process's):
+        # those are reported as such, not judged half-way.
+        try:
+            store = engine.SqliteEventStore(
+                data_dir / booking.SAGA_LOG_DB, create=False, check=world.check
+            )
+        except EventStoreError as exc:
+            # The world can still be shown: without its log, every saga is judged.
+            print(
+                f"saga-desktop: warning: {exc}; sagas in flight are judged as if they had ended",
+                file=sys.stderr,
+            )
+            snapshot = world.snapshot()
+        else:
+            try:
+                snapshot = world.snapshot(store)
+            finally:
+                store.close()
     if args.json:
         print(json.dumps(snapshot.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -467,7 +483,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     # No text logs in a batch (a dozen lines per saga); every saga is in saga_log.db.
     with (
         booking.BookingSagaOrchestrator(
-            _data_dir(args), write_logs=False, keep_events=False
+            _data_dir(args), write_logs=False, keep_events=False, busy=_busy()
         ) as orchestrator,
         _stop_on_interrupt(stop),
     ):
@@ -487,8 +503,29 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
 
 
+#: Said instead of Qt's abort (exit 134), which blames a missing xcb-cursor0.
+_NO_DISPLAY = (
+    "saga-desktop: error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY "
+    "are unset): run `xvfb-run saga-desktop`, or set QT_QPA_PLATFORM=offscreen"
+)
+
+
+def _has_display() -> bool:
+    # Windows and macOS always have one; elsewhere Qt needs an X or Wayland server,
+    # unless QT_QPA_PLATFORM names a platform (offscreen, vnc, ...) that needs none.
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _cmd_window(args: argparse.Namespace) -> int:
     # Qt is imported only here: every other command runs without a display.
+    if not _has_display():
+        if not args.self_test:
+            print(_NO_DISPLAY, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        # Nobody needs to watch the self-test: offscreen runs the same window.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if args.self_test:
         from saga_desktop.gui.self_test import run_self_test
 
@@ -532,7 +569,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_window(argparse.Namespace(self_test=False, command=None))
         args = _build_parser().parse_args(argv)
         return _COMMANDS[args.command](args)
-    except (_UsageError, BookingError, EventStoreError) as exc:
+    except (UsageError, BookingError, EventStoreError) as exc:
         where = f"{exc.field}: " if isinstance(exc, InvalidBooking) and exc.field else ""
         print(f"saga-desktop: error: {where}{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

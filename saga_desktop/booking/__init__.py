@@ -25,8 +25,11 @@ if TYPE_CHECKING:
         run_batch,
     )
     from saga_desktop.booking._captions import caption, captions
+    from saga_desktop.booking._datadir import MARKER, SAGA_LOG_DB, WORLD_DATABASES
     from saga_desktop.booking._exceptions import (
         BookingError,
+        DatabaseUnusable,
+        DataDirectoryBusy,
         InvalidBatchPlan,
         InvalidBooking,
         InvalidFaultSpec,
@@ -122,6 +125,7 @@ __all__ = [
     "DEFAULT_FAILURE_RATE",
     "DEFAULT_FLIGHTS",
     "DEFAULT_USERS",
+    "MARKER",
     "MAX_NAME_LENGTH",
     "MAX_PASSENGERS",
     "MAX_SAGAS",
@@ -133,6 +137,7 @@ __all__ = [
     "RUN_FILE_LIMIT",
     "RUN_FILE_MAX_EVENTS",
     "RUN_FILE_VERSION",
+    "SAGA_LOG_DB",
     "SAGA_NAME",
     "SCENARIOS",
     "SCENARIO_WORLD",
@@ -140,6 +145,7 @@ __all__ = [
     "STEP_NAMES",
     "STEP_TEXTS",
     "STEP_TIMEOUT",
+    "WORLD_DATABASES",
     "BatchPlan",
     "BatchProgress",
     "BatchReport",
@@ -150,6 +156,8 @@ __all__ = [
     "BookingSagaService",
     "Cancellation",
     "CrashHook",
+    "DataDirectoryBusy",
+    "DatabaseUnusable",
     "Fault",
     "FaultInjector",
     "FaultKind",
@@ -220,8 +228,11 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "caption",
         "captions",
     ),
+    "_datadir": ("MARKER", "SAGA_LOG_DB", "WORLD_DATABASES"),
     "_exceptions": (
         "BookingError",
+        "DataDirectoryBusy",
+        "DatabaseUnusable",
         "InvalidBatchPlan",
         "InvalidBooking",
         "InvalidFaultSpec",

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from saga_desktop.booking._exceptions import InvalidBooking
+from saga_desktop.booking._datadir import SAGA_LOG_DB, remove_database
+from saga_desktop.booking._exceptions import DatabaseUnusable, DataDirectoryBusy, InvalidBooking
 from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, plan_from_failure_scenarios
 from saga_desktop.booking._logs import LoggedEventStore, SagaLogFiles
 from saga_desktop.booking._paths import default_data_dir
@@ -27,6 +28,7 @@ from saga_desktop.engine import (
     VirtualClock,
     event_to_dict,
 )
+from saga_desktop.engine._sqlite import BusyWait
 
 __all__ = [
     "GROUP_SAGAS",
@@ -37,9 +39,6 @@ __all__ = [
     "CommitGroup",
     "guide_response",
 ]
-
-#: The durable saga log's file in the data directory.
-SAGA_LOG_DB = "saga_log.db"
 
 #: What run() reuses: (the participants and clock it was built for, its injector, it).
 _CachedDefinition = tuple[tuple[object, ...], FaultInjector, SagaDefinition]
@@ -161,6 +160,12 @@ class BookingSagaOrchestrator:
         Keep each saga's events (its ``saga_log``) in the result.
     log_dir
         Where the log files go; ``<data_dir>/logs`` when omitted.
+    busy
+        How long to wait for a database another process holds (a running or
+        paused batch), and who hears of the wait.
+    deep
+        Check every database's integrity on opening, however large (see
+        :class:`FlightWorld`).
     """
 
     def __init__(
@@ -175,11 +180,27 @@ class BookingSagaOrchestrator:
         write_logs: bool = True,
         keep_events: bool = True,
         log_dir: Path | None = None,
+        busy: BusyWait | None = None,
+        deep: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-        self.world = FlightWorld(self.data_dir)
+        self.busy = busy if busy is not None else BusyWait()
+        self.world = FlightWorld(self.data_dir, busy=self.busy, deep=deep)
         self.listeners = list(listeners)
-        self.store = SqliteEventStore(self.data_dir / SAGA_LOG_DB) if durable else None
+        try:
+            self.store = (
+                SqliteEventStore(
+                    self.data_dir / SAGA_LOG_DB,
+                    create=False,
+                    busy=self.busy,
+                    check=self.world.check,
+                )
+                if durable
+                else None
+            )
+        except BaseException:
+            self.world.close()
+            raise
         self.on_crash = on_crash
         self.clock = clock or VirtualClock()
         self.rng = rng or random.Random()
@@ -303,9 +324,32 @@ class BookingSagaOrchestrator:
         """
         plan = dict(faults or {})
         engine = self._engine(plan, self._run_definition(plan), reuse=True)
-        result = engine.run(request.to_payload(), correlation_id=correlation_id)
+        with self._dies_with_the_saga():
+            result = engine.run(request.to_payload(), correlation_id=correlation_id)
         self.record(result)
         return result
+
+    @contextlib.contextmanager
+    def _dies_with_the_saga(self, doing: str = "The saga had begun") -> Iterator[None]:
+        # A saga that stops half way without the process dying (a simulated crash,
+        # a participant out of reach) is left as a dead process leaves it: its owner
+        # gives it up, so that recovery (in this process too) can take it over.
+        try:
+            yield
+        except (DataDirectoryBusy, DatabaseUnusable) as exc:
+            self._release_ownership()
+            raise type(exc)(
+                f"{exc}. {doing}: it stopped unfinished, nothing was compensated "
+                "for the step that never ran, and `saga-desktop recover` (or the window's "
+                "start) undoes what it did once the directory can be used again"
+            ) from None
+        except BaseException:
+            self._release_ownership()
+            raise
+
+    def _release_ownership(self) -> None:
+        if self.store is not None:
+            self.store.release_ownership()
 
     @contextlib.contextmanager
     def commit_groups(self) -> Iterator[CommitGroup]:
@@ -384,19 +428,24 @@ class BookingSagaOrchestrator:
     def recover(self) -> list[SagaResult]:
         """Finish every saga that a crash left interrupted, oldest first.
 
-        Each step that may have run is compensated, newest first; idempotency
-        makes undoing a step that never applied a no-op.
+        Only sagas whose owner is gone are taken over (a saga another live
+        process runs is left alone), each by one recoverer however many run at
+        once. Each step that may have run is compensated, newest first;
+        idempotency makes undoing a step that never applied a no-op.
 
         Returns
         -------
         list of SagaResult
             One per recovered saga (empty when nothing was interrupted).
         """
-        if self.store is None:
+        store = self.store
+        if store is None:
             return []
         results = []
-        for correlation_id in self.store.incomplete():
-            result = self.orchestrator().recover(self.store.history(correlation_id))
+        for correlation_id in store.claim_orphans():
+            history = store.history(correlation_id)
+            with self._dies_with_the_saga("A saga was being recovered"):
+                result = self.orchestrator().recover(history)
             self.record(result)
             results.append(result)
         return results
@@ -446,9 +495,8 @@ class BookingSagaOrchestrator:
         self.world.reset()
         if self.store is not None:
             self.store.close()
-            for suffix in ("", "-wal", "-shm"):
-                (self.data_dir / (SAGA_LOG_DB + suffix)).unlink(missing_ok=True)
-            self.store = SqliteEventStore(self.data_dir / SAGA_LOG_DB)
+            remove_database(self.data_dir / SAGA_LOG_DB)
+            self.store = SqliteEventStore(self.data_dir / SAGA_LOG_DB, busy=self.busy)
 
     def start_booking_saga(
         self,

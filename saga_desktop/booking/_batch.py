@@ -385,5 +385,5 @@ def run_batch(
         faults=faults,
         elapsed=elapsed,
         cancelled=stopped,
-        violations=tuple(orchestrator.world.violations()),
+        violations=tuple(orchestrator.world.violations(orchestrator.store)),
     )

@@ -10,6 +10,9 @@
     ├── UnreadableFile     a file a person gave cannot be read (not a regular file, too large,
     │                      not UTF-8 JSON)
     └── WorldError         the data directory or a database cannot be used
+        ├── DataDirectoryBusy  another process held a database's write lock too long
+        └── DatabaseUnusable   SQLite could not run an operation (a damaged page)
+                               (both also an engine ParticipantUnavailable: no refusal)
 
 Step refusals are the engine's :class:`~saga_desktop.engine.StepError`: a refusal
 is part of a saga's story, not an error of the caller.
@@ -17,8 +20,12 @@ is part of a saga's story, not an error of the caller.
 
 from __future__ import annotations
 
+from saga_desktop.engine._exceptions import ParticipantUnavailable
+
 __all__ = [
     "BookingError",
+    "DataDirectoryBusy",
+    "DatabaseUnusable",
     "InvalidBatchPlan",
     "InvalidBooking",
     "InvalidFaultSpec",
@@ -84,3 +91,21 @@ class UnreadableFile(BookingError):
 
 class WorldError(BookingError):
     """The data directory or one of its databases cannot be used."""
+
+
+class DataDirectoryBusy(WorldError, ParticipantUnavailable):
+    """Another process kept a participant's database locked for longer than the wait.
+
+    A participant that cannot be reached has refused nothing: the saga stops
+    where it is (see :class:`~saga_desktop.engine.ParticipantUnavailable`),
+    nothing is compensated for the step that never ran, and recovery finishes
+    the saga once the data directory is free.
+    """
+
+
+class DatabaseUnusable(WorldError, ParticipantUnavailable):
+    """SQLite could not run a participant's operation: its file is damaged or unreadable.
+
+    No refusal either: the saga stops where it is, and nothing is compensated
+    into a file that cannot be trusted.
+    """

@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from saga_desktop.booking._exceptions import WorldError
+from saga_desktop.booking._exceptions import DatabaseUnusable, DataDirectoryBusy, WorldError
 from saga_desktop.engine import StepError
 from saga_desktop.engine._json import compact_encoder
-from saga_desktop.engine._sqlite import connect_checked, use_wal
+from saga_desktop.engine._sqlite import BusyWait, LockTimeout, connect_checked, use_wal
 
 __all__ = [
     "BookingRegistry",
@@ -62,19 +62,40 @@ class Participant:
     Parameters
     ----------
     path
-        The SQLite file; created with its schema when missing.
+        The SQLite file.
+    create
+        Make the file and its tables (a new data directory). When False the
+        file must exist with the service's tables; nothing is written to it
+        on opening, and a database of another program is refused untouched.
+    busy
+        How long to wait for a write lock another process holds.
+    check
+        SQLite's integrity check on opening (see ``connect_checked``).
     """
 
-    #: The service's tables, created on first open.
+    #: The service's tables, created with the file.
     SCHEMA = ""
+    #: The tables a database of this service has (besides ``operations``).
+    TABLES: frozenset[str] = frozenset()
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        create: bool = False,
+        busy: BusyWait | None = None,
+        check: bool | None = None,
+    ) -> None:
         self.path = path
+        self.busy = busy if busy is not None else BusyWait()
         self._grouped = False
         try:
-            self._db = connect_checked(path)
-            use_wal(self._db)
-            self._db.executescript(_OPERATIONS_SCHEMA + self.SCHEMA)
+            self._db = connect_checked(path, create=create, check=check, busy=self.busy)
+            try:
+                self.busy.retry(lambda: self._prepare(create), path.name)
+            except BaseException:
+                self._db.close()
+                raise
             # Operations run on cursors kept for them: Connection.execute makes
             # (and registers, and leaves to the garbage collector) a new cursor
             # for every statement, which cost more than most statements. One
@@ -84,6 +105,23 @@ class Participant:
             self._cursor = self._db.cursor()
         except sqlite3.DatabaseError as exc:
             raise WorldError(f"cannot open {path}: {exc}") from None
+        except LockTimeout as exc:
+            raise self._busy_error(exc) from None
+
+    def _prepare(self, create: bool) -> None:
+        db = self._db
+        if create:
+            use_wal(db)
+            db.executescript(_OPERATIONS_SCHEMA + self.SCHEMA)
+            return
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        lacking = sorted((self.TABLES | {"operations"}) - tables)
+        if lacking:
+            raise WorldError(
+                f"{self.path} is not a SAGA Desktop database (it has no {lacking[0]} table): "
+                "restore it from a backup, or point --data-dir elsewhere (nothing was changed)"
+            )
+        use_wal(db)
 
     def close(self) -> None:
         """Close the database."""
@@ -118,14 +156,36 @@ class Participant:
     def _begin(self, *, savepoint: bool = True) -> None:
         # savepoint=False: the operation writes one statement at most, all or
         # nothing by itself, so in a group it needs no savepoint of its own.
-        control = self._control
         if not self._grouped:
-            control.execute("BEGIN IMMEDIATE")
+            self._begin_immediate()
             return
         if not self._db.in_transaction:
-            control.execute("BEGIN IMMEDIATE")
+            self._begin_immediate()
         if savepoint:
-            control.execute("SAVEPOINT operation")
+            self._control.execute("SAVEPOINT operation")
+
+    def _unusable(self, error: sqlite3.DatabaseError) -> DatabaseUnusable:
+        # SQLite stopped a statement (a damaged page, a failing disk): no refusal, so
+        # the saga stops where it is, and nothing is compensated into a broken file.
+        return DatabaseUnusable(
+            f"{self.path} cannot be used ({error}): restore it from a backup, or point "
+            "--data-dir elsewhere"
+        )
+
+    def _begin_immediate(self) -> None:
+        # Another process writing here (a batch, a paused one) holds the write lock:
+        # that is no refusal, so the saga waits, visibly, and then stops unrefused.
+        try:
+            self.busy.begin_immediate(self._control, self.path.name)
+        except LockTimeout as exc:
+            raise self._busy_error(exc) from None
+
+    def _busy_error(self, exc: LockTimeout) -> DataDirectoryBusy:
+        return DataDirectoryBusy(
+            f"the data directory {self.path.parent} is busy: another process has held "
+            f"{self.path.name} for {exc.waited:.0f} s (a batch paused or stopped?); "
+            "try again once it is free"
+        )
 
     def _end(self, *, keep: bool, savepoint: bool = True) -> None:
         control = self._control
@@ -149,9 +209,45 @@ class Participant:
             raise
         self._end(keep=True)
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads inside see one moment of the database (one read transaction).
+
+        Inside an open transaction of this connection (a commit group), the
+        reads belong to it already.
+        """
+        if self._db.in_transaction:
+            yield
+            return
+        try:
+            self._control.execute("BEGIN")
+            try:
+                yield
+            finally:
+                if self._db.in_transaction:
+                    self._control.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Run a read-only query and return its rows."""
-        return self._db.execute(sql, params).fetchall()
+        """Run a read-only query and return its rows.
+
+        Raises
+        ------
+        DatabaseUnusable
+            When SQLite cannot read the file (a damaged page).
+        """
+        try:
+            return self.busy.retry(lambda: self._db.execute(sql, params).fetchall(), self.path.name)
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+        except LockTimeout as exc:
+            raise self._busy_error(exc) from None
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        """The first row of a read-only query, or None."""
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
 
     def apply_once(
         self, key: str, correlation_id: str, effect: Effect, *, reads_only: bool = False
@@ -176,14 +272,23 @@ class Participant:
         ------
         StepError
             When the key was compensated already, or when ``effect`` refuses.
+        DatabaseUnusable
+            When SQLite cannot run the operation (a damaged file): no refusal.
         """
         # The first attempt at a key is by far the most common: the effect runs
         # first and its record is inserted only if the key is new, which saves
         # looking the key up beforehand. A known key (or a refusal) rolls the
         # effect back, and the record found in the same transaction decides.
+        try:
+            return self._apply_once(key, correlation_id, effect, not reads_only)
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+
+    def _apply_once(
+        self, key: str, correlation_id: str, effect: Effect, savepoint: bool
+    ) -> dict[str, Any]:
         db = self._cursor
         known: tuple[str, str] | None = None
-        savepoint = not reads_only
         self._begin(savepoint=savepoint)
         try:
             try:
@@ -224,6 +329,12 @@ class Participant:
             What was undone; ``{"tombstone": True}`` when there was nothing to
             undo, ``{"repeated": True}`` when it was undone before.
         """
+        try:
+            return self._undo_once(key, correlation_id, undo)
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+
+    def _undo_once(self, key: str, correlation_id: str, undo: Undo) -> dict[str, Any]:
         db = self._cursor
         with self.transaction():
             row = _recorded(db, key)
@@ -245,6 +356,7 @@ class Participant:
 class SeatInventory(Participant):
     """Flights and their seats (``seats.db``)."""
 
+    TABLES = frozenset({"flights", "seats"})
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS flights (
         id          INTEGER PRIMARY KEY,
@@ -318,16 +430,16 @@ class SeatInventory(Participant):
 
     def flight(self, flight_id: int) -> tuple[str, str, str, int] | None:
         """Return ``(origin, destination, date, fare_cents)`` of a flight, or None."""
-        row = self._db.execute(
+        row = self._one(
             "SELECT origin, destination, date, fare_cents FROM flights WHERE id = ?", (flight_id,)
-        ).fetchone()
+        )
         return None if row is None else (row[0], row[1], row[2], row[3])
 
     def free_seats(self, flight_id: int) -> int:
         """How many seats of the flight nobody holds."""
-        (count,) = self._db.execute(
+        ((count,),) = self.query(
             "SELECT COUNT(*) FROM seats WHERE flight_id = ? AND holder IS NULL", (flight_id,)
-        ).fetchone()
+        )
         return int(count)
 
     def seats_by_saga(self) -> dict[str, set[str]]:
@@ -343,6 +455,7 @@ class SeatInventory(Participant):
 class LoyaltyAccounts(Participant):
     """Users and their loyalty points (``loyalty.db``), with a ledger of every change."""
 
+    TABLES = frozenset({"users", "ledger"})
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS users (
         id             INTEGER PRIMARY KEY,
@@ -409,7 +522,7 @@ class LoyaltyAccounts(Participant):
 
     def user(self, user_id: int) -> tuple[str, int] | None:
         """Return ``(name, points)`` of a user, or None."""
-        row = self._db.execute("SELECT name, points FROM users WHERE id = ?", (user_id,)).fetchone()
+        row = self._one("SELECT name, points FROM users WHERE id = ?", (user_id,))
         return None if row is None else (row[0], row[1])
 
     def points_by_saga(self) -> dict[str, int]:
@@ -425,6 +538,7 @@ class LoyaltyAccounts(Participant):
 class PaymentGateway(Participant):
     """Payments captured and refunded (``payments.db``); money in cents."""
 
+    TABLES = frozenset({"payments"})
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS payments (
         transaction_id TEXT PRIMARY KEY,
@@ -473,11 +587,11 @@ class PaymentGateway(Participant):
 
     def totals(self) -> tuple[int, int, int]:
         """Return ``(captured_cents, refunded_cents, payment_count)`` over all payments."""
-        captured, refunded, count = self._db.execute(
+        ((captured, refunded, count),) = self.query(
             "SELECT COALESCE(SUM(amount_cents), 0), "
             "COALESCE(SUM(CASE WHEN status = 'REFUNDED' THEN amount_cents END), 0), COUNT(*) "
             "FROM payments"
-        ).fetchone()
+        )
         return int(captured), int(refunded), int(count)
 
     def net_by_saga(self) -> dict[str, int]:
@@ -494,6 +608,7 @@ class PaymentGateway(Participant):
 class BookingRegistry(Participant):
     """Issued bookings (``bookings.db``)."""
 
+    TABLES = frozenset({"bookings"})
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS bookings (
         reference      TEXT PRIMARY KEY,   -- 8 upper-case hex characters
@@ -560,8 +675,8 @@ class BookingRegistry(Participant):
 
     def counts(self) -> tuple[int, int]:
         """Return ``(confirmed, cancelled)``."""
-        confirmed, cancelled = self._db.execute(
+        ((confirmed, cancelled),) = self.query(
             "SELECT COALESCE(SUM(status = 'CONFIRMED'), 0), COALESCE(SUM(status = 'CANCELLED'), 0) "
             "FROM bookings"
-        ).fetchone()
+        )
         return int(confirmed), int(cancelled)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from saga_desktop.booking._datadir import FOLDERS, SCENARIO_WORLD, checked_folder
 from saga_desktop.booking._files import write_text_atomic
 from saga_desktop.booking._request import DEFAULT_BOOKING
 
@@ -24,9 +25,6 @@ __all__ = [
     "run_scenarios_on_scratch_world",
     "write_report",
 ]
-
-#: The folder of the data directory where the scenarios get a world of their own.
-SCENARIO_WORLD = "scenario-world"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -183,11 +181,11 @@ def run_scenarios(
     request = orchestrator.validate(dict(booking_data or DEFAULT_BOOKING))
     results = []
     for scenario in SCENARIOS:
-        before = orchestrator.world.snapshot().to_dict()
+        before = orchestrator.world.snapshot(orchestrator.store).to_dict()
         started = time.perf_counter()
         response = orchestrator.start_booking_saga(request.to_payload(), scenario.failure_scenarios)
         duration_ms = (time.perf_counter() - started) * 1000
-        after = orchestrator.world.snapshot().to_dict()
+        after = orchestrator.world.snapshot(orchestrator.store).to_dict()
         problems = check_scenario(scenario, response, before, after)
         results.append(
             {
@@ -243,7 +241,8 @@ def run_scenarios_on_scratch_world(
     # runs one (in its worker thread), and the saga machinery is a tenth of its start.
     from saga_desktop.booking._api import BookingSagaOrchestrator
 
-    world_dir = data_dir / SCENARIO_WORLD
+    # Refused when it is a link: resetting it would wipe the world it points at.
+    world_dir = checked_folder(data_dir / SCENARIO_WORLD, FOLDERS[SCENARIO_WORLD])
     with BookingSagaOrchestrator(world_dir, log_dir=data_dir / "logs") as orchestrator:
         if orchestrator.logs is not None and on_log_problem is not None:
             orchestrator.logs.on_problem = on_log_problem

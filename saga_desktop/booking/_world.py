@@ -4,19 +4,32 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from saga_desktop.booking._datadir import (
+    OWNERS,
+    SAGA_LOG_DB,
+    WORLD_DATABASES,
+    prepare_data_dir,
+    remove_database,
+    write_marker,
+)
 from saga_desktop.booking._exceptions import WorldError
 from saga_desktop.booking._participants import (
     BookingRegistry,
     LoyaltyAccounts,
+    Participant,
     PaymentGateway,
     SeatInventory,
 )
+from saga_desktop.engine import EventStoreError, SqliteEventStore
+from saga_desktop.engine._owners import dead_owners
+from saga_desktop.engine._sqlite import BusyWait
 
 __all__ = ["DEFAULT_FLIGHTS", "DEFAULT_USERS", "FlightWorld", "WorldSnapshot"]
+
+_P = TypeVar("_P", bound=Participant)
 
 #: (id, origin, destination, date, fare in cents, rows of six seats). Flight 123 is the guide's.
 DEFAULT_FLIGHTS: tuple[tuple[int, str, str, str, int, int], ...] = (
@@ -31,8 +44,6 @@ DEFAULT_USERS: tuple[tuple[int, str, int], ...] = (
     (2, "Jane Smith", 1_200),
     (3, "Ada Lovelace", 20_000),
 )
-
-_DATABASES = ("seats.db", "loyalty.db", "payments.db", "bookings.db")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -51,7 +62,12 @@ class WorldSnapshot:
     bookings
         ``confirmed`` and ``cancelled`` counts.
     violations
-        Every way the world does not add up; empty when consistent.
+        Every way the world does not add up; empty when consistent. Sagas in
+        flight are not judged.
+    in_flight
+        Sagas a live process was running while the world was read.
+    interrupted
+        Sagas whose owner died before they ended: they wait for recovery.
     """
 
     flights: tuple[dict[str, Any], ...]
@@ -59,6 +75,8 @@ class WorldSnapshot:
     payments: dict[str, Any]
     bookings: dict[str, int]
     violations: tuple[str, ...]
+    in_flight: tuple[str, ...] = ()
+    interrupted: tuple[str, ...] = ()
 
     @property
     def consistent(self) -> bool:
@@ -74,6 +92,8 @@ class WorldSnapshot:
             "users": [dict(u) for u in self.users],
             "payments": dict(self.payments),
             "bookings": dict(self.bookings),
+            "in_flight": list(self.in_flight),
+            "interrupted": list(self.interrupted),
         }
 
 
@@ -81,35 +101,73 @@ class FlightWorld:
     """Seats, loyalty points, payments and bookings, each in its own database.
 
     The default flights and users are created the first time a data directory
-    is opened, so the app works out of the box.
+    is opened, with the saga log beside them, so the app works out of the box.
+    A data directory that holds a world but lost a member is refused, never
+    rebuilt (see :func:`prepare_data_dir`).
 
     Parameters
     ----------
     data_dir
         The directory holding ``seats.db``, ``loyalty.db``, ``payments.db`` and
         ``bookings.db``; created when missing.
+    busy
+        How long to wait for a database another process holds.
+    deep
+        Check every database's integrity on opening, whatever its size. It is
+        checked anyway after an unclean shutdown (a process that ran sagas here
+        died: its lease file is left), and a small database always is.
 
     Raises
     ------
     WorldError
-        When the directory cannot be created or written, or a database is unusable.
+        When the directory cannot be created or written, a member is missing,
+        empty, a link or another program's database, or a database is unusable.
     """
 
-    def __init__(self, data_dir: Path | str) -> None:
+    def __init__(
+        self, data_dir: Path | str, *, busy: BusyWait | None = None, deep: bool = False
+    ) -> None:
         self.data_dir = Path(data_dir)
-        try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise WorldError(f"cannot create the data directory {self.data_dir}: {exc}") from None
-        if not os.access(self.data_dir, os.W_OK | os.X_OK):
-            raise WorldError(f"the data directory {self.data_dir} is not writable")
+        self.busy = busy if busy is not None else BusyWait()
+        to_make = prepare_data_dir(self.data_dir)
+        unclean = bool(dead_owners(self.data_dir / OWNERS))
+        #: The integrity check every database of the directory gets on opening.
+        self.check: bool | None = True if deep or unclean else None
+        if to_make:
+            self._make(to_make)
         self._open()
 
-    def _open(self) -> None:
-        self.seats = SeatInventory(self.data_dir / "seats.db")
-        self.loyalty = LoyaltyAccounts(self.data_dir / "loyalty.db")
-        self.payments = PaymentGateway(self.data_dir / "payments.db")
-        self.bookings = BookingRegistry(self.data_dir / "bookings.db")
+    def _make(self, members: tuple[str, ...]) -> None:
+        # Every member is made before the marker says the directory is complete.
+        if SAGA_LOG_DB in members:
+            try:
+                SqliteEventStore(self.data_dir / SAGA_LOG_DB).close()
+            except EventStoreError as exc:
+                raise WorldError(str(exc)) from None
+        if any(name in members for name in WORLD_DATABASES):
+            self._open(create=True)
+            self.close()
+        write_marker(self.data_dir)
+
+    def _open(self, *, create: bool = False) -> None:
+        opened: list[Participant] = []
+
+        def open_one(cls: type[_P], name: str) -> _P:
+            participant = cls(self.data_dir / name, create=create, busy=self.busy, check=self.check)
+            opened.append(participant)
+            return participant
+
+        try:
+            self.seats = open_one(SeatInventory, "seats.db")
+            self.loyalty = open_one(LoyaltyAccounts, "loyalty.db")
+            self.payments = open_one(PaymentGateway, "payments.db")
+            self.bookings = open_one(BookingRegistry, "bookings.db")
+        except BaseException:
+            for participant in opened:
+                participant.close()
+            raise
+        if not create:
+            return
         try:
             self._seed()
         except Exception as exc:
@@ -117,12 +175,10 @@ class FlightWorld:
             raise WorldError(f"cannot set up the default data in {self.data_dir}: {exc}") from None
 
     def _seed(self) -> None:
-        if not self.seats.query("SELECT 1 FROM flights LIMIT 1"):
-            for flight in DEFAULT_FLIGHTS:
-                self.seats.add_flight(*flight)
-        if not self.loyalty.query("SELECT 1 FROM users LIMIT 1"):
-            for user in DEFAULT_USERS:
-                self.loyalty.add_user(*user)
+        for flight in DEFAULT_FLIGHTS:
+            self.seats.add_flight(*flight)
+        for user in DEFAULT_USERS:
+            self.loyalty.add_user(*user)
 
     @property
     def participants(
@@ -146,37 +202,50 @@ class FlightWorld:
     def reset(self) -> None:
         """Throw the world away and start again from the default data."""
         self.close()
-        for name in _DATABASES:
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    (self.data_dir / (name + suffix)).unlink()
+        for name in WORLD_DATABASES:
+            remove_database(self.data_dir / name)
+        self._open(create=True)
+        self.close()
         self._open()
 
-    def snapshot(self) -> WorldSnapshot:
-        """Read every participant's figures and check the invariants."""
-        flights = []
-        for flight_id, origin, destination, date, capacity, taken in self.seats.query(
-            "SELECT f.id, f.origin, f.destination, f.date, COUNT(s.seat_no), COUNT(s.holder) "
-            "FROM flights f JOIN seats s ON s.flight_id = f.id GROUP BY f.id ORDER BY f.id"
-        ):
-            flights.append(
-                {
-                    "id": flight_id,
-                    "route": f"{origin} → {destination}",
-                    "date": date,
-                    "capacity": capacity,
-                    "seats_taken": taken,
-                    "seats_left": capacity - taken,
-                }
-            )
-        users = [
-            {"id": uid, "name": name, "points": points, "opening_points": opening}
-            for uid, name, points, opening in self.loyalty.query(
-                "SELECT id, name, points, opening_points FROM users ORDER BY id"
-            )
-        ]
-        captured, refunded, count = self.payments.totals()
-        confirmed, cancelled = self.bookings.counts()
+    def snapshot(self, store: SqliteEventStore | None = None) -> WorldSnapshot:
+        """Read every participant's figures and check the invariants.
+
+        Each database is read in one transaction, so its figures belong to one
+        moment. With ``store`` (the saga log), a saga that a live process was
+        running when the reading began, or that had an event during it, is
+        reported as such (``in_flight``) and not judged half-way. A saga whose
+        owner died (``interrupted``) is judged: what it holds is wrong until it
+        is recovered.
+        """
+        before = store.in_flight() if store is not None else None
+        with self.seats.reading():
+            flights = self._flights()
+            seats = self.seats.seats_by_saga()
+        with self.loyalty.reading():
+            users = [
+                {"id": uid, "name": name, "points": points, "opening_points": opening}
+                for uid, name, points, opening in self.loyalty.query(
+                    "SELECT id, name, points, opening_points FROM users ORDER BY id"
+                )
+            ]
+            points = self.loyalty.points_by_saga()
+        with self.payments.reading():
+            captured, refunded, count = self.payments.totals()
+            money = self.payments.net_by_saga()
+        with self.bookings.reading():
+            confirmed, cancelled = self.bookings.counts()
+            bookings = self.bookings.confirmed_by_saga()
+        running: frozenset[str] = frozenset()
+        interrupted: frozenset[str] = frozenset()
+        if store is not None and before is not None:
+            # A saga with an event during the reading was in flight (a recovery too).
+            changed = store.changed_since(before.last_seq)
+            running = before.running | changed
+            interrupted = before.interrupted - changed
+        problems = _balance_problems(users, points)
+        # An interrupted saga is judged: what it holds stays wrong until it is recovered.
+        problems += _saga_problems(seats, points, money, bookings, running)
         return WorldSnapshot(
             flights=tuple(flights),
             users=tuple(users),
@@ -187,51 +256,75 @@ class FlightWorld:
                 "count": count,
             },
             bookings={"confirmed": confirmed, "cancelled": cancelled},
-            violations=tuple(self.violations()),
+            violations=tuple(problems),
+            in_flight=tuple(sorted(running)),
+            interrupted=tuple(sorted(interrupted)),
         )
 
-    def violations(self) -> list[str]:
-        """Every way the world does not add up, saga by saga.
+    def _flights(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": flight_id,
+                "route": f"{origin} → {destination}",
+                "date": date,
+                "capacity": capacity,
+                "seats_taken": taken,
+                "seats_left": capacity - taken,
+            }
+            for flight_id, origin, destination, date, capacity, taken in self.seats.query(
+                "SELECT f.id, f.origin, f.destination, f.date, COUNT(s.seat_no), "
+                "COUNT(s.holder) FROM flights f JOIN seats s ON s.flight_id = f.id "
+                "GROUP BY f.id ORDER BY f.id"
+            )
+        ]
+
+    def violations(self, store: SqliteEventStore | None = None) -> list[str]:
+        """Every way the world does not add up, saga by saga (see :meth:`snapshot`).
 
         For every saga: the seats it holds, the points it took and the money it
         kept are exactly those of its confirmed booking — or nothing at all when
         it has none (a compensated saga leaves no trace).
         """
-        seats = self.seats.seats_by_saga()
-        points = self.loyalty.points_by_saga()
-        money = self.payments.net_by_saga()
-        bookings = self.bookings.confirmed_by_saga()
-        problems: list[str] = []
-        ((opening, balance),) = self.loyalty.query(
-            "SELECT COALESCE(SUM(opening_points), 0), COALESCE(SUM(points), 0) FROM users"
-        )
-        if opening - balance != sum(points.values()):
+        return list(self.snapshot(store).violations)
+
+
+def _balance_problems(users: list[dict[str, Any]], points: dict[str, int]) -> list[str]:
+    """The balances against the ledger (both of loyalty.db, read at one moment)."""
+    below = sum(user["opening_points"] - user["points"] for user in users)
+    recorded = sum(points.values())
+    if below != recorded:
+        return [f"balances are {below} points below opening, but the ledger records {recorded}"]
+    return []
+
+
+def _saga_problems(
+    seats: dict[str, set[str]],
+    points: dict[str, int],
+    money: dict[str, int],
+    bookings: dict[str, tuple[set[str], int, int]],
+    unsettled: frozenset[str],
+) -> list[str]:
+    """What each settled saga holds that its confirmed booking does not say."""
+    problems: list[str] = []
+    for cid in sorted((set(seats) | set(points) | set(money) | set(bookings)) - unsettled):
+        booked_seats, booked_points, booked_cents = bookings.get(cid, (set(), 0, 0))
+        short = cid[:8]
+        tail = "its booking has {}" if cid in bookings else "it has no confirmed booking"
+        held = seats.get(cid, set())
+        if held != booked_seats:
             problems.append(
-                f"balances are {opening - balance} points below opening, but the ledger "
-                f"records {sum(points.values())}"
+                f"saga {short} holds seats {sorted(held) or 'none'} but "
+                + tail.format(sorted(booked_seats))
             )
-        for cid in sorted(set(seats) | set(points) | set(money) | set(bookings)):
-            booked_seats, booked_points, booked_cents = bookings.get(cid, (set(), 0, 0))
-            short = cid[:8]
-            booked = cid in bookings
-
-            def differs(
-                holds: str, booking_has: str, short: str = short, booked: bool = booked
-            ) -> str:
-                tail = f"its booking has {booking_has}" if booked else "it has no confirmed booking"
-                return f"saga {short} {holds} but {tail}"
-
-            held = seats.get(cid, set())
-            if held != booked_seats:
-                problems.append(
-                    differs(f"holds seats {sorted(held) or 'none'}", f"{sorted(booked_seats)}")
-                )
-            taken = points.get(cid, 0)
-            if taken != booked_points:
-                problems.append(differs(f"took {taken} loyalty points", f"{booked_points}"))
-            kept = money.get(cid, 0)
-            if kept != booked_cents:
-                problems.append(
-                    differs(f"kept {kept / 100:.2f} in payments", f"{booked_cents / 100:.2f}")
-                )
-        return problems
+        taken = points.get(cid, 0)
+        if taken != booked_points:
+            problems.append(
+                f"saga {short} took {taken} loyalty points but " + tail.format(booked_points)
+            )
+        kept = money.get(cid, 0)
+        if kept != booked_cents:
+            problems.append(
+                f"saga {short} kept {kept / 100:.2f} in payments but "
+                + tail.format(f"{booked_cents / 100:.2f}")
+            )
+    return problems

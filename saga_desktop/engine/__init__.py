@@ -51,7 +51,9 @@ if TYPE_CHECKING:
     )
     from saga_desktop.engine._exceptions import (
         DefinitionError,
+        EventStoreBusy,
         EventStoreError,
+        ParticipantUnavailable,
         SagaError,
         SimulatedCrash,
         StepError,
@@ -66,8 +68,15 @@ if TYPE_CHECKING:
         SagaResult,
     )
     from saga_desktop.engine._queue import SagaMemoryQueue
+    from saga_desktop.engine._sqlite import BusyWait
     from saga_desktop.engine._status import SagaOutcome, StepStatus
-    from saga_desktop.engine._store import SCHEMA_VERSION, DeadLetter, SagaSummary, SqliteEventStore
+    from saga_desktop.engine._store import (
+        SCHEMA_VERSION,
+        DeadLetter,
+        InFlight,
+        SagaSummary,
+        SqliteEventStore,
+    )
 
 __all__ = [
     "EVENT_TYPES",
@@ -76,6 +85,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Action",
     "BareAction",
+    "BusyWait",
     "CompensationFailed",
     "CompensationRecord",
     "CompensationRetried",
@@ -87,9 +97,12 @@ __all__ = [
     "DeadLettered",
     "DefinitionError",
     "EventSink",
+    "EventStoreBusy",
     "EventStoreError",
+    "InFlight",
     "Listener",
     "LogLine",
+    "ParticipantUnavailable",
     "RetryPolicy",
     "SagaCompensated",
     "SagaCompleted",
@@ -166,7 +179,9 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     ),
     "_exceptions": (
         "DefinitionError",
+        "EventStoreBusy",
         "EventStoreError",
+        "ParticipantUnavailable",
         "SagaError",
         "SimulatedCrash",
         "StepError",
@@ -181,6 +196,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "SagaResult",
     ),
     "_queue": ("SagaMemoryQueue",),
+    "_sqlite": ("BusyWait",),
     "_status": (
         "SagaOutcome",
         "StepStatus",
@@ -188,6 +204,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     "_store": (
         "SCHEMA_VERSION",
         "DeadLetter",
+        "InFlight",
         "SagaSummary",
         "SqliteEventStore",
     ),

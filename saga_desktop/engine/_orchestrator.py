@@ -33,7 +33,11 @@ from saga_desktop.engine._events import (
     StepStarted,
     StepSucceeded,
 )
-from saga_desktop.engine._exceptions import StepError, TransientStepError
+from saga_desktop.engine._exceptions import (
+    ParticipantUnavailable,
+    StepError,
+    TransientStepError,
+)
 from saga_desktop.engine._log import SagaLog, lean_story
 from saga_desktop.engine._status import SagaOutcome
 
@@ -420,6 +424,8 @@ class SagaOrchestrator:
                         if takes_context
                         else action()
                     )
+                except ParticipantUnavailable:
+                    raise  # not a refusal: the saga stops here, left to recovery
                 except Exception as exc:
                     if max_attempts > 1 and isinstance(exc, TransientStepError):
                         run = _Run(cid, payload, None, results)
@@ -534,6 +540,8 @@ class SagaOrchestrator:
                     if takes_context
                     else action()
                 )
+            except ParticipantUnavailable:
+                raise  # not a refusal: the saga stops here, left to recovery
             except Exception as exc:
                 if max_attempts > 1 and isinstance(exc, TransientStepError):
                     self._flush(log, (lean_story, cid, definition, payload, results, times))
@@ -599,6 +607,8 @@ class SagaOrchestrator:
             mark(now)  # CompensationStarted
             try:
                 result = _call(step.compensation, step, cid, 1, payload, results)
+            except ParticipantUnavailable:
+                raise  # not a refusal: the saga stops here, left to recovery
             except Exception as exc:
                 # An undo failed: its retries and dead letter go the general way.
                 self._flush(log, story)
@@ -654,6 +664,8 @@ class SagaOrchestrator:
             step, undo_name = by_name[name]
             try:
                 _call(step.compensation, step, cid, 1, payload, results)
+            except ParticipantUnavailable:
+                raise  # not a refusal: the saga stops here, left to recovery
             except Exception as exc:
                 record = self._undo(_Run(cid, payload, None, results), step, undo_name, failed=exc)
                 parked = parked or not record.success
@@ -868,6 +880,8 @@ class SagaOrchestrator:
                     started_at = self.clock()
                 try:
                     result = _call(step.action, step, cid, attempt, run.payload, run.results) or {}
+                except ParticipantUnavailable:
+                    raise  # not a refusal: the saga stops here, left to recovery
                 except Exception as exc:
                     refused = exc
                 else:
@@ -1004,6 +1018,8 @@ class SagaOrchestrator:
                     result = (
                         _call(step.compensation, step, cid, attempt, run.payload, run.results) or {}
                     )
+                except ParticipantUnavailable:
+                    raise  # not a refusal: the saga stops here, left to recovery
                 except Exception as exc:
                     failed = exc
                 else:

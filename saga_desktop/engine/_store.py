@@ -8,6 +8,11 @@ before anything acts on it, so the log also tells which steps began; while
 nobody does, a saga's start is committed before its first participant call and
 the rest when it ends, so an interrupted saga's log holds its start alone and
 recovery undoes every step.
+
+Every saga has an owner: the store that started it (or that claimed it to
+recover it) holds an :class:`OwnerLease` while it lives. Recovery takes over
+only the sagas whose owner is gone (:meth:`SqliteEventStore.claim_orphans`),
+never those another live process is still running.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import contextlib
 import dataclasses
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +36,14 @@ from saga_desktop.engine._events import (
     event_from_dict,
     event_to_json,
 )
-from saga_desktop.engine._exceptions import EventStoreError
-from saga_desktop.engine._sqlite import connect_checked, use_wal
+from saga_desktop.engine._exceptions import EventStoreBusy, EventStoreError
+from saga_desktop.engine._owners import OwnerLease, owner_alive, sweep_owners
+from saga_desktop.engine._sqlite import BusyWait, LockTimeout, connect_checked, use_wal
 
-__all__ = ["SCHEMA_VERSION", "DeadLetter", "SagaSummary", "SqliteEventStore"]
+__all__ = ["SCHEMA_VERSION", "DeadLetter", "InFlight", "SagaSummary", "SqliteEventStore"]
 
-#: The version of the store's tables this code reads and writes.
-SCHEMA_VERSION = 1
+#: The version of the store's tables this code reads and writes. 2: sagas have an owner.
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -53,7 +60,8 @@ CREATE TABLE IF NOT EXISTS sagas (
     status         TEXT NOT NULL,         -- a SagaOutcome value
     started_at     REAL NOT NULL,
     ended_at       REAL,
-    failed_step    TEXT
+    failed_step    TEXT,
+    owner          TEXT                   -- the OwnerLease running it (NULL: none known)
 );
 CREATE INDEX IF NOT EXISTS sagas_by_status ON sagas(status);
 CREATE TABLE IF NOT EXISTS dead_letters (
@@ -66,6 +74,36 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     PRIMARY KEY (correlation_id, step)
 );
 """
+
+#: The tables every saga log has (a database without them is not one).
+_TABLES = frozenset({"events", "sagas", "dead_letters"})
+
+#: Format 1 to 2: sagas get an owner; those of format 1 have none (any may be recovered).
+_MIGRATE_1_TO_2 = "ALTER TABLE sagas ADD COLUMN owner TEXT"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class InFlight:
+    """The sagas of a log that have not ended, as one moment saw them.
+
+    Attributes
+    ----------
+    running
+        Sagas whose owner is alive: another process (or this one) runs them.
+    interrupted
+        Sagas whose owner is gone: they wait for recovery.
+    last_seq
+        The log's last event number at that moment.
+    """
+
+    running: frozenset[str]
+    interrupted: frozenset[str]
+    last_seq: int
+
+    @property
+    def unsettled(self) -> frozenset[str]:
+        """Every saga not ended: running or interrupted."""
+        return self.running | self.interrupted
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -96,12 +134,12 @@ class DeadLetter:
         return dataclasses.asdict(self)
 
 
-def _saga_row_change(event: SagaEvent) -> tuple[str, tuple[Any, ...]] | None:
+def _saga_row_change(event: SagaEvent, owner: str) -> tuple[str, tuple[Any, ...]] | None:
     """The statement that a saga's start or end makes to its ``sagas`` row, else None."""
     if isinstance(event, SagaStarted):
         return (
-            "INSERT OR REPLACE INTO sagas VALUES (?, ?, 'RUNNING', ?, NULL, NULL)",
-            (event.correlation_id, event.saga_name, event.at),
+            "INSERT OR REPLACE INTO sagas VALUES (?, ?, 'RUNNING', ?, NULL, NULL, ?)",
+            (event.correlation_id, event.saga_name, event.at, owner),
         )
     if isinstance(event, SagaCompleted):
         return (
@@ -143,41 +181,203 @@ class SqliteEventStore:
     Parameters
     ----------
     path
-        The database file; created when missing.
+        The database file.
+    create
+        Create the file (and its tables) when it is missing. When False, a
+        missing file, or one without the saga log's tables, is an error, and
+        nothing is written to it.
+    busy
+        How long to wait for another process's write lock, and who hears of it.
+    check
+        SQLite's integrity check on opening: always, never, or for a small
+        file only (None; see :func:`connect_checked`).
 
     Raises
     ------
     EventStoreError
-        When the file is not a database, is damaged, or was written by a newer
-        version of SAGA Desktop. Nothing in it is changed then.
+        When the file is not a database, is damaged, is not a saga log, or was
+        written by a newer version of SAGA Desktop. Nothing in it is changed then.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        create: bool = True,
+        busy: BusyWait | None = None,
+        check: bool | None = None,
+    ) -> None:
         self.path = Path(path)
+        self.busy = busy if busy is not None else BusyWait()
+        #: The folder of the owners' lease files, beside the log.
+        self.owners = self.path.with_name(self.path.stem + ".owners")
+        self._lease: OwnerLease | None = None
         try:
-            self._db = connect_checked(self.path)
-            (version,) = self._db.execute("PRAGMA user_version").fetchone()
-            if version > SCHEMA_VERSION:
+            self._db = connect_checked(self.path, create=create, check=check, busy=self.busy)
+            self._cursor = self._db.cursor()
+            try:
+                self.busy.retry(lambda: self._prepare(create), self.path.name)
+            except BaseException:
                 self._db.close()
-                raise EventStoreError(
-                    f"the saga log {self.path} was written by a newer SAGA Desktop "
-                    f"(format {version}; this version reads format {SCHEMA_VERSION}): "
-                    "upgrade, or point --data-dir elsewhere"
-                )
-            use_wal(self._db)
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                raise
         except sqlite3.DatabaseError as exc:
             raise EventStoreError(f"cannot open the saga log {self.path}: {exc}") from None
+        except LockTimeout as exc:
+            raise self._busy_error(exc) from None
         #: Rows of the staged events not yet written, and those of them with a projection.
         self._staged: list[tuple[str, str, float, str]] = []
         self._projected: list[SagaEvent] = []
+        #: The owner of each staged SagaStarted (the lease is taken when the first
+        #: saga starts: a store that only reads leaves no lease file behind).
+        self._start_owners: dict[str, str] = {}
         #: True while a commit group holds every commit (see hold_commits).
         self._held = False
 
+    def _prepare(self, create: bool) -> None:
+        # Writes only to a new file or one of an older format: opening a saga log
+        # of this version changes nothing in it.
+        db = self._db
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        if version > SCHEMA_VERSION:
+            raise EventStoreError(
+                f"the saga log {self.path} was written by a newer SAGA Desktop "
+                f"(format {version}; this version reads format {SCHEMA_VERSION}): "
+                "upgrade, or point --data-dir elsewhere"
+            )
+        if not tables and create:
+            use_wal(db)
+            db.executescript(
+                f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            )
+            return
+        if not tables >= _TABLES or version < 1:
+            raise EventStoreError(
+                f"{self.path} is not a SAGA Desktop saga log (it lacks "
+                f"{', '.join(sorted(_TABLES - tables)) or 'a format number'}): "
+                "restore it from a backup, or point --data-dir elsewhere"
+            )
+        use_wal(db)
+        if version < SCHEMA_VERSION:
+            with self._write_lock():
+                # Read again under the lock: another process may have migrated it meanwhile.
+                (version,) = db.execute("PRAGMA user_version").fetchone()
+                if version < SCHEMA_VERSION:
+                    db.execute(_MIGRATE_1_TO_2)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextlib.contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """A write transaction of its own (waiting for other writers), committed at its end."""
+        self._begin()
+        try:
+            yield
+        except BaseException:
+            self._rollback()
+            raise
+        self._db.execute("COMMIT")
+
+    def _begin(self) -> None:
+        try:
+            self.busy.begin_immediate(self._cursor, self.path.name)
+        except LockTimeout as exc:
+            raise self._busy_error(exc) from None
+
+    def _busy_error(self, exc: LockTimeout) -> EventStoreBusy:
+        return EventStoreBusy(
+            f"the saga log {self.path} is busy: another process has held it for "
+            f"{exc.waited:.0f} s (a batch paused or stopped?); try again once it is free"
+        )
+
+    # -- owners ---------------------------------------------------------------
+
+    @property
+    def owner_id(self) -> str:
+        """The owner id of the sagas this store starts (its lease is taken on first use)."""
+        lease = self._lease
+        if lease is None or not lease.held:
+            try:
+                lease = self._lease = OwnerLease(self.owners)
+            except OSError as exc:
+                raise EventStoreError(
+                    f"cannot record who runs the sagas in {self.owners}: {exc}"
+                ) from None
+        return lease.owner_id
+
+    def release_ownership(self) -> None:
+        """Give up the sagas this store runs, as a dying process would.
+
+        Called when an orchestrator stops in the middle of a saga without
+        dying (a simulated crash, a participant out of reach): its unfinished
+        sagas become orphans that :meth:`claim_orphans` can take over, in this
+        process too. The next saga started gets a new lease.
+        """
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
+
+    def in_flight(self) -> InFlight:
+        """The sagas that have not ended, split by whether their owner lives."""
+        rows = self._read("SELECT correlation_id, owner FROM sagas WHERE status = 'RUNNING'")
+        ((last,),) = self._read("SELECT COALESCE(MAX(seq), 0) FROM events")
+        alive: dict[str, bool] = {}
+        running: set[str] = set()
+        interrupted: set[str] = set()
+        for cid, owner in rows:
+            if owner not in alive:
+                alive[owner] = owner_alive(self.owners, owner or "")
+            (running if alive[owner] else interrupted).add(cid)
+        return InFlight(frozenset(running), frozenset(interrupted), int(last))
+
+    def changed_since(self, seq: int) -> frozenset[str]:
+        """The sagas with an event after event number ``seq``."""
+        # Not SELECT DISTINCT: SQLite would walk the whole events_by_saga index for it
+        # (100 ms at 200,000 sagas) instead of the few rows after ``seq``.
+        return frozenset(
+            cid for (cid,) in self._read("SELECT correlation_id FROM events WHERE seq > ?", (seq,))
+        )
+
+    def claim_orphans(self) -> list[str]:
+        """Take over every saga whose owner is gone; return their ids, oldest first.
+
+        The sagas change owner in one write transaction, so two processes
+        claiming at once claim each saga once: the second finds it owned by
+        the first, which is alive. Lease files of dead owners are removed.
+
+        Raises
+        ------
+        EventStoreError
+            When the log cannot be read or written (:class:`EventStoreBusy`
+            when another process holds it too long).
+        """
+        self.commit()
+        me = self.owner_id
+        claimed: list[str] = []
+        try:
+            with self._write_lock():
+                rows = self._db.execute(
+                    "SELECT correlation_id, owner FROM sagas WHERE status = 'RUNNING' "
+                    "ORDER BY started_at, rowid"
+                ).fetchall()
+                alive: dict[str | None, bool] = {me: True}
+                for cid, owner in rows:
+                    if owner not in alive:
+                        alive[owner] = owner_alive(self.owners, owner or "")
+                    if not alive[owner]:
+                        claimed.append(cid)
+                self._db.executemany(
+                    "UPDATE sagas SET owner = ? WHERE correlation_id = ?",
+                    [(me, cid) for cid in claimed],
+                )
+        except sqlite3.DatabaseError as exc:
+            raise EventStoreError(f"cannot write to the saga log {self.path}: {exc}") from None
+        sweep_owners(self.owners)
+        return claimed
+
     def close(self) -> None:
-        """Close the database."""
+        """Close the database and give up this store's lease."""
         self._db.close()
+        self.release_ownership()
 
     def append(self, event: SagaEvent) -> None:
         """Commit ``event`` (and the saga's summary) before returning.
@@ -198,6 +398,11 @@ class SqliteEventStore:
         each participant call while anybody watches, and only after the saga
         started and when it ended while nobody does.
         """
+        if type(event) is SagaStarted:
+            # Its owner as of now (taken first: a saga is never staged ownerless). A
+            # lease given up before the commit still owns the sagas it started,
+            # which are then orphans.
+            self._start_owners[event.correlation_id] = self.owner_id
         # Kept in memory until the next commit or read, then written with one
         # executemany: a statement per event cost more than its encoding.
         self._staged.append(
@@ -234,6 +439,7 @@ class SqliteEventStore:
     def discard_staged(self) -> None:
         """Drop every staged event and roll back what is written but not committed."""
         self._staged, self._projected = [], []
+        self._start_owners.clear()
         self._rollback()
 
     def commit_held(self) -> None:
@@ -272,7 +478,7 @@ class SqliteEventStore:
         db = self._db
         try:
             if not db.in_transaction:
-                db.execute("BEGIN")
+                self._begin()
             db.executemany(
                 "INSERT INTO events (correlation_id, type, at, data) VALUES (?, ?, ?, ?)", rows
             )
@@ -309,20 +515,23 @@ class SqliteEventStore:
         if len({event.correlation_id for event in projected}) != len(projected):
             return False
         rows: dict[str, list[tuple[Any, ...]]] = {}
+        owners = self._start_owners
         for event in projected:
-            change = _saga_row_change(event)
+            change = _saga_row_change(event, owners.get(event.correlation_id, ""))
             if change is None:
                 return False
             sql, params = change
             rows.setdefault(sql, []).append(params)
         for sql, params_list in rows.items():
             self._db.executemany(sql, params_list)
+        for event in projected:
+            owners.pop(event.correlation_id, None)
         return True
 
     def _project(self, event: SagaEvent) -> None:
         db = self._db
         cid = event.correlation_id
-        change = _saga_row_change(event)
+        change = _saga_row_change(event, self._start_owners.pop(cid, ""))
         if change is not None:
             db.execute(*change)
         elif isinstance(event, DeadLettered):
@@ -345,9 +554,11 @@ class SqliteEventStore:
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         self._flush()  # staged events are readable at once
         try:
-            return self._db.execute(sql, params).fetchall()
+            return self.busy.retry(lambda: self._db.execute(sql, params).fetchall(), self.path.name)
         except sqlite3.DatabaseError as exc:
             raise EventStoreError(f"cannot read the saga log {self.path}: {exc}") from None
+        except LockTimeout as exc:
+            raise self._busy_error(exc) from None
 
     def history(self, correlation_id: str) -> list[SagaEvent]:
         """Return the saga's events, oldest first.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import sys
 import time
 from collections import OrderedDict
@@ -660,6 +661,8 @@ class MainWindow(QMainWindow):
         self._worker.world_changed.connect(self._on_worker_world_changed)
         self._worker.saga_finished.connect(self._on_worker_saga_finished)
         self._worker.crashed.connect(self._on_worker_crashed)
+        self._worker.stopped.connect(self._on_worker_stopped)
+        self._worker.lock_waited.connect(self._on_worker_lock_waited)
         self._worker.recovered.connect(self._on_worker_recovered)
         self._worker.booking_rejected.connect(self._on_worker_booking_rejected)
         self._worker.errored.connect(self._on_worker_errored)
@@ -1636,6 +1639,21 @@ class MainWindow(QMainWindow):
         )
         self.step_label.setText("Step: orchestrator crashed")
         self._update_controls()
+
+    @Slot(str)
+    def _on_worker_stopped(self, message: str) -> None:
+        # Unrefused, uncompensated: left for recovery, like a crash, but said as it was.
+        self._on_worker_crashed(message)
+        self._set_banner(
+            "crash",
+            f"<b>⏸ The saga stopped unfinished</b> — {html.escape(message)}<br>Press "
+            "<b>Restart orchestrator</b> once the data directory is free to recover it.",
+        )
+        self.step_label.setText("Step: stopped, data directory busy")
+
+    @Slot(str)
+    def _on_worker_lock_waited(self, message: str) -> None:
+        self.statusBar().showMessage(message, 6000)
 
     @Slot(object)
     def _on_worker_recovered(self, responses: list[dict[str, Any]]) -> None:

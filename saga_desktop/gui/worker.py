@@ -47,6 +47,8 @@ def _world_events() -> tuple[type[SagaEvent], ...]:
 _FLUSH_INTERVAL = 0.05
 # The history shows at most this many runs read back from the saga log.
 _HISTORY_FROM_LOG = 300
+# Seconds the worker waits for a database another process holds before it gives up.
+_LOCK_WAIT = 30.0
 # A running batch reports its progress (and the world) at most this often (seconds).
 _BATCH_PROGRESS_INTERVAL = 0.1
 _BATCH_WORLD_INTERVAL = 0.5
@@ -184,6 +186,10 @@ class SagaWorker(QObject):
     saga_finished = Signal(object)
     #: The orchestrator "died" right after this step.
     crashed = Signal(str)
+    #: A saga stopped unfinished, unrefused: a participant was out of reach (the text says why).
+    stopped = Signal(str)
+    #: Waiting for a database another process holds: the text says which and how long.
+    lock_waited = Signal(str)
     #: Recovery finished: the responses of the recovered sagas.
     recovered = Signal(object)
     #: The booking was refused before anything ran: field, message.
@@ -230,7 +236,9 @@ class SagaWorker(QObject):
             # The lazy booking package loads the saga machinery here, in the worker's
             # thread: it is a tenth of the window's start-up, and only this thread runs it.
             orchestrator = booking.BookingSagaOrchestrator(
-                self.data_dir, listeners=[self._on_event]
+                self.data_dir,
+                listeners=[self._on_event],
+                busy=engine.BusyWait(limit=_LOCK_WAIT, on_wait=self._on_lock_wait),
             )
             if orchestrator.logs is not None:
                 orchestrator.logs.on_problem = self.warned.emit
@@ -269,6 +277,12 @@ class SagaWorker(QObject):
         self._flush()
         self.pacer.wait()
 
+    def _on_lock_wait(self, name: str, waited: float) -> None:
+        self.lock_waited.emit(
+            f"Waiting for {name}: another process holds it ({waited:.0f} s so far, "
+            f"at most {_LOCK_WAIT:.0f} s)…"
+        )
+
     def _flush(self) -> None:
         if self._pending:
             batch, self._pending = self._pending, []
@@ -285,7 +299,7 @@ class SagaWorker(QObject):
 
     def _emit_world(self) -> None:
         orchestrator = self._open()
-        state = orchestrator.world.snapshot().to_dict()
+        state = orchestrator.world.snapshot(orchestrator.store).to_dict()
         letters = [letter.to_dict() for letter in orchestrator.dead_letters()]
         state["dead_letters"] = letters
         self.world_changed.emit(state)
@@ -339,6 +353,10 @@ class SagaWorker(QObject):
         except engine.SimulatedCrash as crash:
             self._flush()
             self.crashed.emit(str(crash))
+            return
+        except engine.ParticipantUnavailable as exc:
+            self._flush()
+            self.stopped.emit(str(exc))
             return
         except (BookingError, engine.SagaError) as exc:
             self._flush()

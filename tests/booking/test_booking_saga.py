@@ -19,6 +19,7 @@ from saga_desktop.booking import (
     check_scenario,
     run_scenarios,
 )
+from saga_desktop.engine import SqliteEventStore
 
 STEPS = ("RESERVE_SEAT", "DEDUCT_LOYALTY_POINTS", "PROCESS_PAYMENT", "CONFIRM_BOOKING")
 SUCCESS_KEYS = {
@@ -256,7 +257,10 @@ def test_without_durable_log_or_log_files(tmp_path, booking):
     assert response["saga_log"] == []
     assert response["compensation_result"]["successful_compensations"] == 2
     assert not (tmp_path / "logs").exists()
-    assert not (tmp_path / "saga_log.db").exists()
+    # The saga log is made with the data directory, and stays empty without durability.
+    store = SqliteEventStore(tmp_path / "saga_log.db", create=False)
+    assert store.count() == 0
+    store.close()
 
 
 # -- the scenario runner and its checker ------------------------------------------------

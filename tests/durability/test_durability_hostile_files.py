@@ -181,22 +181,8 @@ def lived_in(tmp_path: Path) -> Path:
     return data_dir
 
 
-# Refused once the world is open, when the request is checked against it: today every
-# open of the saga log rewrites its header (PRAGMA user_version, issue 12 item 9, the
-# lead's part), so its bytes change. This passes, strictly, once that is fixed.
-_OPENS_THE_SAGA_LOG = pytest.mark.xfail(
-    reason="opening the saga log rewrites its header (issue 12, item 9)", strict=True
-)
-
-
 @pytest.mark.timeout(30)  # a FIFO read would block for ever: fail instead
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=_OPENS_THE_SAGA_LOG) if name == "booking-10-mb-name" else name
-        for name in CASES
-    ],
-)
+@pytest.mark.parametrize("name", list(CASES))
 def test_a_hostile_input_is_one_line_exit_2_and_changes_nothing(
     name: str,
     lived_in: Path,

@@ -126,3 +126,23 @@ def test_version_and_bad_input(dist: Path, tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_no_display_is_one_line_and_the_self_test_offscreen(dist: Path, tmp_path: Path) -> None:
+    exe = dist / "saga-desktop" / "saga-desktop"
+    unset = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env["SAGA_DESKTOP_DATA_DIR"] = str(tmp_path)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(exe), *args], capture_output=True, text=True, timeout=120, env=env, check=False
+        )
+
+    window = run()
+    assert window.returncode == 2, window.stderr  # not Qt's abort (134)
+    assert window.stderr.startswith("saga-desktop: error: no display")
+    assert window.stderr.count("\n") == 1
+    self_test = run("--self-test")
+    assert self_test.returncode == 0, self_test.stdout + self_test.stderr
+    assert self_test.stdout.startswith("self-test passed: 5 of 5 scenarios")
