@@ -26,11 +26,23 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 # for the sagas, the batch, the scenarios or the fault kinds. The parser and each
 # command reach the rest through the lazy booking package, or import what they run.
 from saga_desktop import __version__, booking, engine
+from saga_desktop._cli_input import (
+    UsageError,
+    check_report_path,
+    data_dir_argument,
+    fault_plan,
+    read_booking,
+)
 from saga_desktop.booking import BookingError, InvalidBooking, default_data_dir
 from saga_desktop.engine import EventStoreError
 
 if TYPE_CHECKING:
-    from saga_desktop.booking import BatchProgress, BatchReport, Fault, WorldSnapshot
+    from saga_desktop.booking import (
+        BatchProgress,
+        BatchReport,
+        BookingSagaOrchestrator,
+        WorldSnapshot,
+    )
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CRASHED", "EXIT_DEAD_LETTERS", "main"]
 
 EXIT_OK = 0
@@ -45,20 +57,16 @@ EXIT_INTERNAL = 4
 EXIT_CRASHED = 70
 
 
-class _UsageError(Exception):
-    """Bad command-line input, reported as one line and exit 2."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # argparse prints the whole usage block; one line is what we promise.
-        raise _UsageError(message)
+        raise UsageError(message)
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
-        type=Path,
+        type=data_dir_argument,
         default=argparse.SUPPRESS,
         metavar="DIR",
         help="the world's directory (default: $SAGA_DESKTOP_DATA_DIR or the per-user data dir)",
@@ -183,48 +191,17 @@ def _lock_wait() -> float:
     try:
         seconds = float(text) if text else _LOCK_WAIT
     except ValueError:
-        raise _UsageError(
+        raise UsageError(
             f"{LOCK_WAIT_ENV} must be a number of seconds, not {text[:20]!r}"
         ) from None
     if not 0 <= seconds <= 3600:
-        raise _UsageError(f"{LOCK_WAIT_ENV} must be between 0 and 3600 seconds, not {seconds:g}")
+        raise UsageError(f"{LOCK_WAIT_ENV} must be between 0 and 3600 seconds, not {seconds:g}")
     return seconds
 
 
 def _busy() -> engine.BusyWait:
     """How a command waits for a busy data directory: visibly, up to its limit."""
     return engine.BusyWait(limit=_lock_wait(), on_wait=_say_waiting)
-
-
-def _read_booking(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return dict(booking.DEFAULT_BOOKING)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise _UsageError(f"cannot read the booking file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise _UsageError(f"{path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _UsageError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    if not isinstance(data, dict):
-        raise _UsageError(f"{path} must hold a JSON object, not {type(data).__name__}")
-    return data
-
-
-def _fault_plan(args: argparse.Namespace) -> dict[str, Fault]:
-    plan: dict[str, Fault] = {}
-    for step in args.fail:
-        if step.lower() not in booking.STEP_KEYS:
-            keys = ", ".join(booking.STEP_KEYS)
-            raise _UsageError(f"unknown step {step!r}: expected one of {keys}")
-        plan[step.lower()] = booking.Fault(booking.FaultKind.FAIL)
-    for spec in args.fault:
-        key, fault = booking.parse_fault(spec)
-        plan[key] = fault
-    return plan
 
 
 def _crash_now(step: str) -> None:
@@ -239,12 +216,26 @@ def _print_event(event: engine.SagaEvent) -> None:
         print(f"{line.level:<7} {line.message}")
 
 
+def _warn(message: str) -> None:
+    """Say what went wrong that changes nothing of the outcome (one line on stderr)."""
+    print(f"saga-desktop: warning: {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _orchestrator(args: argparse.Namespace, **options: Any) -> Iterator[BookingSagaOrchestrator]:
+    """The data directory's orchestrator; a log file it cannot write is a warning."""
+    with booking.BookingSagaOrchestrator(_data_dir(args), **options) as orchestrator:
+        if orchestrator.logs is not None:
+            orchestrator.logs.on_problem = _warn
+        yield orchestrator
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    data = _read_booking(args.booking)
-    plan = _fault_plan(args)
+    data = read_booking(args.booking)
+    plan = fault_plan(args)
     listeners = [_print_event] if args.verbose and not args.json else []
-    with booking.BookingSagaOrchestrator(
-        _data_dir(args), listeners=listeners, on_crash=_crash_now, busy=_busy()
+    with _orchestrator(
+        args, listeners=listeners, on_crash=_crash_now, busy=_busy()
     ) as orchestrator:
         request = orchestrator.validate(data)
         result = orchestrator.run(request, plan)
@@ -268,12 +259,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    report = booking.run_scenarios_on_scratch_world(_data_dir(args))
+    if args.report is not None:
+        check_report_path(args.report)
+    report = booking.run_scenarios_on_scratch_world(_data_dir(args), on_log_problem=_warn)
     if args.report is not None:
         try:
             booking.write_report(report, args.report)
         except OSError as exc:
-            raise _UsageError(
+            raise UsageError(
                 f"cannot write the report {args.report}: {exc.strerror or exc}"
             ) from None
     if args.json:
@@ -289,7 +282,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _cmd_recover(args: argparse.Namespace) -> int:
-    with booking.BookingSagaOrchestrator(_data_dir(args), busy=_busy()) as orchestrator:
+    with _orchestrator(args, busy=_busy()) as orchestrator:
         results = orchestrator.recover()
         consistent = orchestrator.world.snapshot(orchestrator.store).consistent
     if args.json:
@@ -310,7 +303,7 @@ def _cmd_recover(args: argparse.Namespace) -> int:
 
 
 def _cmd_dlq(args: argparse.Namespace) -> int:
-    with booking.BookingSagaOrchestrator(_data_dir(args), busy=_busy()) as orchestrator:
+    with _orchestrator(args, busy=_busy()) as orchestrator:
         if args.dlq_action is None:
             letters = orchestrator.dead_letters()
             if args.json:
@@ -576,7 +569,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_window(argparse.Namespace(self_test=False, command=None))
         args = _build_parser().parse_args(argv)
         return _COMMANDS[args.command](args)
-    except (_UsageError, BookingError, EventStoreError) as exc:
+    except (UsageError, BookingError, EventStoreError) as exc:
         where = f"{exc.field}: " if isinstance(exc, InvalidBooking) and exc.field else ""
         print(f"saga-desktop: error: {where}{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     )
     from saga_desktop.booking._batch import (
         BATCH_FAULTS,
+        MAX_SAGAS,
         BatchPlan,
         BatchProgress,
         BatchReport,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         InvalidBooking,
         InvalidFaultSpec,
         InvalidRunFile,
+        UnreadableFile,
         WorldError,
     )
     from saga_desktop.booking._faults import (
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
         plan_from_failure_scenarios,
         step_key,
     )
+    from saga_desktop.booking._files import json_type, read_json_file, read_user_file
     from saga_desktop.booking._logs import (
         BOOKINGS_LOG,
         ORCHESTRATOR_LOG,
@@ -69,9 +72,17 @@ if TYPE_CHECKING:
         preset,
         random_fault_plan,
     )
-    from saga_desktop.booking._request import DEFAULT_BOOKING, PAYMENT_METHODS, BookingRequest
+    from saga_desktop.booking._request import (
+        DEFAULT_BOOKING,
+        MAX_NAME_LENGTH,
+        MAX_PASSENGERS,
+        PAYMENT_METHODS,
+        BookingRequest,
+    )
     from saga_desktop.booking._runfile import (
         RUN_FILE_FORMAT,
+        RUN_FILE_LIMIT,
+        RUN_FILE_MAX_EVENTS,
         RUN_FILE_VERSION,
         RunFile,
         export_run,
@@ -115,11 +126,16 @@ __all__ = [
     "DEFAULT_FLIGHTS",
     "DEFAULT_USERS",
     "MARKER",
+    "MAX_NAME_LENGTH",
+    "MAX_PASSENGERS",
+    "MAX_SAGAS",
     "ORCHESTRATOR_LOG",
     "PAYMENT_METHODS",
     "PRESETS",
     "PRESET_OUTCOMES",
     "RUN_FILE_FORMAT",
+    "RUN_FILE_LIMIT",
+    "RUN_FILE_MAX_EVENTS",
     "RUN_FILE_VERSION",
     "SAGA_LOG_DB",
     "SAGA_NAME",
@@ -160,6 +176,7 @@ __all__ = [
     "Scenario",
     "SeatInventory",
     "StepText",
+    "UnreadableFile",
     "WorldError",
     "WorldSnapshot",
     "booking_definition",
@@ -171,6 +188,7 @@ __all__ = [
     "export_log_text",
     "export_run",
     "guide_response",
+    "json_type",
     "parse_fault",
     "parse_kind",
     "parse_plan",
@@ -178,7 +196,9 @@ __all__ = [
     "plan_from_failure_scenarios",
     "preset",
     "random_fault_plan",
+    "read_json_file",
     "read_run",
+    "read_user_file",
     "run_batch",
     "run_scenarios",
     "run_scenarios_on_scratch_world",
@@ -197,6 +217,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     ),
     "_batch": (
         "BATCH_FAULTS",
+        "MAX_SAGAS",
         "BatchPlan",
         "BatchProgress",
         "BatchReport",
@@ -216,7 +237,13 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "InvalidBooking",
         "InvalidFaultSpec",
         "InvalidRunFile",
+        "UnreadableFile",
         "WorldError",
+    ),
+    "_files": (
+        "json_type",
+        "read_json_file",
+        "read_user_file",
     ),
     "_faults": (
         "DEFAULT_FAILURE_RATE",
@@ -257,11 +284,15 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     ),
     "_request": (
         "DEFAULT_BOOKING",
+        "MAX_NAME_LENGTH",
+        "MAX_PASSENGERS",
         "PAYMENT_METHODS",
         "BookingRequest",
     ),
     "_runfile": (
         "RUN_FILE_FORMAT",
+        "RUN_FILE_LIMIT",
+        "RUN_FILE_MAX_EVENTS",
         "RUN_FILE_VERSION",
         "RunFile",
         "export_run",

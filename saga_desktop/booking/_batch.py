@@ -50,12 +50,16 @@ from saga_desktop.engine import SagaOutcome
 __all__ = [
     "BATCH_FAULTS",
     "DEFAULT_FAILURE_RATE",
+    "MAX_SAGAS",
     "BatchPlan",
     "BatchProgress",
     "BatchReport",
     "Cancellation",
     "run_batch",
 ]
+
+#: The most sagas one batch runs (about an hour and a half at the batch's speed here).
+MAX_SAGAS = 10_000_000
 
 #: The faults a batch draws from, one of them per faulty saga.
 BATCH_FAULTS: tuple[Fault, ...] = (
@@ -91,7 +95,8 @@ class BatchPlan:
     Raises
     ------
     InvalidBatchPlan
-        When ``count`` is below 1 or ``failure_rate`` is outside [0, 1].
+        When ``count`` is not from 1 to ``MAX_SAGAS`` or ``failure_rate`` is
+        outside [0, 1].
     """
 
     count: int
@@ -99,8 +104,13 @@ class BatchPlan:
     seed: int | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 1:
-            raise InvalidBatchPlan(f"count must be a whole number of at least 1, not {self.count}")
+        count = self.count
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_SAGAS:
+            digits = len(str(abs(count))) if isinstance(count, int) else 0
+            shown = f"a {digits}-digit number" if digits > 20 else f"{count!r}"
+            raise InvalidBatchPlan(
+                f"count must be a whole number from 1 to {MAX_SAGAS:,}, not {shown}"
+            )
         rate = self.failure_rate
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0:
             raise InvalidBatchPlan(f"failure rate must be between 0 and 1, not {rate}")

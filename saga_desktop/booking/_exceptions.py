@@ -7,6 +7,8 @@
     ├── InvalidBatchPlan   a batch run's plan is wrong (no sagas, a rate outside [0, 1])
     ├── InvalidFaultSpec   a failure-injection spec cannot be read ("process_payment=explode")
     ├── InvalidRunFile     an exported run file cannot be replayed (not one, damaged, too new)
+    ├── UnreadableFile     a file a person gave cannot be read (not a regular file, too large,
+    │                      not UTF-8 JSON)
     └── WorldError         the data directory or a database cannot be used
         ├── DataDirectoryBusy  another process held a database's write lock too long
         └── DatabaseUnusable   SQLite could not run an operation (a damaged page)
@@ -28,6 +30,7 @@ __all__ = [
     "InvalidBooking",
     "InvalidFaultSpec",
     "InvalidRunFile",
+    "UnreadableFile",
     "WorldError",
 ]
 
@@ -63,6 +66,27 @@ class InvalidFaultSpec(BookingError):
 
 class InvalidRunFile(BookingError):
     """A run file that cannot be read back, with the one-line reason why."""
+
+
+class UnreadableFile(BookingError):
+    """A file a person gave that cannot be read, or whose text is not JSON.
+
+    Parameters
+    ----------
+    path
+        The file.
+    reason
+        Why, in a few words (``"is a FIFO (named pipe), not a regular file"``).
+    content
+        True when the file was read and its text is at fault (not UTF-8, not
+        JSON), False when it could not be read at all.
+    """
+
+    def __init__(self, path: object, reason: str, *, content: bool = False) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+        self.content = content
 
 
 class WorldError(BookingError):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from saga_desktop.booking._datadir import FOLDERS, SCENARIO_WORLD, checked_folder
+from saga_desktop.booking._files import write_text_atomic
 from saga_desktop.booking._request import DEFAULT_BOOKING
 
 if TYPE_CHECKING:
@@ -216,11 +217,20 @@ def run_scenarios(
     }
 
 
-def run_scenarios_on_scratch_world(data_dir: Path) -> dict[str, Any]:
+def run_scenarios_on_scratch_world(
+    data_dir: Path, on_log_problem: Callable[[str], None] | None = None
+) -> dict[str, Any]:
     """Run the five scenarios on ``<data_dir>/scenario-world``, reset first.
 
     The scenarios pass on every run and never spend the user's seats or points;
     their log lines still go to ``<data_dir>/logs``.
+
+    Parameters
+    ----------
+    data_dir
+        The data directory.
+    on_log_problem
+        Hears of a log file that cannot be written (see :class:`SagaLogFiles`).
 
     Returns
     -------
@@ -234,10 +244,18 @@ def run_scenarios_on_scratch_world(data_dir: Path) -> dict[str, Any]:
     # Refused when it is a link: resetting it would wipe the world it points at.
     world_dir = checked_folder(data_dir / SCENARIO_WORLD, FOLDERS[SCENARIO_WORLD])
     with BookingSagaOrchestrator(world_dir, log_dir=data_dir / "logs") as orchestrator:
+        if orchestrator.logs is not None and on_log_problem is not None:
+            orchestrator.logs.on_problem = on_log_problem
         orchestrator.world.reset()  # the world the orchestrator opened: opened once
         return run_scenarios(orchestrator)
 
 
 def write_report(report: Mapping[str, Any], path: Path) -> None:
-    """Write the report as indented JSON to ``path``."""
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    """Write the report as indented JSON to ``path`` (whole, or not at all).
+
+    Raises
+    ------
+    OSError
+        When the file cannot be written.
+    """
+    write_text_atomic(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
