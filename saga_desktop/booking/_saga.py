@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, step_key
@@ -52,11 +52,24 @@ class FaultInjector:
         Step key → fault.
     sleep
         Moves time on (the late reply of a ``timeout`` fault).
+    errors
+        Step name → what an injected failure says (the booking's texts by default).
     """
 
-    def __init__(self, plan: FaultPlan, sleep: Callable[[float], None]) -> None:
+    def __init__(
+        self,
+        plan: FaultPlan,
+        sleep: Callable[[float], None],
+        errors: Mapping[str, str] | None = None,
+    ) -> None:
         self.plan = dict(plan)
         self.sleep = sleep
+        # What an injected failure of each step says (the booking's by default).
+        self.errors: Mapping[str, str] = (
+            errors
+            if errors is not None
+            else {name: text.injected_error for name, text in STEP_TEXTS.items()}
+        )
         # Failed undo attempts so far, by idempotency key: a dead letter retried
         # later keeps counting where the saga left off.
         self._undo_failures: dict[str, int] = {}
@@ -81,7 +94,7 @@ class FaultInjector:
         fault = self._fault(context.step, FaultKind.FAIL, FaultKind.TRANSIENT)
         if fault is None:
             return
-        message = STEP_TEXTS[context.step].injected_error
+        message = self.errors.get(context.step, f"{context.step} failed")
         if fault.kind is FaultKind.FAIL:
             raise StepError(f"{message} (injected)", injected=True)
         if fault.times is None or context.attempt <= fault.times:

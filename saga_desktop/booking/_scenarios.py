@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from saga_desktop.booking._datadir import FOLDERS, SCENARIO_WORLD, checked_folder
 from saga_desktop.booking._files import write_text_atomic
-from saga_desktop.booking._request import DEFAULT_BOOKING
+from saga_desktop.booking._request import DEFAULT_BOOKING, BookingRequest
 
 if TYPE_CHECKING:
     from saga_desktop.booking._api import BookingSagaOrchestrator
@@ -183,7 +183,8 @@ def run_scenarios(
     for scenario in SCENARIOS:
         before = orchestrator.world.snapshot(orchestrator.store).to_dict()
         started = time.perf_counter()
-        response = orchestrator.start_booking_saga(request.to_payload(), scenario.failure_scenarios)
+        payload = request.to_payload() if isinstance(request, BookingRequest) else request
+        response = orchestrator.start_booking_saga(payload, scenario.failure_scenarios)
         duration_ms = (time.perf_counter() - started) * 1000
         after = orchestrator.world.snapshot(orchestrator.store).to_dict()
         problems = check_scenario(scenario, response, before, after)

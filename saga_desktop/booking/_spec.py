@@ -39,6 +39,7 @@ __all__ = [
     "StepSpec",
     "Take",
     "request_field",
+    "resolve",
 ]
 
 #: A value that names a request field: the whole value, ``"{traveller}"``.
@@ -52,6 +53,12 @@ def request_field(value: object) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+def resolve(value: Any, request: Mapping[str, Any]) -> Any:
+    """``value``, or the request's field when ``value`` names one (``"{price}"``)."""
+    field = request_field(value)
+    return request[field] if field is not None else value
 
 
 class StepRole(enum.Enum):
