@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         InvalidBooking,
         InvalidFaultSpec,
         InvalidRunFile,
+        InvalidSagaFile,
         UnreadableFile,
         WorldError,
     )
@@ -49,6 +50,12 @@ if TYPE_CHECKING:
         step_key,
     )
     from saga_desktop.booking._files import json_type, read_json_file, read_user_file
+    from saga_desktop.booking._loader import (
+        MAX_SAGA_FILE_BYTES,
+        load_saga,
+        parse_saga,
+        saga_problems,
+    )
     from saga_desktop.booking._logs import (
         BOOKINGS_LOG,
         ORCHESTRATOR_LOG,
@@ -79,6 +86,7 @@ if TYPE_CHECKING:
         PAYMENT_METHODS,
         BookingRequest,
     )
+    from saga_desktop.booking._response import saga_response
     from saga_desktop.booking._runfile import (
         RUN_FILE_FORMAT,
         RUN_FILE_LIMIT,
@@ -98,6 +106,17 @@ if TYPE_CHECKING:
         FaultInjector,
         booking_definition,
     )
+    from saga_desktop.booking._sagascenarios import (
+        GeneratedScenario,
+        generated_scenarios,
+        run_saga_scenarios,
+    )
+    from saga_desktop.booking._sagaworld import (
+        SAGAS_FOLDER,
+        ServiceSnapshot,
+        ServiceWorld,
+        saga_world_dir,
+    )
     from saga_desktop.booking._scenarios import (
         SCENARIO_WORLD,
         SCENARIOS,
@@ -106,6 +125,15 @@ if TYPE_CHECKING:
         run_scenarios,
         run_scenarios_on_scratch_world,
         write_report,
+    )
+    from saga_desktop.booking._spec import (
+        Debit,
+        Record,
+        SagaSpec,
+        ServiceSpec,
+        StepRole,
+        StepSpec,
+        Take,
     )
     from saga_desktop.booking._steps import SAGA_NAME, STEP_NAMES, STEP_TEXTS, StepText
     from saga_desktop.booking._world import (
@@ -129,6 +157,7 @@ __all__ = [
     "MAX_NAME_LENGTH",
     "MAX_PASSENGERS",
     "MAX_SAGAS",
+    "MAX_SAGA_FILE_BYTES",
     "ORCHESTRATOR_LOG",
     "PAYMENT_METHODS",
     "PRESETS",
@@ -137,6 +166,7 @@ __all__ = [
     "RUN_FILE_LIMIT",
     "RUN_FILE_MAX_EVENTS",
     "RUN_FILE_VERSION",
+    "SAGAS_FOLDER",
     "SAGA_LOG_DB",
     "SAGA_NAME",
     "SCENARIOS",
@@ -158,24 +188,35 @@ __all__ = [
     "CrashHook",
     "DataDirectoryBusy",
     "DatabaseUnusable",
+    "Debit",
     "Fault",
     "FaultInjector",
     "FaultKind",
     "FaultPlan",
     "FlightWorld",
+    "GeneratedScenario",
     "InvalidBatchPlan",
     "InvalidBooking",
     "InvalidFaultSpec",
     "InvalidRunFile",
+    "InvalidSagaFile",
     "LoyaltyAccounts",
     "Participant",
     "PaymentGateway",
     "Preset",
+    "Record",
     "RunFile",
     "SagaLogFiles",
+    "SagaSpec",
     "Scenario",
     "SeatInventory",
+    "ServiceSnapshot",
+    "ServiceSpec",
+    "ServiceWorld",
+    "StepRole",
+    "StepSpec",
     "StepText",
+    "Take",
     "UnreadableFile",
     "WorldError",
     "WorldSnapshot",
@@ -187,12 +228,15 @@ __all__ = [
     "describe_plan",
     "export_log_text",
     "export_run",
+    "generated_scenarios",
     "guide_response",
     "json_type",
+    "load_saga",
     "parse_fault",
     "parse_kind",
     "parse_plan",
     "parse_run",
+    "parse_saga",
     "plan_from_failure_scenarios",
     "preset",
     "random_fault_plan",
@@ -200,8 +244,12 @@ __all__ = [
     "read_run",
     "read_user_file",
     "run_batch",
+    "run_saga_scenarios",
     "run_scenarios",
     "run_scenarios_on_scratch_world",
+    "saga_problems",
+    "saga_response",
+    "saga_world_dir",
     "step_key",
     "write_report",
     "write_run",
@@ -229,6 +277,11 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "captions",
     ),
     "_datadir": ("MARKER", "SAGA_LOG_DB", "WORLD_DATABASES"),
+    "_loader": ("MAX_SAGA_FILE_BYTES", "load_saga", "parse_saga", "saga_problems"),
+    "_response": ("saga_response",),
+    "_sagascenarios": ("GeneratedScenario", "generated_scenarios", "run_saga_scenarios"),
+    "_sagaworld": ("SAGAS_FOLDER", "ServiceSnapshot", "ServiceWorld", "saga_world_dir"),
+    "_spec": ("Debit", "Record", "SagaSpec", "ServiceSpec", "StepRole", "StepSpec", "Take"),
     "_exceptions": (
         "BookingError",
         "DataDirectoryBusy",
@@ -237,6 +290,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "InvalidBooking",
         "InvalidFaultSpec",
         "InvalidRunFile",
+        "InvalidSagaFile",
         "UnreadableFile",
         "WorldError",
     ),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from saga_desktop.booking._exceptions import InvalidFaultSpec
 
@@ -88,13 +88,15 @@ class Fault:
 FaultPlan = Mapping[str, Fault]
 
 
-def parse_fault(spec: str) -> tuple[str, Fault]:
-    """Read ``STEP=KIND`` (``process_payment=transient:2``).
+def parse_fault(spec: str, keys: Sequence[str] = STEP_KEYS) -> tuple[str, Fault]:
+    """Read ``STEP=KIND`` (``process_payment=transient:2``; the step in either case).
 
     Parameters
     ----------
     spec
         The text a person typed.
+    keys
+        The saga's step keys (the flight booking's by default).
 
     Returns
     -------
@@ -108,9 +110,9 @@ def parse_fault(spec: str) -> tuple[str, Fault]:
     """
     step, sep, kind_text = spec.partition("=")
     step = step.strip().lower()
-    if not sep or step not in STEP_KEYS:
+    if not sep or step not in keys:
         raise InvalidFaultSpec(
-            f"bad fault {spec!r}: expected STEP=KIND with STEP one of {', '.join(STEP_KEYS)}"
+            f"bad fault {spec!r}: expected STEP=KIND with STEP one of {', '.join(keys)}"
         )
     return step, parse_kind(kind_text.strip().lower(), spec)
 

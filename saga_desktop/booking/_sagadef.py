@@ -139,8 +139,6 @@ def check_request(spec: SagaSpec, data: object) -> dict[str, Any]:
                     field, f"{field} is {len(value):,} characters long; at most {_MAX_TEXT}"
                 )
         if not fine:
-            raise InvalidBooking(
-                field, f"{field} must be like {default!r}, not {value!r:.60}"
-            )
+            raise InvalidBooking(field, f"{field} must be like {default!r}, not {value!r:.60}")
         request[field] = value
     return request
