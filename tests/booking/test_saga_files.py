@@ -171,5 +171,5 @@ def test_unreadable_files_are_refused(tmp_path, content, expected):
 def test_a_saga_file_is_data_a_value_is_never_evaluated():
     text = bad("price = 640.0", "price = \"__import__('os').system('true')\"")
     # Text where the debit needs a number: refused as data, never run as code.
-    with pytest.raises(InvalidSagaFile, match="request.price"):
+    with pytest.raises(InvalidSagaFile, match=r"request\.price"):
         parse_saga(text)
