@@ -151,10 +151,10 @@ def print_saga_state(snapshot: ServiceSnapshot) -> None:
                 f"{title}: {entry['account']}: {entry['balance']:,.2f} "
                 f"(opening {entry['opening']:,.2f})"
             )
-        if "net" in service:
+        if "put_back" in service:
             print(
-                f"{title}: debited {service['debited']:,.2f}, credited back "
-                f"{service['credited']:,.2f}, net {service['net']:,.2f}"
+                f"{title}: debited {service['debited']:,.2f}, credited "
+                f"{service['credited']:,.2f}, put back {service['put_back']:,.2f}"
             )
         for entry in service.get("kinds", []):
             print(

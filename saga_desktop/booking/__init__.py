@@ -127,6 +127,7 @@ if TYPE_CHECKING:
         write_report,
     )
     from saga_desktop.booking._spec import (
+        Credit,
         Debit,
         Record,
         SagaSpec,
@@ -186,6 +187,7 @@ __all__ = [
     "BookingSagaService",
     "Cancellation",
     "CrashHook",
+    "Credit",
     "DataDirectoryBusy",
     "DatabaseUnusable",
     "Debit",
@@ -281,7 +283,16 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     "_response": ("saga_response",),
     "_sagascenarios": ("GeneratedScenario", "generated_scenarios", "run_saga_scenarios"),
     "_sagaworld": ("SAGAS_FOLDER", "ServiceSnapshot", "ServiceWorld", "saga_world_dir"),
-    "_spec": ("Debit", "Record", "SagaSpec", "ServiceSpec", "StepRole", "StepSpec", "Take"),
+    "_spec": (
+        "Credit",
+        "Debit",
+        "Record",
+        "SagaSpec",
+        "ServiceSpec",
+        "StepRole",
+        "StepSpec",
+        "Take",
+    ),
     "_exceptions": (
         "BookingError",
         "DataDirectoryBusy",

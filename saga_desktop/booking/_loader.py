@@ -19,8 +19,9 @@ from typing import Any
 
 from saga_desktop.booking._exceptions import InvalidSagaFile, UnreadableFile
 from saga_desktop.booking._files import read_user_file
-from saga_desktop.booking._sagacheck import Problem, check_saga
+from saga_desktop.booking._sagacheck import BUILT_IN_WORLDS, Problem, check_saga
 from saga_desktop.booking._spec import (
+    Credit,
     Debit,
     Effect,
     Record,
@@ -121,14 +122,19 @@ def _title(name: str) -> str:
     return name.replace("_", " ").strip().capitalize()
 
 
-def _effect(step: Mapping[str, Any]) -> Effect:
+def _effect(step: Mapping[str, Any]) -> Effect | None:
     if "take" in step:
         take = step["take"]
         return Take(str(take["item"]), take.get("amount", 1))
     if "debit" in step:
         debit = step["debit"]
         return Debit(str(debit["account"]), debit["amount"])
-    return Record(str(step["record"]["kind"]))
+    if "credit" in step:
+        credit = step["credit"]
+        return Credit(str(credit["account"]), credit["amount"])
+    if "record" in step:
+        return Record(str(step["record"]["kind"]))
+    return None  # a built-in world's step: its effect is the world's own
 
 
 def _readable(value: str) -> str:
@@ -136,13 +142,17 @@ def _readable(value: str) -> str:
     return f"the {field.replace('_', ' ')}" if field is not None else value
 
 
-def _undo_text(effect: Effect) -> str:
+def _undo_text(effect: Effect | None) -> str:
     # The undo is derived from the effect, unless the file says it in its own words.
     if isinstance(effect, Take):
         return f"Give {_readable(effect.item)} back"
     if isinstance(effect, Debit):
         return f"Credit {_readable(effect.account)} back"
-    return f"Cancel the {effect.kind.replace('_', ' ')}"
+    if isinstance(effect, Credit):
+        return f"Debit {_readable(effect.account)} back"
+    if isinstance(effect, Record):
+        return f"Cancel the {effect.kind.replace('_', ' ')}"
+    return "Undo the step"
 
 
 def spec_from_data(data: object, *, source: str | None = None) -> SagaSpec:
@@ -170,8 +180,10 @@ def spec_from_data(data: object, *, source: str | None = None) -> SagaSpec:
             ),
             records=bool(service.get("records", False)),
         )
-        for name, service in data["services"].items()
+        for name, service in data.get("services", {}).items()
     }
+    world = data.get("world")
+    built_in = dict(BUILT_IN_WORLDS.get(world, ())) if world is not None else {}
     steps = []
     for step in data["steps"]:
         effect = _effect(step)
@@ -182,7 +194,7 @@ def spec_from_data(data: object, *, source: str | None = None) -> SagaSpec:
                 title=title,
                 description=str(step.get("description") or title),
                 compensation=str(step.get("compensation") or _undo_text(effect)),
-                service=step["service"],
+                service=step.get("service") or built_in[step["name"]],
                 effect=effect,
                 role=StepRole(step.get("role", StepRole.COMPENSATABLE.value)),
                 retries=int(step.get("retries", 2)),
@@ -200,6 +212,7 @@ def spec_from_data(data: object, *, source: str | None = None) -> SagaSpec:
         steps=tuple(steps),
         notes=str(data.get("notes", "")),
         source=source,
+        world=world,
     )
 
 

@@ -8,7 +8,6 @@ wrong in words a person can act on, suggests the name that was probably meant
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -16,7 +15,19 @@ from typing import Any
 
 from saga_desktop.booking._spec import StepRole, request_field
 
-__all__ = ["LIMITS", "Problem", "check_saga"]
+__all__ = ["BUILT_IN_WORLDS", "LIMITS", "Problem", "check_saga"]
+
+#: Worlds the app has built in, and the steps each one can run with the service
+#: that runs it (a saga file naming one describes those steps' texts and policies;
+#: their effects are the world's own). The flight booking's is the guide's.
+BUILT_IN_WORLDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "flight_booking": (
+        ("RESERVE_SEAT", "seats"),
+        ("DEDUCT_LOYALTY_POINTS", "loyalty"),
+        ("PROCESS_PAYMENT", "payments"),
+        ("CONFIRM_BOOKING", "bookings"),
+    ),
+}
 
 _SAGA_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _STEP_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -24,8 +35,9 @@ _FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _ITEM_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class _Limits:
+    # A plain class, not a dataclass: this module is read at the window's start-up
+    # (the flight booking is a saga file too), and each dataclass costs a millisecond.
     steps: int = 40
     services: int = 20
     name: int = 40
@@ -40,7 +52,7 @@ class _Limits:
 #: What a saga file may hold at most.
 LIMITS = _Limits()
 
-_TOP_KEYS = ("name", "title", "description", "notes", "request", "services", "steps")
+_TOP_KEYS = ("name", "title", "description", "notes", "world", "request", "services", "steps")
 _SERVICE_KEYS = ("title", "stock", "accounts", "records")
 _STEP_KEYS = (
     "name",
@@ -49,6 +61,7 @@ _STEP_KEYS = (
     "service",
     "take",
     "debit",
+    "credit",
     "record",
     "compensation",
     "role",
@@ -56,8 +69,13 @@ _STEP_KEYS = (
     "timeout",
     "error",
 )
-_EFFECT_KEYS = {"take": ("item", "amount"), "debit": ("account", "amount"), "record": ("kind",)}
-_KEEPS = {"take": "stock", "debit": "accounts", "record": "records"}
+_EFFECT_KEYS = {
+    "take": ("item", "amount"),
+    "debit": ("account", "amount"),
+    "credit": ("account", "amount"),
+    "record": ("kind",),
+}
+_KEEPS = {"take": "stock", "debit": "accounts", "credit": "accounts", "record": "records"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -70,6 +88,8 @@ class Problem:
 
 
 def _suggest(value: str, options: Sequence[str]) -> str:
+    import difflib  # only a file with a mistake needs it
+
     close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""
 
@@ -177,10 +197,50 @@ class _Checker:
             self.problem("name", f"is longer than {LIMITS.name} characters")
         for key in ("title", "description", "notes"):
             self.text(data, key, key)
+        if "world" in data:
+            self.built_in(data)
+            return self.problems
         request = self.request(data.get("request", {}))
         services = self.services(data.get("services"))
         self.steps(data.get("steps"), services, request)
         return self.problems
+
+    def built_in(self, data: Mapping[str, Any]) -> None:
+        world = data["world"]
+        if world not in BUILT_IN_WORLDS:
+            self.problem(
+                "world",
+                f"{world!r} is not a world the app has: {', '.join(BUILT_IN_WORLDS)}"
+                + _suggest(str(world), list(BUILT_IN_WORLDS)),
+            )
+            return
+        for key in ("services", "request"):
+            if key in data:
+                self.problem(key, f"the {world} world has its own {key}: leave them out")
+        expected = BUILT_IN_WORLDS[world]
+        steps = data.get("steps")
+        if not isinstance(steps, list) or len(steps) != len(expected):
+            names = ", ".join(name for name, _ in expected)
+            self.problem("steps", f"the {world} world runs {len(expected)} steps: {names}")
+            return
+        for index, (step, (name, service)) in enumerate(zip(steps, expected, strict=True)):
+            path = f"steps[{index}]"
+            if not isinstance(step, Mapping):
+                self.problem(path, f"must be a table, not {_kind(step)}")
+                continue
+            self.unknown_keys(step, _STEP_KEYS, path)
+            if step.get("name") != name:
+                self.problem(f"{path}.name", f"the {world} world's step {index + 1} is {name}")
+            if step.get("service", service) != service:
+                self.problem(f"{path}.service", f"{name} is run by the {service} service")
+            for verb in _EFFECT_KEYS:
+                if verb in step:
+                    self.problem(f"{path}.{verb}", f"{name}'s effect is the {world} world's own")
+            if step.get("role", StepRole.COMPENSATABLE.value) != StepRole.COMPENSATABLE.value:
+                self.problem(f"{path}.role", f"{name} is compensatable in the {world} world")
+            for key in ("title", "description", "compensation", "error"):
+                self.text(step, key, f"{path}.{key}")
+            self.policy(step, path)
 
     def request(self, request: object) -> Mapping[str, Any]:
         if not isinstance(request, Mapping):
@@ -329,8 +389,8 @@ class _Checker:
         if len(verbs) != 1:
             self.problem(
                 path,
-                "a step does one thing: take = {...}, debit = {...} or record = {...}"
-                + (f" (this one has {' and '.join(verbs)})" if verbs else ""),
+                "a step does one thing: take = {...}, debit = {...}, credit = {...} or "
+                "record = {...}" + (f" (this one has {' and '.join(verbs)})" if verbs else ""),
             )
             return
         verb = verbs[0]
@@ -435,7 +495,7 @@ def _effect_problems(
             yield "amount", f"request.{field} is {request[field]!r}, not an amount more than 0"
     elif verb == "take" and not _whole(amount, 1, LIMITS.stock):
         yield "amount", f"a whole number from 1 to {LIMITS.stock:,}, not {amount!r}"
-    elif verb == "debit" and (not _number(amount) or not 0 < amount <= LIMITS.amount):
+    elif verb in ("debit", "credit") and (not _number(amount) or not 0 < amount <= LIMITS.amount):
         yield "amount", f"an amount more than 0 and at most {LIMITS.amount:,.0f}, not {amount!r}"
 
 

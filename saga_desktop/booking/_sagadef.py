@@ -14,7 +14,7 @@ from typing import Any
 from saga_desktop.booking._exceptions import InvalidBooking
 from saga_desktop.booking._saga import COMPENSATION_RETRY, STEP_TIMEOUT, FaultInjector
 from saga_desktop.booking._services import AccountService, RecordService, StockService
-from saga_desktop.booking._spec import Debit, SagaSpec, StepSpec, Take, resolve
+from saga_desktop.booking._spec import Credit, Debit, Record, SagaSpec, StepSpec, Take, resolve
 from saga_desktop.engine import RetryPolicy, SagaDefinition, SagaStep, StepContext
 
 __all__ = ["check_request", "injected_errors", "service_definition"]
@@ -42,18 +42,20 @@ def _step(spec: StepSpec, service: object, injector: FaultInjector) -> SagaStep:
             return stock.take(c.idempotency_key, c.correlation_id, c.step, item, amount)
 
         undo: Callable[[str, str], dict[str, Any]] = stock.give_back
-    elif isinstance(effect, Debit):
+    elif isinstance(effect, Debit | Credit):
         assert isinstance(service, AccountService)
-        accounts, debit = service, effect
+        accounts, move = service, effect
+        apply = accounts.debit if isinstance(effect, Debit) else accounts.credit
 
         def act(c: StepContext) -> dict[str, Any]:
-            amount = float(resolve(debit.amount, c.payload))
-            account = str(resolve(debit.account, c.payload))
-            return accounts.debit(c.idempotency_key, c.correlation_id, c.step, account, amount)
+            amount = float(resolve(move.amount, c.payload))
+            account = str(resolve(move.account, c.payload))
+            return apply(c.idempotency_key, c.correlation_id, c.step, account, amount)
 
-        undo = accounts.credit_back
+        undo = accounts.put_back
     else:
         assert isinstance(service, RecordService)
+        assert isinstance(effect, Record)
         records, kind = service, effect.kind
 
         def act(c: StepContext) -> dict[str, Any]:

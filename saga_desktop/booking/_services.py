@@ -142,22 +142,27 @@ class StockService(ServiceParticipant):
 
 
 class AccountService(ServiceParticipant):
-    """Balances (money, points), debited by sagas and credited back; in cents."""
+    """Balances (money, points), debited or credited by sagas and put back; in cents.
+
+    Each saga step's movement is kept signed: a debit takes from the account
+    (positive), a credit adds to it (negative), so an account is below its
+    opening balance by the sum of the movements that stand.
+    """
 
     KEEPS = "accounts"
-    TABLES = frozenset({"accounts", "debits"})
+    TABLES = frozenset({"accounts", "movements"})
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS accounts (
         account       TEXT PRIMARY KEY,
         opening_cents INTEGER NOT NULL,
         balance_cents INTEGER NOT NULL CHECK (balance_cents >= 0)
     );
-    CREATE TABLE IF NOT EXISTS debits (
+    CREATE TABLE IF NOT EXISTS movements (
         correlation_id TEXT NOT NULL,
         step           TEXT NOT NULL,
         account        TEXT NOT NULL,
-        amount_cents   INTEGER NOT NULL,
-        status         TEXT NOT NULL CHECK (status IN ('DEBITED', 'CREDITED')),
+        taken_cents    INTEGER NOT NULL,   -- debit > 0, credit < 0
+        status         TEXT NOT NULL CHECK (status IN ('STANDS', 'UNDONE')),
         PRIMARY KEY (correlation_id, step)
     ) WITHOUT ROWID;
     """
@@ -174,69 +179,95 @@ class AccountService(ServiceParticipant):
         self, key: str, correlation_id: str, step: str, account: str, amount: float
     ) -> dict[str, Any]:
         """Debit ``amount`` from ``account``; refused when the balance is short."""
-        cents = _cents(amount)
+        return self._move(key, correlation_id, step, account, _cents(amount))
 
+    def credit(
+        self, key: str, correlation_id: str, step: str, account: str, amount: float
+    ) -> dict[str, Any]:
+        """Credit ``amount`` to ``account``."""
+        return self._move(key, correlation_id, step, account, -_cents(amount))
+
+    def _move(
+        self, key: str, correlation_id: str, step: str, account: str, taken: int
+    ) -> dict[str, Any]:
         def effect(db: sqlite3.Cursor) -> dict[str, Any]:
             row = db.execute(
                 "SELECT balance_cents FROM accounts WHERE account = ?", (account,)
             ).fetchone()
             if row is None:
                 raise StepError(f"there is no account {account}")
-            if row[0] < cents:
+            if row[0] < taken:
                 raise StepError(
-                    f"account {account} holds {row[0] / 100:,.2f}, {cents / 100:,.2f} needed"
+                    f"account {account} holds {row[0] / 100:,.2f}, {taken / 100:,.2f} needed"
                 )
             db.execute(
                 "UPDATE accounts SET balance_cents = balance_cents - ? WHERE account = ?",
-                (cents, account),
+                (taken, account),
             )
             db.execute(
-                "INSERT INTO debits VALUES (?, ?, ?, ?, 'DEBITED')",
-                (correlation_id, step, account, cents),
+                "INSERT INTO movements VALUES (?, ?, ?, ?, 'STANDS')",
+                (correlation_id, step, account, taken),
             )
-            return {"account": account, "amount": cents / 100, "balance": (row[0] - cents) / 100}
+            return {
+                "account": account,
+                "amount": abs(taken) / 100,
+                "credited" if taken < 0 else "debited": abs(taken) / 100,
+                "balance": (row[0] - taken) / 100,
+            }
 
         return self.apply_once(key, correlation_id, effect)
 
-    def credit_back(self, key: str, correlation_id: str) -> dict[str, Any]:
-        """Credit back what the saga's step debited."""
+    def put_back(self, key: str, correlation_id: str) -> dict[str, Any]:
+        """Undo the saga's step's movement; a credit whose money is gone is refused."""
 
         def undo(db: sqlite3.Cursor, done: dict[str, Any]) -> dict[str, Any]:
             step = key.rpartition(":")[2]
-            cents = _cents(float(done["amount"]))
+            ((taken,),) = db.execute(
+                "SELECT taken_cents FROM movements WHERE correlation_id = ? AND step = ?",
+                (correlation_id, step),
+            ).fetchall()
+            ((balance,),) = db.execute(
+                "SELECT balance_cents FROM accounts WHERE account = ?", (done["account"],)
+            ).fetchall()
+            if balance + taken < 0:
+                raise StepError(
+                    f"account {done['account']} holds {balance / 100:,.2f}: the "
+                    f"{-taken / 100:,.2f} credited cannot be taken back"
+                )
             db.execute(
-                "UPDATE debits SET status = 'CREDITED' WHERE correlation_id = ? AND step = ?",
+                "UPDATE movements SET status = 'UNDONE' WHERE correlation_id = ? AND step = ?",
                 (correlation_id, step),
             )
             db.execute(
                 "UPDATE accounts SET balance_cents = balance_cents + ? WHERE account = ?",
-                (cents, done["account"]),
+                (taken, done["account"]),
             )
-            return {"account": done["account"], "credited": done["amount"]}
+            return {"account": done["account"], "put_back": abs(taken) / 100}
 
         return self.undo_once(key, correlation_id, undo)
 
     def held(self) -> dict[tuple[str, str], Any]:
-        """``(account, cents)`` each saga's step keeps debited."""
+        """``(account, cents taken)`` of each saga's step's movement that stands."""
         return {
             (cid, step): (account, int(cents))
             for cid, step, account, cents in self.query(
-                "SELECT correlation_id, step, account, amount_cents FROM debits "
-                "WHERE status = 'DEBITED'"
+                "SELECT correlation_id, step, account, taken_cents FROM movements "
+                "WHERE status = 'STANDS'"
             )
         }
 
     def figures(self) -> dict[str, Any]:
-        """Each account's opening and current balance, and what is debited and credited."""
+        """Each account's opening and current balance, and what was debited and credited."""
         with self.reading():
             accounts = self.query(
                 "SELECT account, opening_cents, balance_cents FROM accounts ORDER BY rowid"
             )
-            moved = self.query(
-                "SELECT COALESCE(SUM(amount_cents), 0), "
-                "COALESCE(SUM(CASE WHEN status = 'CREDITED' THEN amount_cents END), 0) FROM debits"
+            ((debited, credited, undone),) = self.query(
+                "SELECT COALESCE(SUM(CASE WHEN taken_cents > 0 THEN taken_cents END), 0), "
+                "COALESCE(SUM(CASE WHEN taken_cents < 0 THEN -taken_cents END), 0), "
+                "COALESCE(SUM(CASE WHEN status = 'UNDONE' THEN ABS(taken_cents) END), 0) "
+                "FROM movements"
             )
-        debited, credited = moved[0]
         return {
             "accounts": [
                 {"account": name, "opening": opening / 100, "balance": balance / 100}
@@ -244,23 +275,23 @@ class AccountService(ServiceParticipant):
             ],
             "debited": debited / 100,
             "credited": credited / 100,
-            "net": (debited - credited) / 100,
+            "put_back": undone / 100,
         }
 
     def conservation(self) -> list[str]:
-        """Opening balance less balance = what is still debited, for every account."""
+        """Opening balance less balance = the movements that stand, for every account."""
         problems = []
         with self.reading():
             rows = self.query(
                 "SELECT a.account, a.opening_cents - a.balance_cents, "
-                "COALESCE((SELECT SUM(d.amount_cents) FROM debits d "
-                "WHERE d.account = a.account AND d.status = 'DEBITED'), 0) FROM accounts a"
+                "COALESCE((SELECT SUM(m.taken_cents) FROM movements m "
+                "WHERE m.account = a.account AND m.status = 'STANDS'), 0) FROM accounts a"
             )
-        for account, below, debited in rows:
-            if below != debited:
+        for account, below, taken in rows:
+            if below != taken:
                 problems.append(
                     f"{self.path.stem}: {account} is {below / 100:,.2f} below its opening "
-                    f"balance, but {debited / 100:,.2f} is debited"
+                    f"balance, but the movements that stand take {taken / 100:,.2f}"
                 )
         return problems
 

@@ -13,6 +13,9 @@ service that applied it:
 ``debit``
     debits ``amount`` from an account (money, points); the compensation
     credits it back.
+``credit``
+    credits ``amount`` to an account (the other side of a transfer); the
+    compensation debits it back, and is refused if the money is gone.
 ``record``
     creates a record of a kind (an itinerary, an e-mail); the compensation
     cancels it.
@@ -30,6 +33,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "FIELD_PATTERN",
+    "Credit",
     "Debit",
     "Effect",
     "Record",
@@ -95,6 +99,16 @@ class Debit:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Credit:
+    """Credit ``amount`` (in currency units) to ``account`` (either may read the request)."""
+
+    account: str
+    amount: float | str
+
+    verb: ClassVar[str] = "credit"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Record:
     """Create a record of ``kind`` (an itinerary, an e-mail)."""
 
@@ -103,7 +117,7 @@ class Record:
     verb: ClassVar[str] = "record"
 
 
-Effect = Take | Debit | Record
+Effect = Take | Debit | Credit | Record
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -153,7 +167,8 @@ class StepSpec:
     service
         The service whose effect the step applies.
     effect
-        What it does (:class:`Take`, :class:`Debit` or :class:`Record`).
+        What it does (:class:`Take`, :class:`Debit`, :class:`Credit` or
+        :class:`Record`); None in a built-in world, whose effects are its own.
     role
         Compensatable, pivot or retriable.
     retries
@@ -169,7 +184,7 @@ class StepSpec:
     description: str
     compensation: str
     service: str
-    effect: Effect
+    effect: Effect | None
     role: StepRole = StepRole.COMPENSATABLE
     retries: int = 2
     timeout: float | None = None
@@ -206,6 +221,9 @@ class SagaSpec:
         The steps, in order.
     source
         The file it was read from, if any.
+    world
+        The built-in world it runs in (``"flight_booking"``), or None for a world
+        of the file's own services.
     """
 
     name: str
@@ -216,6 +234,7 @@ class SagaSpec:
     steps: tuple[StepSpec, ...]
     notes: str = ""
     source: str | None = None
+    world: str | None = None
 
     @property
     def step_names(self) -> tuple[str, ...]:
