@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, step_key
-from saga_desktop.booking._steps import SAGA_NAME, STEP_NAMES, STEP_TEXTS
+from saga_desktop.booking._steps import SAGA_NAME, STEP_NAMES, STEP_TEXTS, booking_spec
 from saga_desktop.engine import (
     RetryPolicy,
     SagaDefinition,
@@ -28,13 +28,20 @@ __all__ = [
     "STEP_TIMEOUT",
     "CrashHook",
     "FaultInjector",
+    "action_retry",
     "booking_definition",
 ]
 
+
+def action_retry(retries: int) -> RetryPolicy:
+    """A step's retry policy: ``retries`` attempts after the first, 0.2 s, 0.4 s, ... apart."""
+    return RetryPolicy(
+        max_attempts=retries + 1, initial_delay=0.2, multiplier=2.0, max_delay=2.0, jitter=0.1
+    )
+
+
 #: Transient failures are tried three times in all, 0.2 s then 0.4 s apart (±10 %).
-ACTION_RETRY = RetryPolicy(
-    max_attempts=3, initial_delay=0.2, multiplier=2.0, max_delay=2.0, jitter=0.1
-)
+ACTION_RETRY = action_retry(2)
 #: An undo is tried three times in all before it is dead-lettered.
 COMPENSATION_RETRY = RetryPolicy(
     max_attempts=3, initial_delay=0.2, multiplier=2.0, max_delay=2.0, jitter=0.1
@@ -220,16 +227,17 @@ def booking_definition(world: FlightWorld, injector: FaultInjector) -> SagaDefin
             result: dict[str, Any] = undo(c.idempotency_key, c.correlation_id)
             return result
 
-        text = STEP_TEXTS[name]
+        # The texts, retries and timeout are the saga file's (flight_booking.saga.toml).
+        step = booking_spec().step(name)
         return SagaStep(
             name=name,
             action=action,
             compensation=compensation,
-            description=text.description,
-            compensation_description=text.compensation,
-            retry=ACTION_RETRY,
+            description=step.description,
+            compensation_description=step.compensation,
+            retry=action_retry(step.retries),
             compensation_retry=COMPENSATION_RETRY,
-            timeout=STEP_TIMEOUT,
+            timeout=step.timeout,
         )
 
     return SagaDefinition(SAGA_NAME, tuple(make_step(name) for name in STEP_NAMES))

@@ -12,10 +12,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from saga_desktop.booking._exceptions import InvalidBooking
-from saga_desktop.booking._saga import COMPENSATION_RETRY, STEP_TIMEOUT, FaultInjector
+from saga_desktop.booking._saga import (
+    COMPENSATION_RETRY,
+    STEP_TIMEOUT,
+    FaultInjector,
+    action_retry,
+)
 from saga_desktop.booking._services import AccountService, RecordService, StockService
 from saga_desktop.booking._spec import Credit, Debit, Record, SagaSpec, StepSpec, Take, resolve
-from saga_desktop.engine import RetryPolicy, SagaDefinition, SagaStep, StepContext
+from saga_desktop.engine import SagaDefinition, SagaStep, StepContext
 
 __all__ = ["check_request", "injected_errors", "service_definition"]
 
@@ -79,13 +84,7 @@ def _step(spec: StepSpec, service: object, injector: FaultInjector) -> SagaStep:
         compensation=compensation,
         description=spec.description,
         compensation_description=spec.compensation,
-        retry=RetryPolicy(
-            max_attempts=spec.retries + 1,
-            initial_delay=0.2,
-            multiplier=2.0,
-            max_delay=2.0,
-            jitter=0.1,
-        ),
+        retry=action_retry(spec.retries),
         compensation_retry=COMPENSATION_RETRY,
         # Every step has a timeout, so that a timeout fault can be injected on any of
         # them; the file may give its own.
