@@ -114,8 +114,7 @@ def _build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="STEP=KIND",
-        help="inject a failure (repeatable): KIND is fail, transient:N, timeout, "
-        "compensation_fail:N|forever or crash",
+        help=f"inject a failure (repeatable): KIND is one of {booking.KIND_HELP}",
     )
     run.add_argument("--booking", type=Path, metavar="FILE", help="the guide's request JSON")
     run.add_argument("--json", action="store_true", help="print the guide's response object")

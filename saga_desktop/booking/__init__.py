@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     )
     from saga_desktop.booking._faults import (
         DEFAULT_FAILURE_RATE,
+        KIND_HELP,
         STEP_KEYS,
         Fault,
         FaultKind,
@@ -154,6 +155,7 @@ __all__ = [
     "DEFAULT_FAILURE_RATE",
     "DEFAULT_FLIGHTS",
     "DEFAULT_USERS",
+    "KIND_HELP",
     "MARKER",
     "MAX_NAME_LENGTH",
     "MAX_PASSENGERS",
@@ -323,6 +325,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "Fault",
         "FaultKind",
         "FaultPlan",
+        "KIND_HELP",
         "parse_fault",
         "parse_kind",
         "plan_from_failure_scenarios",

@@ -11,7 +11,8 @@ from typing import Any
 
 from saga_desktop.booking._datadir import SAGA_LOG_DB, checked_folder, remove_database
 from saga_desktop.booking._exceptions import DatabaseUnusable, DataDirectoryBusy, InvalidBooking
-from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, plan_from_failure_scenarios
+from saga_desktop.booking._faultkinds import FAULT_KINDS, Hook
+from saga_desktop.booking._faults import Fault, FaultPlan, plan_from_failure_scenarios
 from saga_desktop.booking._logs import LoggedEventStore, SagaLogFiles
 from saga_desktop.booking._paths import default_data_dir
 from saga_desktop.booking._request import BookingRequest, _whole_number
@@ -216,7 +217,7 @@ class BookingSagaOrchestrator:
     def _engine(
         self, plan: FaultPlan, definition: SagaDefinition, *, reuse: bool = False
     ) -> SagaOrchestrator:
-        crash = any(fault.kind is FaultKind.CRASH for fault in plan.values())
+        crash = any(FAULT_KINDS[fault.kind].hook is Hook.ORCHESTRATOR for fault in plan.values())
         sink = self._sink()
         # run() is a batch's hot path: it reuses an engine built from the same parts,
         # never handed out (one with a crash hook is not reused: the hook holds its plan).

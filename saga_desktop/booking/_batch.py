@@ -44,7 +44,14 @@ from typing import Any, Protocol
 
 from saga_desktop.booking._api import BookingSagaOrchestrator
 from saga_desktop.booking._exceptions import InvalidBatchPlan, InvalidBooking
-from saga_desktop.booking._faults import DEFAULT_FAILURE_RATE, STEP_KEYS, Fault, FaultKind
+from saga_desktop.booking._faultkinds import fault_choices
+from saga_desktop.booking._faults import (
+    DEFAULT_FAILURE_RATE,
+    STEP_KEYS,
+    Fault,
+    FaultKind,
+    parse_kind,
+)
 from saga_desktop.booking._sagaworld import ServiceWorld
 from saga_desktop.booking._world import FlightWorld
 from saga_desktop.engine import SagaOutcome, SagaResult
@@ -63,12 +70,9 @@ __all__ = [
 #: The most sagas one batch runs (about an hour and a half at the batch's speed here).
 MAX_SAGAS = 10_000_000
 
-#: The faults a batch draws from, one of them per faulty saga.
-BATCH_FAULTS: tuple[Fault, ...] = (
-    Fault(FaultKind.FAIL),
-    Fault(FaultKind.TRANSIENT, 1),
-    Fault(FaultKind.TIMEOUT),
-    Fault(FaultKind.COMPENSATION_FAIL, 1),
+#: The faults a batch draws from, one of them per faulty saga (the registry's batch mix).
+BATCH_FAULTS: tuple[Fault, ...] = tuple(
+    parse_kind(choice.spec) for choice in fault_choices() if choice.in_batch
 )
 
 _RESERVE_SEAT = "RESERVE_SEAT"

@@ -13,6 +13,7 @@ import random
 from collections.abc import Mapping
 
 from saga_desktop.booking._exceptions import InvalidFaultSpec
+from saga_desktop.booking._faultkinds import fault_choices
 from saga_desktop.booking._faults import STEP_KEYS, Fault, parse_kind
 from saga_desktop.booking._scenarios import SCENARIOS, Scenario
 
@@ -252,18 +253,10 @@ def preset(name: str) -> Preset:
     raise KeyError(f"no preset named {name!r}: choose one of {', '.join(p.name for p in PRESETS)}")
 
 
-# Random plans draw from every kind. Weights favour the kinds that end cleanly;
-# a crash is rare because it stops the run until recovery.
-_RANDOM_KINDS: tuple[tuple[str, int], ...] = (
-    ("fail", 6),
-    ("transient:1", 2),
-    ("transient:2", 2),
-    ("transient:3", 2),
-    ("timeout", 3),
-    ("compensation_fail:1", 2),
-    ("compensation_fail:2", 2),
-    ("compensation_fail:forever", 2),
-    ("crash", 1),
+# Random plans draw from every kind, with the registry's weights: they favour the
+# kinds that end cleanly; a crash is rare because it stops the run until recovery.
+_RANDOM_KINDS: tuple[tuple[str, int], ...] = tuple(
+    (choice.spec, choice.weight) for choice in fault_choices() if choice.weight
 )
 
 

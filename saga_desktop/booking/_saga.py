@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from saga_desktop.booking._faultkinds import Hook, kinds_at
 from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, step_key
 from saga_desktop.booking._steps import SAGA_NAME, STEP_NAMES, STEP_TEXTS, booking_spec
 from saga_desktop.engine import (
@@ -48,6 +49,13 @@ COMPENSATION_RETRY = RetryPolicy(
 )
 #: Seconds a participant has to answer before its reply counts as lost.
 STEP_TIMEOUT = 2.0
+
+
+# Where each kind acts, from the registry of failure kinds.
+_BEFORE_ACTION = kinds_at(Hook.BEFORE_ACTION)
+_AFTER_ACTION = kinds_at(Hook.AFTER_ACTION)
+_BEFORE_COMPENSATION = kinds_at(Hook.BEFORE_COMPENSATION)
+_ON_ORCHESTRATOR = kinds_at(Hook.ORCHESTRATOR)
 
 
 class FaultInjector:
@@ -98,7 +106,7 @@ class FaultInjector:
         """Refuse the action now if the plan says so."""
         if not self.plan:  # most sagas of a batch: nothing to look up
             return
-        fault = self._fault(context.step, FaultKind.FAIL, FaultKind.TRANSIENT)
+        fault = self._fault(context.step, *_BEFORE_ACTION)
         if fault is None:
             return
         message = self.errors.get(context.step, f"{context.step} failed")
@@ -112,12 +120,12 @@ class FaultInjector:
 
     def after_action(self, context: StepContext) -> None:
         """Delay the reply past the timeout if the plan says so (the effect stays)."""
-        if self.plan and self._fault(context.step, FaultKind.TIMEOUT) is not None:
+        if self.plan and self._fault(context.step, *_AFTER_ACTION) is not None:
             self.sleep(STEP_TIMEOUT * 1.5)
 
     def before_compensation(self, context: StepContext) -> None:
         """Refuse the undo now if the plan says so."""
-        fault = self._fault(context.step, FaultKind.COMPENSATION_FAIL) if self.plan else None
+        fault = self._fault(context.step, *_BEFORE_COMPENSATION) if self.plan else None
         if fault is None:
             return
         key = context.idempotency_key
@@ -143,7 +151,7 @@ class CrashHook:
     """
 
     def __init__(self, plan: FaultPlan, on_crash: Callable[[str], None] | None = None) -> None:
-        self.steps = {key for key, fault in plan.items() if fault.kind is FaultKind.CRASH}
+        self.steps = {key for key, fault in plan.items() if fault.kind in _ON_ORCHESTRATOR}
         self.on_crash = on_crash or _raise_crash
 
     def __call__(self, event: SagaEvent) -> None:

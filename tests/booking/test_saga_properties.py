@@ -83,9 +83,12 @@ def sagas(draw: st.DrawFn) -> tuple[SagaSpec, list[dict[str, Fault]]]:
 @given(sagas())
 def test_any_saga_under_any_faults_leaves_the_books_balanced(case) -> None:
     spec, plans = case
-    with tempfile.TemporaryDirectory() as scratch, BookingSagaOrchestrator(
-        Path(scratch), saga=spec, write_logs=False, keep_events=False
-    ) as runner:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        BookingSagaOrchestrator(
+            Path(scratch), saga=spec, write_logs=False, keep_events=False
+        ) as runner,
+    ):
         request = runner.validate({})
         for plan in plans:
             result = runner.run(request, plan)
