@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from saga_desktop.booking._exceptions import InvalidFaultSpec
 from saga_desktop.booking._faultkinds import fault_choices
@@ -32,13 +32,15 @@ __all__ = [
 PRESET_OUTCOMES: tuple[str, ...] = ("COMPLETED", "COMPENSATED", "DEAD_LETTERED", "CRASHED")
 
 
-def parse_plan(faults: Mapping[str, str]) -> dict[str, Fault]:
+def parse_plan(faults: Mapping[str, str], keys: Sequence[str] = STEP_KEYS) -> dict[str, Fault]:
     """Read a plan of step key → kind spec (``{"process_payment": "transient:2"}``).
 
     Parameters
     ----------
     faults
         Step keys (``process_payment``) and kinds as :func:`parse_kind` reads them.
+    keys
+        The saga's step keys (the flight booking's by default).
 
     Returns
     -------
@@ -52,9 +54,9 @@ def parse_plan(faults: Mapping[str, str]) -> dict[str, Fault]:
     """
     plan: dict[str, Fault] = {}
     for key, spec in faults.items():
-        if key not in STEP_KEYS:
+        if key not in keys:
             raise InvalidFaultSpec(
-                f"unknown step {key!r} in a fault plan: expected one of {', '.join(STEP_KEYS)}"
+                f"unknown step {key!r} in a fault plan: expected one of {', '.join(keys)}"
             )
         plan[key] = parse_kind(spec, f"{key}={spec}")
     return plan
