@@ -111,7 +111,7 @@ def main() -> int:
         wait_until(lambda: bool(window.timeline.view.bars()))
         shoot(window, "timeline")
         run = window._runs[window.history.topLevelItem(0).data(0, 256)]
-        report = window.html_report_for(run, window._run_events(run) or [])
+        report = window.run_files.html_report(run, window._run_events(run) or [])
         (HERE / "report.html").write_text(report, encoding="utf-8")
         print("saved", HERE / "report.html")
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from saga_desktop.booking._exceptions import DataDirectoryBusy, WorldError
+from saga_desktop.booking._exceptions import DatabaseUnusable, DataDirectoryBusy, WorldError
 from saga_desktop.engine import StepError
 from saga_desktop.engine._json import compact_encoder
 from saga_desktop.engine._sqlite import BusyWait, LockTimeout, connect_checked, use_wal
@@ -69,6 +69,8 @@ class Participant:
         on opening, and a database of another program is refused untouched.
     busy
         How long to wait for a write lock another process holds.
+    check
+        SQLite's integrity check on opening (see ``connect_checked``).
     """
 
     #: The service's tables, created with the file.
@@ -76,14 +78,21 @@ class Participant:
     #: The tables a database of this service has (besides ``operations``).
     TABLES: frozenset[str] = frozenset()
 
-    def __init__(self, path: Path, *, create: bool = False, busy: BusyWait | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        create: bool = False,
+        busy: BusyWait | None = None,
+        check: bool | None = None,
+    ) -> None:
         self.path = path
         self.busy = busy if busy is not None else BusyWait()
         self._grouped = False
         try:
-            self._db = connect_checked(path, create=create)
+            self._db = connect_checked(path, create=create, check=check, busy=self.busy)
             try:
-                self._prepare(create)
+                self.busy.retry(lambda: self._prepare(create), path.name)
             except BaseException:
                 self._db.close()
                 raise
@@ -96,6 +105,8 @@ class Participant:
             self._cursor = self._db.cursor()
         except sqlite3.DatabaseError as exc:
             raise WorldError(f"cannot open {path}: {exc}") from None
+        except LockTimeout as exc:
+            raise self._busy_error(exc) from None
 
     def _prepare(self, create: bool) -> None:
         db = self._db
@@ -153,17 +164,28 @@ class Participant:
         if savepoint:
             self._control.execute("SAVEPOINT operation")
 
+    def _unusable(self, error: sqlite3.DatabaseError) -> DatabaseUnusable:
+        # SQLite stopped a statement (a damaged page, a failing disk): no refusal, so
+        # the saga stops where it is, and nothing is compensated into a broken file.
+        return DatabaseUnusable(
+            f"{self.path} cannot be used ({error}): restore it from a backup, or point "
+            "--data-dir elsewhere"
+        )
+
     def _begin_immediate(self) -> None:
         # Another process writing here (a batch, a paused one) holds the write lock:
         # that is no refusal, so the saga waits, visibly, and then stops unrefused.
         try:
             self.busy.begin_immediate(self._control, self.path.name)
         except LockTimeout as exc:
-            raise DataDirectoryBusy(
-                f"the data directory {self.path.parent} is busy: another process has held "
-                f"{self.path.name} for {exc.waited:.0f} s (a batch paused or stopped?); "
-                "try again once it is free"
-            ) from None
+            raise self._busy_error(exc) from None
+
+    def _busy_error(self, exc: LockTimeout) -> DataDirectoryBusy:
+        return DataDirectoryBusy(
+            f"the data directory {self.path.parent} is busy: another process has held "
+            f"{self.path.name} for {exc.waited:.0f} s (a batch paused or stopped?); "
+            "try again once it is free"
+        )
 
     def _end(self, *, keep: bool, savepoint: bool = True) -> None:
         control = self._control
@@ -197,16 +219,35 @@ class Participant:
         if self._db.in_transaction:
             yield
             return
-        self._control.execute("BEGIN")
         try:
-            yield
-        finally:
-            if self._db.in_transaction:
-                self._control.execute("COMMIT")
+            self._control.execute("BEGIN")
+            try:
+                yield
+            finally:
+                if self._db.in_transaction:
+                    self._control.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Run a read-only query and return its rows."""
-        return self._db.execute(sql, params).fetchall()
+        """Run a read-only query and return its rows.
+
+        Raises
+        ------
+        DatabaseUnusable
+            When SQLite cannot read the file (a damaged page).
+        """
+        try:
+            return self.busy.retry(lambda: self._db.execute(sql, params).fetchall(), self.path.name)
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+        except LockTimeout as exc:
+            raise self._busy_error(exc) from None
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        """The first row of a read-only query, or None."""
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
 
     def apply_once(
         self, key: str, correlation_id: str, effect: Effect, *, reads_only: bool = False
@@ -231,14 +272,23 @@ class Participant:
         ------
         StepError
             When the key was compensated already, or when ``effect`` refuses.
+        DatabaseUnusable
+            When SQLite cannot run the operation (a damaged file): no refusal.
         """
         # The first attempt at a key is by far the most common: the effect runs
         # first and its record is inserted only if the key is new, which saves
         # looking the key up beforehand. A known key (or a refusal) rolls the
         # effect back, and the record found in the same transaction decides.
+        try:
+            return self._apply_once(key, correlation_id, effect, not reads_only)
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+
+    def _apply_once(
+        self, key: str, correlation_id: str, effect: Effect, savepoint: bool
+    ) -> dict[str, Any]:
         db = self._cursor
         known: tuple[str, str] | None = None
-        savepoint = not reads_only
         self._begin(savepoint=savepoint)
         try:
             try:
@@ -279,6 +329,12 @@ class Participant:
             What was undone; ``{"tombstone": True}`` when there was nothing to
             undo, ``{"repeated": True}`` when it was undone before.
         """
+        try:
+            return self._undo_once(key, correlation_id, undo)
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+
+    def _undo_once(self, key: str, correlation_id: str, undo: Undo) -> dict[str, Any]:
         db = self._cursor
         with self.transaction():
             row = _recorded(db, key)
@@ -378,16 +434,16 @@ class SeatInventory(Participant):
 
     def flight(self, flight_id: int) -> tuple[str, str, str, int] | None:
         """Return ``(origin, destination, date, fare_cents)`` of a flight, or None."""
-        row = self._db.execute(
+        row = self._one(
             "SELECT origin, destination, date, fare_cents FROM flights WHERE id = ?", (flight_id,)
-        ).fetchone()
+        )
         return None if row is None else (row[0], row[1], row[2], row[3])
 
     def free_seats(self, flight_id: int) -> int:
         """How many seats of the flight nobody holds."""
-        (count,) = self._db.execute(
+        ((count,),) = self.query(
             "SELECT COUNT(*) FROM seats WHERE flight_id = ? AND holder IS NULL", (flight_id,)
-        ).fetchone()
+        )
         return int(count)
 
     def seats_by_saga(self) -> dict[str, set[str]]:
@@ -470,7 +526,7 @@ class LoyaltyAccounts(Participant):
 
     def user(self, user_id: int) -> tuple[str, int] | None:
         """Return ``(name, points)`` of a user, or None."""
-        row = self._db.execute("SELECT name, points FROM users WHERE id = ?", (user_id,)).fetchone()
+        row = self._one("SELECT name, points FROM users WHERE id = ?", (user_id,))
         return None if row is None else (row[0], row[1])
 
     def points_by_saga(self) -> dict[str, int]:
@@ -535,11 +591,11 @@ class PaymentGateway(Participant):
 
     def totals(self) -> tuple[int, int, int]:
         """Return ``(captured_cents, refunded_cents, payment_count)`` over all payments."""
-        captured, refunded, count = self._db.execute(
+        ((captured, refunded, count),) = self.query(
             "SELECT COALESCE(SUM(amount_cents), 0), "
             "COALESCE(SUM(CASE WHEN status = 'REFUNDED' THEN amount_cents END), 0), COUNT(*) "
             "FROM payments"
-        ).fetchone()
+        )
         return int(captured), int(refunded), int(count)
 
     def net_by_saga(self) -> dict[str, int]:
@@ -623,8 +679,8 @@ class BookingRegistry(Participant):
 
     def counts(self) -> tuple[int, int]:
         """Return ``(confirmed, cancelled)``."""
-        confirmed, cancelled = self._db.execute(
+        ((confirmed, cancelled),) = self.query(
             "SELECT COALESCE(SUM(status = 'CONFIRMED'), 0), COALESCE(SUM(status = 'CANCELLED'), 0) "
             "FROM bookings"
-        ).fetchone()
+        )
         return int(confirmed), int(cancelled)

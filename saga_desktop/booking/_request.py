@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import reprlib
 from collections.abc import Mapping
 from typing import Any
 
 from saga_desktop.booking._exceptions import InvalidBooking
 
-__all__ = ["DEFAULT_BOOKING", "PAYMENT_METHODS", "BookingRequest"]
+__all__ = [
+    "DEFAULT_BOOKING",
+    "MAX_NAME_LENGTH",
+    "MAX_PASSENGERS",
+    "PAYMENT_METHODS",
+    "BookingRequest",
+]
 
 #: The guide's example request: it works unchanged on the default world.
 DEFAULT_BOOKING: dict[str, Any] = {
@@ -30,8 +37,17 @@ DEFAULT_BOOKING: dict[str, Any] = {
 
 PAYMENT_METHODS: tuple[str, ...] = ("card", "paypal", "bank_transfer")
 _GENDERS = ("male", "female", "other", "")
-_MAX_PASSENGERS = 9
+#: The most passengers one booking carries.
+MAX_PASSENGERS = 9
+#: The longest first or last name a passenger may have (characters).
+MAX_NAME_LENGTH = 100
 _MAX_WHOLE = 2**63 - 1  # SQLite's largest INTEGER
+
+
+def _shown(value: object) -> str:
+    """``value`` as a message shows it: its repr, cut short (a request may hold megabytes)."""
+    text = reprlib.repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _whole_number(data: Mapping[str, Any], field: str) -> int:
@@ -45,11 +61,50 @@ def _whole_number(data: Mapping[str, Any], field: str) -> int:
             value = int(text)
     # bool is an int in Python, but True is no flight id.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidBooking(field, f"{field} must be a whole number, not {value!r}")
+        raise InvalidBooking(field, f"{field} must be a whole number, not {_shown(value)}")
     # SQLite cannot even look up an id beyond 64 bits: it raises OverflowError.
     if abs(value) > _MAX_WHOLE:
         raise InvalidBooking(field, f"{field} is out of range (at most {_MAX_WHOLE})")
     return value
+
+
+def _passengers(passengers: object) -> tuple[dict[str, str], ...]:
+    """Check the request's passengers: 1 to 9, each with a first and a last name."""
+    if not isinstance(passengers, list) or not passengers:
+        raise InvalidBooking("passengers", "the booking needs at least one passenger")
+    if len(passengers) > MAX_PASSENGERS:
+        raise InvalidBooking(
+            "passengers",
+            f"at most {MAX_PASSENGERS} passengers per booking, not {len(passengers)}",
+        )
+    checked: list[dict[str, str]] = []
+    for number, passenger in enumerate(passengers, start=1):
+        if not isinstance(passenger, Mapping):
+            raise InvalidBooking("passengers", f"passenger {number} is not an object")
+        entry: dict[str, str] = {}
+        for name_field in ("first_name", "last_name"):
+            value = passenger.get(name_field)
+            words = name_field.replace("_", " ")
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidBooking("passengers", f"passenger {number} has no {words}")
+            # Names end up in every log line, response and report: a name is short.
+            if len(value.strip()) > MAX_NAME_LENGTH:
+                raise InvalidBooking(
+                    "passengers",
+                    f"passenger {number}'s {words} is {len(value.strip()):,} characters long; "
+                    f"at most {MAX_NAME_LENGTH}",
+                )
+            entry[name_field] = value.strip()
+        gender = passenger.get("gender", "")
+        if gender not in _GENDERS:
+            raise InvalidBooking(
+                "passengers",
+                f"passenger {number}: gender is one of male, female, other, not {_shown(gender)}",
+            )
+        if gender:
+            entry["gender"] = str(gender)
+        checked.append(entry)
+    return tuple(checked)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -123,7 +178,7 @@ class BookingRequest:
             or not isinstance(fare, int | float)
             or (isinstance(fare, float) and not math.isfinite(fare))
         ):
-            raise InvalidBooking("total_fare", f"total_fare must be a number, not {fare!r}")
+            raise InvalidBooking("total_fare", f"total_fare must be a number, not {_shown(fare)}")
         if fare <= 0:
             raise InvalidBooking("total_fare", f"total_fare must be more than 0, not {fare}")
         if fare > 1_000_000:
@@ -152,37 +207,8 @@ class BookingRequest:
         if method not in PAYMENT_METHODS:
             raise InvalidBooking(
                 "payment_method",
-                f"payment_method must be one of {', '.join(PAYMENT_METHODS)}, not {method!r}",
+                f"payment_method must be one of {', '.join(PAYMENT_METHODS)}, not {_shown(method)}",
             )
 
-        passengers = data.get("passengers")
-        if not isinstance(passengers, list) or not passengers:
-            raise InvalidBooking("passengers", "the booking needs at least one passenger")
-        if len(passengers) > _MAX_PASSENGERS:
-            raise InvalidBooking(
-                "passengers",
-                f"at most {_MAX_PASSENGERS} passengers per booking, not {len(passengers)}",
-            )
-        checked: list[dict[str, str]] = []
-        for number, passenger in enumerate(passengers, start=1):
-            if not isinstance(passenger, Mapping):
-                raise InvalidBooking("passengers", f"passenger {number} is not an object")
-            entry: dict[str, str] = {}
-            for name_field in ("first_name", "last_name"):
-                value = passenger.get(name_field)
-                if not isinstance(value, str) or not value.strip():
-                    raise InvalidBooking(
-                        "passengers", f"passenger {number} has no {name_field.replace('_', ' ')}"
-                    )
-                entry[name_field] = value.strip()
-            gender = passenger.get("gender", "")
-            if gender not in _GENDERS:
-                raise InvalidBooking(
-                    "passengers",
-                    f"passenger {number}: gender is one of male, female, other, not {gender!r}",
-                )
-            if gender:
-                entry["gender"] = str(gender)
-            checked.append(entry)
-
-        return cls(flight_id, user_id, fare_cents, points, str(method), tuple(checked))
+        checked = _passengers(data.get("passengers"))
+        return cls(flight_id, user_id, fare_cents, points, str(method), checked)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import time
 import types
 import typing
@@ -20,9 +19,20 @@ from pathlib import Path
 from typing import Any
 
 from saga_desktop import __version__
-from saga_desktop.booking._exceptions import InvalidFaultSpec, InvalidRunFile
-from saga_desktop.booking._faults import Fault
+from saga_desktop.booking._exceptions import (
+    InvalidFaultSpec,
+    InvalidRunFile,
+    InvalidSagaFile,
+    UnreadableFile,
+)
+from saga_desktop.booking._faults import STEP_KEYS, Fault
+from saga_desktop.booking._files import json_type, read_json_file, write_text_atomic
+from saga_desktop.booking._loader import spec_from_data
 from saga_desktop.booking._presets import parse_plan
+from saga_desktop.booking._runshapes import RESPONSE, SERVICE_WORLD, WORLD, shape_problem
+from saga_desktop.booking._sagadump import spec_to_data
+from saga_desktop.booking._spec import SagaSpec
+from saga_desktop.booking._steps import STEP_NAMES
 from saga_desktop.engine import (
     EVENT_TYPES,
     SagaEvent,
@@ -32,6 +42,8 @@ from saga_desktop.engine import (
 
 __all__ = [
     "RUN_FILE_FORMAT",
+    "RUN_FILE_LIMIT",
+    "RUN_FILE_MAX_EVENTS",
     "RUN_FILE_VERSION",
     "RunFile",
     "export_run",
@@ -44,6 +56,11 @@ __all__ = [
 RUN_FILE_FORMAT = "saga-desktop-run"
 #: The newest layout this version writes and reads.
 RUN_FILE_VERSION = 1
+#: The largest run file read (bytes): a run of a few thousand events is well under 2 MB.
+RUN_FILE_LIMIT = 20 << 20
+#: The most events a run file may hold (a saga of four steps has about 20; one with many
+#: retries a few hundred): the timeline and the replay stay quick at this size.
+RUN_FILE_MAX_EVENTS = 100_000
 
 #: Keys of the guide's response object that a replay needs.
 _RESPONSE_KEYS = ("success", "correlation_id", "outcome", "steps_completed", "total_steps")
@@ -81,6 +98,7 @@ class RunFile:
     world_after: Mapping[str, Any] | None
     exported_at: str | None = None
     app_version: str | None = None
+    saga: SagaSpec | None = None
 
     @property
     def correlation_id(self) -> str:
@@ -89,7 +107,7 @@ class RunFile:
 
     def fault_plan(self) -> dict[str, Fault]:
         """Return the faults as a plan the orchestrator runs."""
-        return parse_plan(self.faults)
+        return parse_plan(self.faults, self.saga.step_keys if self.saga else STEP_KEYS)
 
 
 def export_run(
@@ -99,6 +117,7 @@ def export_run(
     faults: Mapping[str, str],
     world_before: Mapping[str, Any] | None,
     world_after: Mapping[str, Any] | None,
+    saga: SagaSpec | None = None,
 ) -> dict[str, Any]:
     """Return a run as the plain data of a run file.
 
@@ -112,6 +131,9 @@ def export_run(
         Step key → kind spec, as :func:`parse_kind` reads it.
     world_before, world_after
         World snapshots (``WorldSnapshot.to_dict()``) around the run.
+    saga
+        The saga file's saga the run ran (None for the flight booking): the file
+        carries it whole, so that it replays where the saga file is not.
 
     Returns
     -------
@@ -139,6 +161,8 @@ def export_run(
         "world_before": _plain(world_before),
         "world_after": _plain(world_after),
     }
+    if saga is not None and saga.world is None:
+        data["saga"] = spec_to_data(saga)
     try:
         # A JSON round trip copies the data and proves it is plain JSON.
         copied: dict[str, Any] = json.loads(json.dumps(data, allow_nan=False))
@@ -165,18 +189,8 @@ def write_run(path: Path | str, data: Mapping[str, Any]) -> None:
     ValueError
         When ``data`` is not plain JSON data.
     """
-    path = Path(path)
     text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    partial = path.with_name(path.name + ".partial")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not allowed in a run file")
+    write_text_atomic(path, text)
 
 
 def read_run(path: Path | str) -> RunFile:
@@ -185,7 +199,7 @@ def read_run(path: Path | str) -> RunFile:
     Parameters
     ----------
     path
-        The file.
+        The file: a regular file of at most ``RUN_FILE_LIMIT`` bytes.
 
     Returns
     -------
@@ -198,26 +212,13 @@ def read_run(path: Path | str) -> RunFile:
     InvalidRunFile
         With one line that names the file and what is wrong with it.
     """
-    shown = str(path)
     try:
-        # utf-8-sig: a byte-order mark, as some Windows editors add, is not damage.
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InvalidRunFile(f"{shown}: cannot be read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise InvalidRunFile(f"{shown}: not a SAGA Desktop run file (not UTF-8 text)") from None
-    try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise InvalidRunFile(
-            f"{shown}: not a SAGA Desktop run file (not JSON: {exc.msg} at line {exc.lineno}, "
-            f"column {exc.colno})"
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        # NaN, numbers of thousands of digits, nesting deeper than the parser goes.
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise InvalidRunFile(f"{shown}: not a SAGA Desktop run file (not JSON: {reason})") from None
-    return parse_run(data, source=shown)
+        data = read_json_file(path, limit=RUN_FILE_LIMIT)
+    except UnreadableFile as exc:
+        if exc.content:
+            raise InvalidRunFile(f"{path}: not a SAGA Desktop run file ({exc.reason})") from None
+        raise InvalidRunFile(str(exc)) from None
+    return parse_run(data, source=str(path))
 
 
 def parse_run(data: object, *, source: str = "run file") -> RunFile:
@@ -245,7 +246,7 @@ def parse_run(data: object, *, source: str = "run file") -> RunFile:
         return InvalidRunFile(f"{source}: {reason}")
 
     if not isinstance(data, dict):
-        raise invalid(f"not a SAGA Desktop run file (a JSON {_json_type(data)}, not an object)")
+        raise invalid(f"not a SAGA Desktop run file (a JSON {json_type(data)}, not an object)")
     if data.get("format") != RUN_FILE_FORMAT:
         raise invalid(f'not a SAGA Desktop run file (no "format": "{RUN_FILE_FORMAT}")')
     version = data.get("version")
@@ -256,37 +257,19 @@ def parse_run(data: object, *, source: str = "run file") -> RunFile:
             f"written by a newer SAGA Desktop (format {version}; "
             f"this version reads {RUN_FILE_VERSION})"
         )
-
-    response = data.get("response")
-    if not isinstance(response, dict):
-        raise invalid('has no "response" object')
-    missing = [key for key in _RESPONSE_KEYS if key not in response]
-    if missing:
-        raise invalid(f"the response lacks {', '.join(missing)}")
-    if not isinstance(response["success"], bool):
-        raise invalid(f"the response's success is {response['success']!r}, not true or false")
-
-    raw_events = data.get("events")
-    if not isinstance(raw_events, list) or not raw_events:
-        raise invalid('has no "events" (a list of the saga\'s events)')
-    events = tuple(_event(index, raw, invalid) for index, raw in enumerate(raw_events, 1))
-    ids = sorted({event.correlation_id for event in events})
-    if len(ids) > 1:
-        shown = ", ".join(cid[:8] for cid in ids[:3]) + (", …" if len(ids) > 3 else "")
-        raise invalid(f"mixes the events of {len(ids)} sagas ({shown}); a run is one saga")
-    if not isinstance(events[0], SagaStarted):
-        raise invalid(f"the first event is {type(events[0]).__name__}, not SagaStarted")
-    if response["correlation_id"] != ids[0]:
+    saga = _saga(data.get("saga"), invalid)
+    response = _response(data.get("response"), invalid)
+    events = _events(data.get("events"), invalid, saga.step_names if saga else STEP_NAMES)
+    if response["correlation_id"] != events[0].correlation_id:
         raise invalid(
             f"the response is of saga {str(response['correlation_id'])[:8]}, "
-            f"the events of saga {ids[0][:8]}"
+            f"the events of saga {events[0].correlation_id[:8]}"
         )
-
     faults = data.get("faults") or {}
     if not isinstance(faults, dict) or not all(isinstance(v, str) for v in faults.values()):
         raise invalid('"faults" must map step keys to fault kinds ("process_payment": "fail")')
     try:
-        parse_plan(faults)
+        parse_plan(faults, saga.step_keys if saga else STEP_KEYS)
     except InvalidFaultSpec as exc:
         raise invalid(str(exc)) from None
 
@@ -294,24 +277,74 @@ def parse_run(data: object, *, source: str = "run file") -> RunFile:
     for key in ("booking", "world_before", "world_after"):
         value = data.get(key)
         if value is not None and not isinstance(value, dict):
-            raise invalid(f'"{key}" must be an object or null, not a JSON {_json_type(value)}')
+            raise invalid(f'"{key}" must be an object or null, not a JSON {json_type(value)}')
+        shape = WORLD if saga is None else SERVICE_WORLD
+        if value is not None and key != "booking" and (problem := shape_problem(value, shape, key)):
+            raise invalid(problem)
         optional[key] = value
     for key in ("exported_at", "app_version"):
         value = data.get(key)
         optional[key] = value if isinstance(value, str) else None
-    return RunFile(response=response, events=events, faults=faults, **optional)
+    return RunFile(response=response, events=events, faults=faults, saga=saga, **optional)
 
 
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
+def _saga(data: object, invalid: Callable[[str], InvalidRunFile]) -> SagaSpec | None:
+    """The saga file's saga a run file carries (None: the flight booking)."""
+    if data is None:
+        return None
+    try:
+        return spec_from_data(data, source="its saga")
+    except InvalidSagaFile as exc:
+        raise invalid(str(exc)) from None
+
+
+def _response(response: object, invalid: Callable[[str], InvalidRunFile]) -> dict[str, Any]:
+    """The run file's response object, every field the window reads of the right type."""
+    if not isinstance(response, dict):
+        raise invalid('has no "response" object')
+    missing = [key for key in _RESPONSE_KEYS if key not in response]
+    if missing:
+        raise invalid(f"the response lacks {', '.join(missing)}")
+    if not isinstance(response["success"], bool):
+        raise invalid(f"the response's success is {response['success']!r}, not true or false")
+    if problem := shape_problem(response, RESPONSE, "response"):
+        raise invalid(problem)
+    return response
+
+
+def _events(
+    raw_events: object, invalid: Callable[[str], InvalidRunFile], steps: tuple[str, ...]
+) -> tuple[SagaEvent, ...]:
+    """The run file's events: of one saga (of ``steps``), starting with ``SagaStarted``."""
+    if not isinstance(raw_events, list) or not raw_events:
+        raise invalid('has no "events" (a list of the saga\'s events)')
+    if len(raw_events) > RUN_FILE_MAX_EVENTS:
+        raise invalid(
+            f"holds {len(raw_events):,} events, more than the {RUN_FILE_MAX_EVENTS:,} "
+            "this app replays"
+        )
+    events = tuple(_event(index, raw, invalid) for index, raw in enumerate(raw_events, 1))
+    ids = sorted({event.correlation_id for event in events})
+    if len(ids) > 1:
+        shown = ", ".join(cid[:8] for cid in ids[:3]) + (", …" if len(ids) > 3 else "")
+        raise invalid(f"mixes the events of {len(ids)} sagas ({shown}); a run is one saga")
+    if not isinstance(events[0], SagaStarted):
+        raise invalid(f"the first event is {type(events[0]).__name__}, not SagaStarted")
+    # The window draws the saga's cards: a run of other steps cannot be shown.
+    saga = "the flight booking" if steps == STEP_NAMES else "its saga"
+    for index, event in enumerate(events, 1):
+        step: str | None = getattr(event, "step", None)
+        names = event.steps if isinstance(event, SagaStarted) else (step,)
+        unknown = next((name for name in names if name not in (*steps, None)), None)
+        undo = f"COMPENSATE_{step}"
+        if unknown is None and getattr(event, "compensation", undo) != undo:
+            unknown = getattr(event, "compensation", None)
+        if unknown is not None:
+            raise invalid(
+                f"event {index} names {str(unknown)[:40]!r}, not a step of {saga} "
+                f"({', '.join(steps)[:200]})"
+            )
+    return events
 
 
 # The engine's events annotate their fields as text (postponed annotations);
@@ -324,7 +357,7 @@ _HINTS: Mapping[type[SagaEvent], Mapping[str, Any]] = {
 def _event(index: int, raw: object, invalid: Callable[[str], InvalidRunFile]) -> SagaEvent:
     """Rebuild event number ``index`` (1-based), checking every field's type."""
     if not isinstance(raw, dict):
-        raise invalid(f"event {index} is a JSON {_json_type(raw)}, not an object")
+        raise invalid(f"event {index} is a JSON {json_type(raw)}, not an object")
     try:
         event = event_from_dict(raw)
     except ValueError as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from saga_desktop.booking._datadir import (
+    OWNERS,
     SAGA_LOG_DB,
     WORLD_DATABASES,
     prepare_data_dir,
@@ -22,7 +23,16 @@ from saga_desktop.booking._participants import (
     PaymentGateway,
     SeatInventory,
 )
-from saga_desktop.engine import EventStoreError, SqliteEventStore
+from saga_desktop.booking._request import BookingRequest
+from saga_desktop.booking._response import guide_response
+from saga_desktop.booking._saga import FaultInjector, booking_definition
+from saga_desktop.engine import (
+    EventStoreError,
+    SagaDefinition,
+    SagaResult,
+    SqliteEventStore,
+)
+from saga_desktop.engine._owners import dead_owners
 from saga_desktop.engine._sqlite import BusyWait
 
 __all__ = ["DEFAULT_FLIGHTS", "DEFAULT_USERS", "FlightWorld", "WorldSnapshot"]
@@ -110,6 +120,10 @@ class FlightWorld:
         ``bookings.db``; created when missing.
     busy
         How long to wait for a database another process holds.
+    deep
+        Check every database's integrity on opening, whatever its size. It is
+        checked anyway after an unclean shutdown (a process that ran sagas here
+        died: its lease file is left), and a small database always is.
 
     Raises
     ------
@@ -118,10 +132,15 @@ class FlightWorld:
         empty, a link or another program's database, or a database is unusable.
     """
 
-    def __init__(self, data_dir: Path | str, *, busy: BusyWait | None = None) -> None:
+    def __init__(
+        self, data_dir: Path | str, *, busy: BusyWait | None = None, deep: bool = False
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.busy = busy if busy is not None else BusyWait()
         to_make = prepare_data_dir(self.data_dir)
+        unclean = bool(dead_owners(self.data_dir / OWNERS))
+        #: The integrity check every database of the directory gets on opening.
+        self.check: bool | None = True if deep or unclean else None
         if to_make:
             self._make(to_make)
         self._open()
@@ -142,7 +161,7 @@ class FlightWorld:
         opened: list[Participant] = []
 
         def open_one(cls: type[_P], name: str) -> _P:
-            participant = cls(self.data_dir / name, create=create, busy=self.busy)
+            participant = cls(self.data_dir / name, create=create, busy=self.busy, check=self.check)
             opened.append(participant)
             return participant
 
@@ -168,6 +187,27 @@ class FlightWorld:
             self.seats.add_flight(*flight)
         for user in DEFAULT_USERS:
             self.loyalty.add_user(*user)
+
+    # -- what the orchestrator asks of a world (ServiceWorld answers the same) --------
+
+    #: What an injected failure of each step says (None: the booking's own texts).
+    errors: dict[str, str] | None = None
+
+    def validate(self, data: object) -> BookingRequest:
+        """Check the shape of the guide's request data (see :class:`BookingRequest`).
+
+        The world is not read: the seat and loyalty services refuse what only they
+        know (no such flight or user, no seat left, too few points) during the saga.
+        """
+        return BookingRequest.from_mapping(data)
+
+    def definition(self, injector: FaultInjector) -> SagaDefinition:
+        """The booking saga's definition on this world, with ``injector``'s failures."""
+        return booking_definition(self, injector)
+
+    def response(self, result: SagaResult) -> dict[str, Any]:
+        """The guide's response object for a finished saga."""
+        return guide_response(result)
 
     @property
     def participants(

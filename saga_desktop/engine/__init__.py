@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         SagaOrchestrator,
         SagaResult,
     )
+    from saga_desktop.engine._owners import live_owners
     from saga_desktop.engine._queue import SagaMemoryQueue
     from saga_desktop.engine._sqlite import BusyWait
     from saga_desktop.engine._status import SagaOutcome, StepStatus
@@ -134,6 +135,7 @@ __all__ = [
     "event_to_dict",
     "format_log_line",
     "format_timestamp",
+    "live_owners",
 ]
 
 # Where each public name lives. The package loads a submodule only when one of its
@@ -195,6 +197,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "SagaOrchestrator",
         "SagaResult",
     ),
+    "_owners": ("live_owners",),
     "_queue": ("SagaMemoryQueue",),
     "_sqlite": ("BusyWait",),
     "_status": (

@@ -26,12 +26,15 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 import uuid
 from pathlib import Path
 
-__all__ = ["OwnerLease", "live_owners", "owner_alive", "sweep_owners"]
+__all__ = ["OwnerLease", "dead_owners", "live_owners", "owner_alive", "sweep_owners"]
 
 _SUFFIX = ".lock"
+# Seconds after which a half-made lease file is surely left by a dead maker.
+_PARTIAL_AGE = 60.0
 # O_NOFOLLOW: a lease file planted as a symbolic link is never followed.
 _OPEN_FLAGS = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -159,20 +162,42 @@ def live_owners(folder: Path) -> list[str]:
     ]
 
 
+def dead_owners(folder: Path) -> list[str]:
+    """The ids of the owners whose lease files in ``folder`` nobody holds: they died."""
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder))
+    except OSError:
+        return []
+    return [
+        name[: -len(_SUFFIX)]
+        for name in names
+        if name.endswith(_SUFFIX) and not owner_alive(folder, name[: -len(_SUFFIX)])
+    ]
+
+
 def sweep_owners(folder: Path) -> int:
     """Remove the lease files of dead owners; return how many were removed.
 
     A file is removed only while this call holds its lock, so a live owner's
     file is never touched; a lease file left half made (its owner killed
-    between making and naming it) goes too.
+    between making and naming it) goes too, once it is a minute old.
     """
     removed = 0
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return 0
+    now = time.time()
     for entry in entries:
-        if not entry.name.endswith((_SUFFIX, ".partial")):
+        if entry.name.endswith(".partial"):
+            # Its maker opens it, then locks it: a young one may be unlocked for an
+            # instant yet be a live owner's in the making.
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime < _PARTIAL_AGE:
+                    continue
+            except OSError:
+                continue
+        elif not entry.name.endswith(_SUFFIX):
             continue
         try:
             fd = os.open(entry.path, _OPEN_FLAGS)

@@ -7,10 +7,14 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
+
+_T = TypeVar("_T")
 
 __all__ = [
     "LOCK_SLICE",
+    "QUICK_CHECK_MAX_BYTES",
     "WAL_AUTOCHECKPOINT_PAGES",
     "BusyWait",
     "LockTimeout",
@@ -24,6 +28,12 @@ __all__ = [
 #: the same few pages again and again, so fewer, larger checkpoints write and sync
 #: much less. The log (at most ~40 MB a file) is removed when the last connection closes.
 WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+#: Files up to this size get SQLite's quick integrity check whenever they are opened (it
+#: reads the whole file: about 2 ms per MiB here). Larger ones are checked when asked
+#: (``check=True``: after an unclean shutdown, ``state --deep``); otherwise SQLite's own
+#: checks stop the first statement that meets a damaged page.
+QUICK_CHECK_MAX_BYTES = 8 * 1024 * 1024
 
 #: Seconds SQLite itself waits for another connection's lock before it reports the
 #: database busy. Short on purpose: a longer wait is BusyWait's, which says so.
@@ -83,16 +93,24 @@ class BusyWait:
         LockTimeout
             When the write lock stayed taken for :attr:`limit` seconds.
         """
+        self.retry(lambda: cursor.execute("BEGIN IMMEDIATE"), name)
+
+    def retry(self, operation: Callable[[], _T], name: str) -> _T:
+        """Run ``operation``, again and again while SQLite says the file ``name`` is busy.
+
+        Readers wait too, if rarely: SQLite locks a file whole for an instant
+        when the last connection to it closes (and folds its write-ahead log in).
+
+        Raises
+        ------
+        LockTimeout
+            When the file stayed busy for :attr:`limit` seconds.
+        """
         try:
-            cursor.execute("BEGIN IMMEDIATE")
+            return operation()
         except sqlite3.OperationalError as exc:
             if not is_busy(exc):
                 raise
-        else:
-            return
-        self._retry(lambda: cursor.execute("BEGIN IMMEDIATE"), name)
-
-    def _retry(self, attempt: Callable[[], object], name: str) -> None:
         # Each attempt already waited LOCK_SLICE inside SQLite (its busy handler).
         started = time.monotonic() - LOCK_SLICE
         told = -self.notify_every
@@ -104,15 +122,15 @@ class BusyWait:
                 told = waited
                 self.on_wait(name, waited)
             try:
-                attempt()
+                return operation()
             except sqlite3.OperationalError as exc:
                 if not is_busy(exc):
                     raise
-            else:
-                return
 
 
-def connect_checked(path: Path, *, create: bool = True) -> sqlite3.Connection:
+def connect_checked(
+    path: Path, *, create: bool = True, check: bool | None = None, busy: BusyWait | None = None
+) -> sqlite3.Connection:
     """Open ``path`` in autocommit mode and refuse it if it is damaged.
 
     The check runs before anything writes to the file, so a damaged database is
@@ -125,12 +143,20 @@ def connect_checked(path: Path, *, create: bool = True) -> sqlite3.Connection:
     create
         Create the file when it is missing; when False, a missing file is an
         error and is never created (SQLite's ``mode=rw``).
+    check
+        Run SQLite's quick integrity check: always (True), never (False), or
+        when the file is at most :data:`QUICK_CHECK_MAX_BYTES` (None): opening
+        stays as fast with a long history as on a fresh data directory.
+    busy
+        How long to wait when another connection holds the file whole.
 
     Raises
     ------
     sqlite3.DatabaseError
         ``"the database is damaged (<SQLite's report>); restore it …"`` (what a
         person can do about it is part of the message) or SQLite's own error.
+    LockTimeout
+        When another connection held the file for longer than ``busy`` waits.
     """
     # check_same_thread=False: the window's worker opens a database in one thread
     # and may hand it to another; calls are never concurrent.
@@ -143,14 +169,21 @@ def connect_checked(path: Path, *, create: bool = True) -> sqlite3.Connection:
         db = sqlite3.connect(
             uri, timeout=LOCK_SLICE, isolation_level=None, check_same_thread=False, uri=True
         )
+    if check is None:
+        try:
+            check = path.stat().st_size <= QUICK_CHECK_MAX_BYTES
+        except OSError:
+            check = True
     try:
-        (check,) = db.execute("PRAGMA quick_check(1)").fetchone()
-    except sqlite3.DatabaseError:
+        # Even unchecked, the schema is read: a file that is no database at all fails here.
+        sql = "PRAGMA quick_check(1)" if check else "PRAGMA schema_version"
+        (result,) = (busy or BusyWait()).retry(lambda: db.execute(sql).fetchone(), path.name)
+    except (sqlite3.DatabaseError, LockTimeout):
         db.close()
         raise
-    if check != "ok":
+    if check and result != "ok":
         db.close()
-        report = " ".join(str(check).split())  # SQLite's report spans lines
+        report = " ".join(str(result).split())  # SQLite's report spans lines
         raise sqlite3.DatabaseError(
             f"the database is damaged ({report}); "
             "restore it from a backup, or point --data-dir elsewhere"

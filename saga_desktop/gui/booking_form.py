@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Signal, Slot
@@ -17,7 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from saga_desktop.booking import DEFAULT_BOOKING, PAYMENT_METHODS
+from saga_desktop.booking import (
+    DEFAULT_BOOKING,
+    MAX_NAME_LENGTH,
+    MAX_PASSENGERS,
+    PAYMENT_METHODS,
+)
 from saga_desktop.gui import theme
 from saga_desktop.gui._qt import named
 
@@ -47,6 +54,31 @@ def parse_passengers(text: str) -> list[dict[str, str]]:
             continue
         passengers.append({"first_name": words[0], "last_name": " ".join(words[1:])})
     return passengers
+
+
+def _number(value: object, low: float, high: float, *, whole: bool) -> float | None:
+    """``value`` when it is a number (a whole one if ``whole``) within [low, high], else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if whole and not isinstance(value, int):
+        return None
+    # The range first: math.isfinite() of an int beyond a float's range raises.
+    return value if low <= value <= high and math.isfinite(value) else None
+
+
+def _passenger_text(passengers: object) -> str | None:
+    """The passengers field's text for the guide's passenger objects, or None if unusable."""
+    if not isinstance(passengers, list) or len(passengers) > MAX_PASSENGERS:
+        return None
+    names = []
+    for passenger in passengers:
+        if not isinstance(passenger, dict):
+            return None
+        parts = [passenger.get("first_name", ""), passenger.get("last_name", "")]
+        if not all(isinstance(p, str) and len(p) <= MAX_NAME_LENGTH for p in parts):
+            return None
+        names.append(" ".join(parts).strip())
+    return "; ".join(names)
 
 
 class BookingForm(QGroupBox):
@@ -144,19 +176,46 @@ class BookingForm(QGroupBox):
             "passengers": parse_passengers(self.passengers.text()),
         }
 
-    def set_booking(self, booking: dict[str, Any]) -> None:
-        """Fill the form from request data (for example the last booking used)."""
-        self.flight.setValue(int(booking.get("flight_id", self.flight.value())))
-        self.user.setValue(int(booking.get("user_id", self.user.value())))
-        self.fare.setValue(float(booking.get("total_fare", self.fare.value())))
-        self.points.setValue(int(booking.get("loyalty_points_to_use", self.points.value())))
-        self.method.setCurrentText(str(booking.get("payment_method", self.method.currentText())))
-        passengers = booking.get("passengers") or []
-        self.passengers.setText(
-            "; ".join(
-                f"{p.get('first_name', '')} {p.get('last_name', '')}".strip() for p in passengers
-            )
+    def set_booking(self, booking: Mapping[str, Any]) -> list[str]:
+        """Fill the form from request data (for example the last booking used).
+
+        A field the form cannot take (of the wrong type, out of its editor's
+        range) is left as it was.
+
+        Returns
+        -------
+        list of str
+            The fields left as they were.
+        """
+        dropped = []
+        for field, box in (
+            ("flight_id", self.flight),
+            ("user_id", self.user),
+            ("loyalty_points_to_use", self.points),
+        ):
+            value = _number(booking.get(field), box.minimum(), box.maximum(), whole=True)
+            if value is not None:
+                box.setValue(int(value))
+            elif field in booking:
+                dropped.append(field)
+        fare = _number(
+            booking.get("total_fare"), self.fare.minimum(), self.fare.maximum(), whole=False
         )
+        if fare is not None:
+            self.fare.setValue(fare)
+        elif "total_fare" in booking:
+            dropped.append("total_fare")
+        method = booking.get("payment_method")
+        if method in PAYMENT_METHODS:
+            self.method.setCurrentText(str(method))
+        elif "payment_method" in booking:
+            dropped.append("payment_method")
+        text = _passenger_text(booking.get("passengers"))
+        if text is not None:
+            self.passengers.setText(text)
+        elif "passengers" in booking:
+            dropped.append("passengers")
+        return dropped
 
     def show_error(self, field: str, message: str) -> None:
         """Show ``message`` beside ``field`` (or under the form for a general error)."""

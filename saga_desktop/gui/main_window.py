@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
-import json
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from PySide6.QtCore import (
-    QByteArray,
     QElapsedTimer,
     QPoint,
-    QSettings,
     Qt,
     QThread,
     QTimer,
@@ -60,14 +56,17 @@ from PySide6.QtWidgets import (
 )
 
 from saga_desktop import __version__, booking, engine
-from saga_desktop.booking import STEP_NAMES, STEP_TEXTS, InvalidRunFile, default_data_dir
+from saga_desktop.booking import STEP_NAMES, STEP_TEXTS, default_data_dir
 from saga_desktop.gui import closing, theme
 from saga_desktop.gui._qt import LazyTab, named
 from saga_desktop.gui.banner import ResultBanner
 from saga_desktop.gui.booking_form import BookingForm
 from saga_desktop.gui.log_pane import LogPane
+from saga_desktop.gui.notices import Notices
 from saga_desktop.gui.pipeline import PipelineView, StepCard, StepInfo
 from saga_desktop.gui.replay import ReplayController, response_from_events, what_is_left
+from saga_desktop.gui.run_files import RunFiles
+from saga_desktop.gui.settings import WindowSettings, restore_settings, save_settings
 from saga_desktop.gui.worker import Pacer, SagaWorker
 from saga_desktop.gui.world_panel import WorldPanel
 
@@ -85,7 +84,11 @@ SPEED_INSTANT = 100
 _DEFAULT_SPEED = 55
 # History keeps this many runs before forgetting the oldest.
 _HISTORY_LIMIT = 500
+# The History's detail shows the log lines of at most this many events of a run.
+_DETAIL_EVENTS = 2_000
 _GIL_SWITCH_SECONDS = 0.001
+# How often an idle window reads the world again (another process may be working in it).
+_POLL_MS = 3000
 # The scenario picker's entry for random failures drawn from the seed.
 _RANDOM = "__random__"
 # Runs back to back at Instant speed would repaint the whole window for every saga
@@ -105,7 +108,7 @@ def delay_for_speed(value: int) -> float:
     return round(0.03 + 2.5 * (1 - value / SPEED_INSTANT) ** 2, 3)
 
 
-def _history_item(
+def history_item(
     started: str,
     correlation_id: str,
     outcome: str,
@@ -225,16 +228,6 @@ def show_event(pipeline: _Stage, event: SagaEvent) -> None:
         pipeline.set_compensating(False)
 
 
-def _same_setting(stored: object, value: object) -> bool:
-    """Whether ``stored`` (read back from the settings) is already ``value``."""
-    if stored == value:
-        return True
-    # An INI file gives plain values back as text, as QSettings wrote them.
-    if isinstance(value, bool):
-        return stored == ("true" if value else "false")
-    return isinstance(value, int) and stored == str(value)
-
-
 def _step_infos() -> list[StepInfo]:
     return [
         StepInfo(
@@ -282,6 +275,8 @@ class MainWindow(QMainWindow):
         self.pacer = Pacer(delay_for_speed(_DEFAULT_SPEED))
         self._busy = False
         self._crashed = False
+        #: Sagas whose owner died are in the world (the last snapshot said so).
+        self._interrupted = False
         self._run_timer = QElapsedTimer()
         self._runs: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._current: str | None = None
@@ -298,14 +293,15 @@ class MainWindow(QMainWindow):
         self._run_context: dict[str, Any] = {}
         self._selected_run: str | None = None
         self.scenario_dialog: QDialog | None = None
-        self.settings = QSettings(str(self.data_dir / "settings.ini"), QSettings.Format.IniFormat)
+        self.settings = WindowSettings(self.data_dir)
 
         self._build_actions()
         self._build_widgets()
         self._build_trainer_widgets()
         self._build_menus()
         self._start_worker()
-        self._restore_settings()
+        for problem in restore_settings(self, self.settings):
+            self.notices.warn(problem)
         self._update_controls()
         self.history_requested.emit()
 
@@ -487,6 +483,7 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         status.addWidget(self.step_label, 2)
         status.addWidget(self.elapsed_label, 1)
+        self.notices = Notices(status, self.log)
         status.addPermanentWidget(self.correlation_label)
         status.addPermanentWidget(self.copy_button)
         self._elapsed_timer = QTimer(self, interval=100)
@@ -499,6 +496,9 @@ class MainWindow(QMainWindow):
         self._frame_clock = QElapsedTimer()
         self._frame_timer = QTimer(self, singleShot=True)
         self._frame_timer.timeout.connect(self._on_frame_timer_timeout)
+        # Another process may change the world while this window idles: look again.
+        self._poll_timer = QTimer(self, interval=_POLL_MS)
+        self._poll_timer.timeout.connect(self._on_poll_timer_timeout)
         self._letters: list[dict[str, Any]] | None = None
         self._announced = True  # the "running" banner of the current run was shown
 
@@ -602,10 +602,10 @@ class MainWindow(QMainWindow):
         save.triggered.connect(self.log.save_button.click)
         file_menu.addAction(save)
         file_menu.addSeparator()
-        for action in self.export_actions:
+        for action in self.run_files.export_actions:
             file_menu.addAction(action)
         file_menu.addSeparator()
-        file_menu.addAction(self.import_action)
+        file_menu.addAction(self.run_files.import_action)
         file_menu.addSeparator()
         quit_action = QAction("Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
@@ -677,6 +677,8 @@ class MainWindow(QMainWindow):
         self.batch_requested.connect(self._worker.run_batch)
         self._worker.batch_progressed.connect(self._on_worker_batch_progressed)
         self._worker.batch_finished.connect(self._on_worker_batch_finished)
+        self._worker.warned.connect(self.notices.warn)
+        self.run_files.connect_worker(self._worker)
         # The thread starts once the window has painted (see paintEvent): opening
         # the world and recovering interrupted sagas would otherwise hold the GIL
         # while the window builds and paints, a fifth of its start-up. Requests
@@ -696,6 +698,7 @@ class MainWindow(QMainWindow):
         # shorter switch interval (default 5 ms) lets the GUI thread in sooner.
         sys.setswitchinterval(_GIL_SWITCH_SECONDS)
         self._thread.start()
+        self._poll_timer.start()
 
     def _add_scenario_presets(self) -> None:
         # The presets load the guide's scenarios and the fault plans: a few
@@ -722,10 +725,11 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
-        self._save_settings()
+        save_settings(self, self.settings)
         self.replay.pause()
         self._elapsed_timer.stop()
         self._frame_timer.stop()
+        self._poll_timer.stop()
         # Let the saga in progress finish at full speed: nothing is left half-done.
         self.pacer.cancel()
         self._thread.quit()
@@ -757,8 +761,10 @@ class MainWindow(QMainWindow):
         idle = not self._busy
         self.run_action.setEnabled(idle and not self._crashed)
         self.reset_action.setEnabled(idle)
-        self.restart_action.setEnabled(idle and self._crashed)
-        self._restart_slot.setVisible(self._crashed)
+        # Sagas whose process died (here or in another window) wait for a recovery too.
+        recoverable = self._crashed or self._interrupted
+        self.restart_action.setEnabled(idle and recoverable)
+        self._restart_slot.setVisible(recoverable)
         self.step_action.setEnabled(self.pause_action.isChecked())
         # The panels follow with the next frame: a run shorter than a frame never
         # greys them out and back, which would repaint half the window for nothing.
@@ -962,60 +968,7 @@ class MainWindow(QMainWindow):
             self._on_dark_action_triggered,
             checkable=True,
         )
-        self.export_actions = [
-            self._action(text, name, "", tip, slot)
-            for text, name, tip, slot in (
-                (
-                    "Export run as JSON…",
-                    "exportRunAction",
-                    "The selected run: response and every event",
-                    self._on_export_run_triggered,
-                ),
-                (
-                    "Export log as text…",
-                    "exportLogAction",
-                    "The selected run's log lines",
-                    self._on_export_log_triggered,
-                ),
-                (
-                    "Export pipeline as PNG…",
-                    "exportPipelinePngAction",
-                    "The pipeline as shown",
-                    self._on_export_pipeline_png_triggered,
-                ),
-                (
-                    "Export pipeline as SVG…",
-                    "exportPipelineSvgAction",
-                    "The pipeline as shown, as SVG",
-                    self._on_export_pipeline_svg_triggered,
-                ),
-                (
-                    "Export timeline as PNG…",
-                    "exportTimelinePngAction",
-                    "The selected run's timeline",
-                    self._on_export_timeline_png_triggered,
-                ),
-                (
-                    "Export timeline as SVG…",
-                    "exportTimelineSvgAction",
-                    "The selected run's timeline, as SVG",
-                    self._on_export_timeline_svg_triggered,
-                ),
-                (
-                    "Export HTML report…",
-                    "exportHtmlAction",
-                    "A self-contained page about the selected run",
-                    self._on_export_html_triggered,
-                ),
-            )
-        ]
-        self.import_action = self._action(
-            "Import run…",
-            "importRunAction",
-            "Ctrl+O",
-            "Read a run exported on any machine, to replay it here",
-            self._on_import_action_triggered,
-        )
+        self.run_files = RunFiles(self)
 
         # Scenario picker: presets (the guide's five first), random failures from a seed.
         # Only "Custom" is there for the first paint, see _add_scenario_presets.
@@ -1149,7 +1102,10 @@ class MainWindow(QMainWindow):
         response = dict(run.get("response") or response_from_events(events))
         response.pop("saga_log", None)
         summary = "\n".join(f"{key}: {value}" for key, value in response.items())
-        log = booking.export_log_text(events)
+        # An imported run may hold 100,000 events: the Timeline's list has them all.
+        log = booking.export_log_text(events[:_DETAIL_EVENTS])
+        if len(events) > _DETAIL_EVENTS:
+            log += f"… and {len(events) - _DETAIL_EVENTS:,} more events (see the Timeline)\n"
         self.history_detail.setPlainText(summary + "\n\n" + log.removesuffix("\n"))
         self._show_on_timeline(events)
         if not self._busy:
@@ -1173,7 +1129,7 @@ class MainWindow(QMainWindow):
             ended = summary["ended_at"]
             duration = f"{ended - summary['started_at']:.2f} s" if ended else "–"
             self.history.addTopLevelItem(
-                _history_item(
+                history_item(
                     started, cid, summary["status"], summary["failed_step"], duration, "saga log"
                 )
             )
@@ -1469,257 +1425,6 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             theme.apply_theme(app, dark=on)
 
-    # -- settings ------------------------------------------------------------------------
-
-    def _save_settings(self) -> None:
-        settings = self.settings
-        values: dict[str, object] = {
-            "window/geometry": self.saveGeometry(),
-            "window/state": self.saveState(),
-            "run/speed": self.speed_slider.value(),
-            "view/presenter": self._presenter,
-            "view/dark": self._dark,
-            "run/booking": json.dumps(self.form.booking()),
-            "run/seed": self.seed_spin.value(),
-        }
-        # Any setValue makes sync() rewrite the whole file and flush it to disk, even
-        # when the value is the one already there: a close that changed nothing
-        # writes nothing.
-        changed = {
-            key: value
-            for key, value in values.items()
-            if not _same_setting(settings.value(key), value)
-        }
-        for key, value in changed.items():
-            settings.setValue(key, value)
-        if changed:
-            settings.sync()
-
-    def _restore_settings(self) -> None:
-        settings = self.settings
-        geometry = settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        state = settings.value("window/state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        # A setting that cannot be read (a hand-edited file) is simply forgotten.
-        with contextlib.suppress(ValueError):
-            self.speed_slider.setValue(int(str(settings.value("run/speed"))))
-        with contextlib.suppress(ValueError):
-            self.seed_spin.setValue(int(str(settings.value("run/seed"))))
-        saved_booking = settings.value("run/booking")
-        if saved_booking:
-            with contextlib.suppress(ValueError, TypeError, AttributeError):
-                self.form.set_booking(json.loads(str(saved_booking)))
-        if str(settings.value("view/dark", "false")).lower() == "true":
-            self.set_dark_theme(True)
-        if str(settings.value("view/presenter", "false")).lower() == "true":
-            self.set_presenter_mode(True)
-
-    # -- export and import -------------------------------------------------------------------
-
-    def _export_target(self) -> tuple[dict[str, Any], list[SagaEvent]] | None:
-        from PySide6.QtWidgets import QMessageBox
-
-        cid = self._selected_run or self._current
-        run = self._runs.get(cid or "")
-        events = self._run_events(run) if run else None
-        if run is None or not events:
-            QMessageBox.information(
-                self, "Nothing to export", "Run a saga, or select a run in the history, first."
-            )
-            return None
-        return run, events
-
-    def _ask_path(self, title: str, name: str, filters: str) -> Path | None:
-        from PySide6.QtWidgets import QFileDialog
-
-        chosen, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), filters)
-        return Path(chosen) if chosen else None
-
-    def _write(self, path: Path, data: str | bytes) -> None:
-        if isinstance(data, bytes):
-            self._export(path, lambda: path.write_bytes(data))
-        else:
-            self._export(path, lambda: path.write_text(data, encoding="utf-8"))
-
-    def _export(self, path: Path, write: Callable[[], object]) -> None:
-        # ``write`` writes ``path``; a failure is a dialog, success a status message.
-        from PySide6.QtWidgets import QMessageBox
-
-        try:
-            write()
-        except OSError as exc:
-            QMessageBox.warning(self, "Cannot export", f"{path}: {exc.strerror or exc}")
-            return
-        self.statusBar().showMessage(f"Exported {path}", 4000)
-
-    def _response_of(self, run: dict[str, Any], events: list[SagaEvent]) -> dict[str, Any]:
-        response = dict(run.get("response") or response_from_events(events))
-        response["saga_log"] = [engine.event_to_dict(event) for event in events]
-        return response
-
-    @Slot()
-    def _on_export_run_triggered(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
-        target = self._export_target()
-        if target is None:
-            return
-        run, events = target
-        path = self._ask_path(
-            "Export run", f"saga-run-{events[0].correlation_id[:8]}.json", "Run files (*.json)"
-        )
-        if path is None:
-            return
-        try:
-            data = booking.export_run(
-                self._response_of(run, events),
-                booking=run.get("booking"),
-                faults=run.get("faults") or {},
-                world_before=run.get("world_before"),
-                world_after=run.get("world_after"),
-            )
-        except InvalidRunFile as exc:
-            QMessageBox.warning(self, "Cannot export", str(exc))
-            return
-        self._export(path, lambda: booking.write_run(path, data))
-
-    @Slot()
-    def _on_export_log_triggered(self) -> None:
-        target = self._export_target()
-        if target is not None:
-            path = self._ask_path(
-                "Export log",
-                f"saga-log-{target[1][0].correlation_id[:8]}.txt",
-                "Text (*.txt *.log)",
-            )
-            if path is not None:
-                self._write(path, booking.export_log_text(target[1]))
-
-    def _export_picture(self, widget: QWidget, kind: str, title: str) -> None:
-        from saga_desktop.gui.report import widget_png, widget_svg
-
-        path = self._ask_path(
-            f"Export {title}", f"saga-{title}.{kind}", f"{kind.upper()} (*.{kind})"
-        )
-        if path is None:
-            return
-        self._write(
-            path, widget_png(widget) if kind == "png" else widget_svg(widget, f"SAGA {title}")
-        )
-
-    @Slot()
-    def _on_export_pipeline_png_triggered(self) -> None:
-        self._export_picture(self.pipeline, "png", "pipeline")
-
-    @Slot()
-    def _on_export_pipeline_svg_triggered(self) -> None:
-        self._export_picture(self.pipeline, "svg", "pipeline")
-
-    @Slot()
-    def _on_export_timeline_png_triggered(self) -> None:
-        if self._show_export_timeline():
-            self._export_picture(self.timeline.view, "png", "timeline")
-
-    @Slot()
-    def _on_export_timeline_svg_triggered(self) -> None:
-        if not self._show_export_timeline():
-            return
-        path = self._ask_path("Export timeline", "saga-timeline.svg", "SVG (*.svg)")
-        if path is not None:
-            self._write(path, self.timeline.view.to_svg())
-
-    def _show_export_timeline(self) -> bool:
-        """Put the run the other exports take (selected, else the last) in the timeline."""
-        target = self._export_target()
-        if target is None:
-            return False
-        # Unchanged, it keeps the bar a person selected to highlight it in the picture.
-        if self.timeline.view.events() != target[1]:
-            self.timeline.set_events(target[1])
-        return True
-
-    @Slot()
-    def _on_export_html_triggered(self) -> None:
-        target = self._export_target()
-        if target is None:
-            return
-        run, events = target
-        path = self._ask_path(
-            "Export HTML report",
-            f"saga-report-{events[0].correlation_id[:8]}.html",
-            "HTML (*.html)",
-        )
-        if path is not None:
-            self._write(path, self.html_report_for(run, events))
-
-    def html_report_for(self, run: dict[str, Any], events: list[SagaEvent]) -> str:
-        """The self-contained HTML report of a run (its pipeline drawn at the run's end)."""
-        from saga_desktop.gui.report import html_report, widget_png
-
-        self.timeline.set_events(events)
-        if not self._busy:
-            self.replay.load(events, at_end=True)
-        return html_report(
-            response=self._response_of(run, events),
-            events=events,
-            pipeline_png=widget_png(self.pipeline),
-            timeline_svg=self.timeline.view.to_svg(),
-            faults=run.get("faults") or {},
-            world_before=run.get("world_before"),
-            world_after=run.get("world_after"),
-        )
-
-    @Slot()
-    def _on_import_action_triggered(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        chosen, _ = QFileDialog.getOpenFileName(
-            self, "Import run", str(Path.home()), "Run files (*.json);;All files (*)"
-        )
-        if chosen:
-            self.import_run(Path(chosen))
-
-    def import_run(self, path: Path) -> bool:
-        """Add a run file to the history, ready to replay; say clearly if it is not one."""
-        from PySide6.QtWidgets import QMessageBox
-
-        try:
-            run_file = booking.read_run(path)
-        except InvalidRunFile as exc:
-            QMessageBox.warning(self, "Cannot import", str(exc))
-            return False
-        cid = run_file.correlation_id
-        # One row per run: importing a run the history has replaces its row.
-        for row in reversed(range(self.history.topLevelItemCount())):
-            known = self.history.topLevelItem(row)
-            if known is not None and known.data(0, Qt.ItemDataRole.UserRole) == cid:
-                self.history.takeTopLevelItem(row)
-        self._runs[cid] = {
-            "started": run_file.events[0].at,
-            "response": dict(run_file.response),
-            "events": list(run_file.events),
-            "booking": run_file.booking,
-            "faults": dict(run_file.faults),
-            "world_before": run_file.world_before,
-            "world_after": run_file.world_after,
-        }
-        item = _history_item(
-            time.strftime("%m-%d %H:%M:%S", time.localtime(run_file.events[0].at)),
-            cid,
-            str(run_file.response.get("outcome", "")),
-            str(run_file.response.get("failed_step") or ""),
-            "–",
-            "imported",
-        )
-        self.history.insertTopLevelItem(0, item)
-        self.tabs.setCurrentIndex(1)
-        self.history.setCurrentItem(item)
-        self.statusBar().showMessage(f"Imported {path.name}: press Replay", 4000)
-        return True
-
     # -- slots: the worker ------------------------------------------------------------
 
     def _schedule_frame(self) -> None:
@@ -1728,6 +1433,11 @@ class MainWindow(QMainWindow):
         since = self._frame_clock.elapsed() if self._frame_clock.isValid() else _FRAME_MS
         # A zero delay still gathers whatever else the worker posted meanwhile.
         self._frame_timer.start(max(0, _FRAME_MS - since))
+
+    @Slot()
+    def _on_poll_timer_timeout(self) -> None:
+        if not self._busy and not self._closed:
+            self.refresh_requested.emit()
 
     @Slot()
     def _on_frame_timer_timeout(self) -> None:
@@ -1744,6 +1454,17 @@ class MainWindow(QMainWindow):
         if world is not None:
             # The dead-letter queue comes with every world snapshot.
             self._show_dead_letters(world.get("dead_letters", []))
+            if self._interrupted != bool(world.get("interrupted")):
+                self._interrupted = not self._interrupted
+                self._update_controls()
+                if self._interrupted and not self._crashed and not self._busy:
+                    count = len(world["interrupted"])
+                    self._set_banner(
+                        "crash",
+                        f"<b>⟲ {count} saga(s) interrupted</b> — a process working in this "
+                        "data directory stopped before they ended. Press <b>Restart "
+                        "orchestrator</b> to recover them.",
+                    )
         self._update_panels()
         if self._busy and not self._announced:
             self._announced = True
@@ -1887,7 +1608,7 @@ class MainWindow(QMainWindow):
         run["response"] = response
         run["world_after"] = self.world.state
         started = time.strftime("%H:%M:%S", time.localtime(run["started"]))
-        item = _history_item(
+        item = history_item(
             started, cid, response["outcome"], response.get("failed_step"), f"{duration:.2f} s"
         )
         self.history.insertTopLevelItem(0, item)

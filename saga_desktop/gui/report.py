@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import QWidget
 from saga_desktop import __version__
 from saga_desktop.booking import export_log_text
 from saga_desktop.engine import SagaEvent
+from saga_desktop.gui._markup import CONTENT_SECURITY_POLICY, Markup, join, markup
 
 __all__ = ["html_report", "widget_png", "widget_svg"]
 
@@ -48,39 +48,85 @@ def widget_svg(widget: QWidget, title: str) -> str:
     return bytes(data.data()).decode("utf-8")
 
 
-def _figures(world: Mapping[str, Any] | None) -> str:
+def _figures(world: Mapping[str, Any] | None) -> Markup:
     if not world:
-        return "<p><i>not recorded</i></p>"
+        return markup("<p><i>not recorded</i></p>")
     rows = [
         *(
-            f"<tr><td>Flight {f['id']} {html.escape(f['route'])}</td>"
-            f"<td>{f['seats_left']} of {f['capacity']} seats left</td></tr>"
+            markup(
+                "<tr><td>Flight {} {}</td><td>{} of {} seats left</td></tr>",
+                f["id"],
+                f["route"],
+                f["seats_left"],
+                f["capacity"],
+            )
             for f in world.get("flights", [])
         ),
         *(
-            f"<tr><td>User {u['id']} {html.escape(u['name'])}</td>"
-            f"<td>{u['points']:,} points</td></tr>"
+            markup(
+                "<tr><td>User {} {}</td><td>{:,} points</td></tr>", u["id"], u["name"], u["points"]
+            )
             for u in world.get("users", [])
         ),
     ]
     payments = world.get("payments", {})
     rows.append(
-        f"<tr><td>Payments</td><td>captured {payments.get('captured', 0):,.2f}, refunded "
-        f"{payments.get('refunded', 0):,.2f}, net {payments.get('net', 0):,.2f}</td></tr>"
+        markup(
+            "<tr><td>Payments</td><td>captured {:,.2f}, refunded {:,.2f}, net {:,.2f}</td></tr>",
+            payments.get("captured", 0),
+            payments.get("refunded", 0),
+            payments.get("net", 0),
+        )
     )
     bookings = world.get("bookings", {})
     rows.append(
-        f"<tr><td>Bookings</td><td>{bookings.get('confirmed', 0)} confirmed, "
-        f"{bookings.get('cancelled', 0)} cancelled</td></tr>"
+        markup(
+            "<tr><td>Bookings</td><td>{} confirmed, {} cancelled</td></tr>",
+            bookings.get("confirmed", 0),
+            bookings.get("cancelled", 0),
+        )
     )
-    verdict = (
-        '<b class="good">✔ consistent</b>'
-        if world.get("consistent")
-        else "<b class='bad'>✖ inconsistent</b><ul>"
-        + "".join(f"<li>{html.escape(v)}</li>" for v in world.get("violations", []))
-        + "</ul>"
-    )
-    return f"<table>{''.join(rows)}</table><p>{verdict}</p>"
+    if world.get("consistent"):
+        verdict = markup('<b class="good">✔ consistent</b>')
+    else:
+        items = join(markup("<li>{}</li>", v) for v in world.get("violations", []))
+        verdict = markup('<b class="bad">✖ inconsistent</b><ul>{}</ul>', items)
+    return markup("<table>{}</table><p>{}</p>", join(rows), verdict)
+
+
+_STYLE = """
+ body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2em auto; max-width: 1200px;
+        color: #222; }
+ h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
+ .good { color: #009E73; } .bad { color: #D55E00; }
+ table { border-collapse: collapse; } td { padding: 2px 12px 2px 0; }
+ pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.8em; }
+ img, svg { max-width: 100%; height: auto; border: 1px solid #ddd; }
+ .cols { display: flex; gap: 3em; flex-wrap: wrap; }
+"""
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<title>SAGA run {cid}</title>
+<style>{style}</style></head><body>
+<h1>{headline}</h1>
+<p>Outcome <b>{outcome}</b> · correlation id <code>{cid}</code>
+· injected failures: {faults}
+· {steps_completed}/{total_steps} steps completed</p>
+{compensations}
+<h2>Pipeline</h2>
+<img alt="The pipeline at the end of the run" src="data:image/png;base64,{png}">
+<h2>Timeline</h2>
+{timeline}
+<h2>World</h2>
+<div class="cols"><div><h3>Before</h3>{before}</div>
+<div><h3>After</h3>{after}</div></div>
+<h2>Log</h2>
+<pre>{log}</pre>
+<p><small>Made by SAGA Desktop {version} on {made}.</small></p>
+</body></html>
+"""
 
 
 def html_report(
@@ -88,58 +134,49 @@ def html_report(
     response: Mapping[str, Any],
     events: Sequence[SagaEvent],
     pipeline_png: bytes,
-    timeline_svg: str,
+    timeline_svg: Markup,
     faults: Mapping[str, str],
     world_before: Mapping[str, Any] | None,
     world_after: Mapping[str, Any] | None,
 ) -> str:
-    """A self-contained HTML page about one run (pictures inlined), for course material."""
-    outcome = response.get("outcome", "")
+    """A self-contained HTML page about one run (pictures inlined), for course material.
+
+    Every value is escaped as it goes in (see :mod:`saga_desktop.gui._markup`), and
+    the page's Content-Security-Policy runs no script even if one got in.
+    """
     if response.get("success"):
-        headline = (
-            f"Booking confirmed — reference {html.escape(str(response.get('booking_reference')))}"
+        headline = markup(
+            "Booking confirmed — reference {}", str(response.get("booking_reference"))
         )
     else:
-        headline = (
-            f"Failed at {html.escape(str(response.get('failed_step')))}: "
-            f"{html.escape(str(response.get('error')))}"
+        headline = markup(
+            "Failed at {}: {}", str(response.get("failed_step")), str(response.get("error"))
         )
-    compensations = response.get("compensation_result", {}).get("results", [])
-    comp_html = "".join(
-        f"<li>{html.escape(r['step'])} {'✔' if r['success'] else '✖ dead-lettered'}</li>"
-        for r in compensations
+    results = (response.get("compensation_result") or {}).get("results", [])
+    compensations = join(
+        markup("<li>{} {}</li>", r["step"], "✔" if r["success"] else "✖ dead-lettered")
+        for r in results
     )
-    fault_text = ", ".join(f"{k}={v}" for k, v in faults.items()) or "none"
-    png = base64.b64encode(pipeline_png).decode("ascii")
-    log = html.escape(export_log_text(events))
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>SAGA run {html.escape(str(response.get("correlation_id", "")))}</title>
-<style>
- body {{ font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2em auto; max-width: 1200px;
-        color: #222; }}
- h1 {{ font-size: 1.5em; }} h2 {{ font-size: 1.15em; margin-top: 1.6em; }}
- .good {{ color: #009E73; }} .bad {{ color: #D55E00; }}
- table {{ border-collapse: collapse; }} td {{ padding: 2px 12px 2px 0; }}
- pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.8em; }}
- img, svg {{ max-width: 100%; height: auto; border: 1px solid #ddd; }}
- .cols {{ display: flex; gap: 3em; flex-wrap: wrap; }}
-</style></head><body>
-<h1>{headline}</h1>
-<p>Outcome <b>{html.escape(str(outcome))}</b> · correlation id
-<code>{html.escape(str(response.get("correlation_id", "")))}</code>
-· injected failures: {html.escape(fault_text)}
-· {response.get("steps_completed", 0)}/{response.get("total_steps", 0)} steps completed</p>
-{f"<h2>Compensations, newest first</h2><ol>{comp_html}</ol>" if comp_html else ""}
-<h2>Pipeline</h2>
-<img alt="The pipeline at the end of the run" src="data:image/png;base64,{png}">
-<h2>Timeline</h2>
-{timeline_svg}
-<h2>World</h2>
-<div class="cols"><div><h3>Before</h3>{_figures(world_before)}</div>
-<div><h3>After</h3>{_figures(world_after)}</div></div>
-<h2>Log</h2>
-<pre>{log}</pre>
-<p><small>Made by SAGA Desktop {__version__} on {time.strftime("%Y-%m-%d %H:%M")}.</small></p>
-</body></html>
-"""
+    return markup(
+        _PAGE,
+        csp=CONTENT_SECURITY_POLICY,
+        cid=str(response.get("correlation_id", "")),
+        style=Markup(_STYLE),
+        headline=headline,
+        outcome=str(response.get("outcome", "")),
+        faults=", ".join(f"{k}={v}" for k, v in faults.items()) or "none",
+        steps_completed=response.get("steps_completed", 0),
+        total_steps=response.get("total_steps", 0),
+        compensations=(
+            markup("<h2>Compensations, newest first</h2><ol>{}</ol>", compensations)
+            if compensations
+            else Markup("")
+        ),
+        png=base64.b64encode(pipeline_png).decode("ascii"),
+        timeline=timeline_svg,
+        before=_figures(world_before),
+        after=_figures(world_after),
+        log=export_log_text(events),
+        version=__version__,
+        made=time.strftime("%Y-%m-%d %H:%M"),
+    )

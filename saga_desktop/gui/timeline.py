@@ -8,17 +8,25 @@ screen and the exported file never disagree.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal, Slot
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
+    QListView,
     QSizePolicy,
     QSplitter,
     QVBoxLayout,
@@ -37,10 +45,11 @@ from saga_desktop.engine import (
     StepRetried,
     StepStarted,
     StepSucceeded,
-    describe,
-    format_log_line,
 )
+from saga_desktop.gui._markup import Markup, join, markup
 from saga_desktop.gui._qt import named
+from saga_desktop.gui._run_lines import RunLinesModel
+from saga_desktop.gui._timeline_lanes import LaneIndex
 
 __all__ = ["KIND_COLOURS", "Bar", "TimelinePanel", "TimelineView", "build_bars"]
 
@@ -184,6 +193,10 @@ class TimelineView(QWidget):
         self._lanes: list[str] = []
         self._bars: list[Bar] = []
         self._selected: Bar | None = None
+        # Worked out once per run (see _rebuild): a paint must not go through every bar.
+        self._rows: dict[str, int] = {}
+        self._index: dict[str, LaneIndex[Bar]] = {}
+        self._span_value = 1.0
 
     # -- data -----------------------------------------------------------------
 
@@ -211,7 +224,14 @@ class TimelineView(QWidget):
         return list(self._events)
 
     def _rebuild(self) -> None:
+        self._selected = None  # a bar of the old geometry
         self._lanes, self._bars = build_bars(self._events, even=self._even)
+        self._rows = {lane: row for row, lane in enumerate(self._lanes)}
+        by_lane: dict[str, list[Bar]] = {lane: [] for lane in self._lanes}
+        for bar in self._bars:
+            by_lane[bar.lane].append(bar)
+        self._index = {lane: LaneIndex(bars) for lane, bars in by_lane.items()}
+        self._span_value = max(max((bar.end for bar in self._bars), default=1.0), 1e-9)
         self.updateGeometry()
         self.update()
 
@@ -224,36 +244,68 @@ class TimelineView(QWidget):
         return QSize(400, self._AXIS_HEIGHT + self._LANE_HEIGHT * max(1, len(self._lanes)))
 
     def _span(self) -> float:
-        ends = [bar.end for bar in self._bars] or [1.0]
-        return max(max(ends), 1e-9)
+        return self._span_value
+
+    def _scale(self, width: float) -> float:
+        """Pixels per unit of the axis at ``width``."""
+        return max(50.0, width - self._LABEL_WIDTH - 16) / self._span_value
 
     def _rect(self, bar: Bar, width: float) -> QRectF:
-        plot = max(50.0, width - self._LABEL_WIDTH - 16)
-        scale = plot / self._span()
+        scale = self._scale(width)
         left = self._LABEL_WIDTH + bar.start * scale
         right = self._LABEL_WIDTH + bar.end * scale
         if right - left < self._MIN_BAR:
             right = left + self._MIN_BAR
-        top = self._AXIS_HEIGHT + self._lanes.index(bar.lane) * self._LANE_HEIGHT + 6
+        top = self._AXIS_HEIGHT + self._rows[bar.lane] * self._LANE_HEIGHT + 6
         return QRectF(left, top, right - left, self._LANE_HEIGHT - 12)
 
+    def visible_bars(self, width: float, left: float, right: float) -> Iterator[Bar]:
+        """The bars a picture ``width`` wide shows between pixels ``left`` and ``right``.
+
+        Bars hidden under others (hundreds to a pixel in a long run) are left
+        out, so drawing takes time in proportion to the width, not the run.
+        """
+        scale = self._scale(width)
+        low = (left - self._LABEL_WIDTH) / scale
+        high = (right - self._LABEL_WIDTH) / scale
+        for lane in self._lanes:
+            yield from self._index[lane].visible(low, high, self._MIN_BAR / scale, 0.5 / scale)
+
     def bar_at(self, point: QPointF) -> Bar | None:
-        """The bar under ``point`` (widget coordinates), if any."""
-        for bar in reversed(self._bars):
-            if self._rect(bar, self.width()).adjusted(-2, -2, 2, 2).contains(point):
-                return bar
-        return None
+        """The bar under ``point`` (widget coordinates, 2 pixels of slack), if any."""
+        row = int((point.y() - self._AXIS_HEIGHT) // self._LANE_HEIGHT)
+        if point.y() < self._AXIS_HEIGHT or not 0 <= row < len(self._lanes):
+            return None
+        top = self._AXIS_HEIGHT + row * self._LANE_HEIGHT + 6
+        if not top - 2 <= point.y() <= top + self._LANE_HEIGHT - 12 + 2:
+            return None
+        scale = self._scale(self.width())
+        x = (point.x() - self._LABEL_WIDTH) / scale
+        slack = 2 / scale
+        return self._index[self._lanes[row]].at(x - slack, x + slack, self._MIN_BAR / scale)
 
     # -- painting -----------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.render_to(painter, self.width(), self.height())
+        area = event.rect()
+        self.render_to(
+            painter, self.width(), self.height(), (float(area.left()), float(area.right() + 1))
+        )
         painter.end()
 
-    def render_to(self, painter: QPainter, width: float, height: float) -> None:
-        """Draw the timeline with ``painter`` (screen, PNG or SVG alike)."""
+    def render_to(
+        self,
+        painter: QPainter,
+        width: float,
+        height: float,
+        clip: tuple[float, float] | None = None,
+    ) -> None:
+        """Draw the timeline with ``painter`` (screen, PNG or SVG alike).
+
+        ``clip`` is the range of x to draw the bars of (a paint event's rectangle).
+        """
         palette = self.palette()
         text = palette.color(palette.ColorRole.WindowText)
         muted = palette.color(palette.ColorRole.PlaceholderText)
@@ -299,8 +351,13 @@ class TimelineView(QWidget):
                 int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
                 lane,
             )
-        # Bars.
-        for bar in self._bars:
+        # Bars: those that show between the clip's edges (all of them when clip is None),
+        # and the selected one on top.
+        left, right = clip if clip is not None else (0.0, width)
+        shown = list(self.visible_bars(width, left, right))
+        if self._selected is not None:
+            shown.append(self._selected)
+        for bar in shown:
             rect = self._rect(bar, width)
             colour = QColor(KIND_COLOURS[bar.kind])
             if bar.kind == "dead_letter":
@@ -324,51 +381,76 @@ class TimelineView(QWidget):
                     rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, bar.label
                 )
 
-    def to_svg(self, width: int = 1000) -> str:
-        """The timeline as a standalone SVG document (same geometry as on screen)."""
-        import html  # only exports need it: not loaded at start-up
+    def to_svg(self, width: int = 1000) -> Markup:
+        """The timeline as a standalone SVG document (same geometry as on screen).
 
+        Step names and labels come from the run (an imported file, perhaps): every
+        value is escaped as it goes in (:func:`markup`).
+        """
         height = self._AXIS_HEIGHT + self._LANE_HEIGHT * max(1, len(self._lanes)) + 8
         parts = [
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'font-family="DejaVu Sans, sans-serif" font-size="12">',
-            f'<rect width="{width}" height="{height}" fill="white"/>',
+            markup(
+                '<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" '
+                'font-family="DejaVu Sans, sans-serif" font-size="12">'
+                '<rect width="{0}" height="{1}" fill="white"/>',
+                width,
+                height,
+            )
         ]
         for row, lane in enumerate(self._lanes):
             y = self._AXIS_HEIGHT + row * self._LANE_HEIGHT
             if row % 2:
                 parts.append(
-                    f'<rect y="{y}" width="{width}" height="{self._LANE_HEIGHT}" fill="#f4f4f4"/>'
+                    markup(
+                        '<rect y="{}" width="{}" height="{}" fill="#f4f4f4"/>',
+                        y,
+                        width,
+                        self._LANE_HEIGHT,
+                    )
                 )
             parts.append(
-                f'<text x="8" y="{y + self._LANE_HEIGHT / 2 + 4}">{html.escape(lane)}</text>'
+                markup('<text x="8" y="{}">{}</text>', y + self._LANE_HEIGHT / 2 + 4, lane)
             )
-        for bar in self._bars:
-            r = self._rect(bar, width)
-            colour = KIND_COLOURS[bar.kind]
-            words = html.escape(bar.label or _KIND_LABELS[bar.kind])
-            title = f"<title>{html.escape(bar.lane)}: {words}</title>"
-            if bar.kind == "dead_letter":
-                parts.append(
-                    f'<g stroke="black" stroke-width="3">{title}'
-                    f'<line x1="{r.left()}" y1="{r.top()}" '
-                    f'x2="{r.right()}" y2="{r.bottom()}"/><line x1="{r.left()}" y1="{r.bottom()}" '
-                    f'x2="{r.right()}" y2="{r.top()}"/></g>'
-                )
-                continue
-            opacity = 0.35 if bar.kind == "backoff" else 0.85
-            parts.append(
-                f'<rect x="{r.left():.1f}" y="{r.top():.1f}" width="{r.width():.1f}" '
-                f'height="{r.height():.1f}" rx="4" fill="{colour}" fill-opacity="{opacity}" '
-                f'stroke="{colour}">{title}</rect>'
+        parts.extend(self._svg_bar(bar, width) for bar in self.visible_bars(width, 0, width))
+        parts.append(Markup("</svg>"))
+        return join(parts, "\n")
+
+    def _svg_bar(self, bar: Bar, width: int) -> Markup:
+        r = self._rect(bar, width)
+        colour = KIND_COLOURS[bar.kind]
+        title = markup("<title>{}: {}</title>", bar.lane, bar.label or _KIND_LABELS[bar.kind])
+        if bar.kind == "dead_letter":
+            return markup(
+                '<g stroke="black" stroke-width="3">{}<line x1="{left}" y1="{top}" '
+                'x2="{right}" y2="{bottom}"/><line x1="{left}" y1="{bottom}" x2="{right}" '
+                'y2="{top}"/></g>',
+                title,
+                left=r.left(),
+                top=r.top(),
+                right=r.right(),
+                bottom=r.bottom(),
             )
-            if r.width() > 60:
-                parts.append(
-                    f'<text x="{r.left() + 4:.1f}" y="{r.center().y() + 4:.1f}" fill="white">'
-                    f"{html.escape(bar.label)}</text>"
-                )
-        parts.append("</svg>")
-        return "\n".join(parts)
+        shape = markup(
+            '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" rx="4" fill="{}" '
+            'fill-opacity="{}" stroke="{}">{}</rect>',
+            r.left(),
+            r.top(),
+            r.width(),
+            r.height(),
+            colour,
+            0.35 if bar.kind == "backoff" else 0.85,
+            colour,
+            title,
+        )
+        if r.width() <= 60:
+            return shape
+        text = markup(
+            '<text x="{:.1f}" y="{:.1f}" fill="white">{}</text>',
+            r.left() + 4,
+            r.center().y() + 4,
+            bar.label,
+        )
+        return join((shape, text), "\n")
 
     # -- interaction --------------------------------------------------------------
 
@@ -402,8 +484,12 @@ class TimelinePanel(QWidget):
         self.even.setToolTip(
             "Space events evenly (most happen within a millisecond); off: real time"
         )
-        self.lines = named(QListWidget(), "timelineLines", "Events of the selected run")
+        self.lines = named(QListView(), "timelineLines", "Events of the selected run")
         self.lines.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        # Every row is one line of text: the view need not measure 66,000 of them.
+        self.lines.setUniformItemSizes(True)
+        self._model = RunLinesModel()
+        self.lines.setModel(self._model)
         legend = QLabel(
             " ".join(
                 f'<span style="color:{KIND_COLOURS[k]}">■</span> {_KIND_LABELS[k]}'
@@ -432,7 +518,6 @@ class TimelinePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
-        self._line_rows: list[list[int]] = []
         self.view.set_even_spacing(True)
         self.even.toggled.connect(self.view.set_even_spacing)
         self.view.bar_clicked.connect(self._on_view_bar_clicked)
@@ -440,31 +525,21 @@ class TimelinePanel(QWidget):
     def set_events(self, events: Sequence[SagaEvent]) -> None:
         """Show ``events`` (one run) in the timeline and the list."""
         self.view.set_events(events)
-        self.lines.clear()
-        self._line_rows = []
-        row = 0
-        for event in events:
-            rows = []
-            for line in describe(event):
-                item = QListWidgetItem(f"{line.level:<7} {line.message}")
-                item.setToolTip(format_log_line(event, line))
-                self.lines.addItem(item)
-                rows.append(row)
-                row += 1
-            self._line_rows.append(rows)
+        self._model.set_events(events)
 
     def selected_lines(self) -> list[str]:
-        """The log lines currently selected."""
-        return [item.text() for item in self.lines.selectedItems()]
+        """The log lines currently selected, in the run's order."""
+        rows = sorted(index.row() for index in self.lines.selectionModel().selectedRows())
+        return [str(self._model.data(self._model.index(row))) for row in rows]
 
     @Slot(object)
     def _on_view_bar_clicked(self, indices: tuple[int, ...]) -> None:
-        self.lines.clearSelection()
-        first = None
+        selection = QItemSelection()
         for index in indices:
-            for row in self._line_rows[index] if index < len(self._line_rows) else []:
-                item = self.lines.item(row)
-                item.setSelected(True)
-                first = first or item
-        if first is not None:
-            self.lines.scrollToItem(first)
+            rows = self._model.rows_of(index)
+            if rows:
+                selection.select(self._model.index(rows[0]), self._model.index(rows[-1]))
+        selected = self.lines.selectionModel()
+        selected.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        if not selection.isEmpty():
+            self.lines.scrollTo(selection.indexes()[0])

@@ -210,6 +210,13 @@ class SagaWorker(QObject):
     batch_progressed = Signal(object)
     #: A batch ended: its report (``BatchReport.to_dict()``).
     batch_finished = Signal(object)
+    #: Something went wrong that changes no outcome (a log file that cannot be
+    #: written): one line, once per distinct problem.
+    warned = Signal(str)
+    #: A run file was read and checked: its path and the ``RunFile``.
+    run_file_read = Signal(str, object)
+    #: A run file was refused: its path and the one-line reason.
+    run_file_refused = Signal(str, str)
 
     def __init__(self, data_dir: Path, pacer: Pacer) -> None:
         super().__init__()
@@ -228,11 +235,14 @@ class SagaWorker(QObject):
         if self._orchestrator is None:
             # The lazy booking package loads the saga machinery here, in the worker's
             # thread: it is a tenth of the window's start-up, and only this thread runs it.
-            self._orchestrator = booking.BookingSagaOrchestrator(
+            orchestrator = booking.BookingSagaOrchestrator(
                 self.data_dir,
                 listeners=[self._on_event],
                 busy=engine.BusyWait(limit=_LOCK_WAIT, on_wait=self._on_lock_wait),
             )
+            if orchestrator.logs is not None:
+                orchestrator.logs.on_problem = self.warned.emit
+            self._orchestrator = orchestrator
         return self._orchestrator
 
     def close(self) -> None:
@@ -294,7 +304,17 @@ class SagaWorker(QObject):
         state = orchestrator.world.snapshot(orchestrator.store).to_dict()
         letters = [letter.to_dict() for letter in orchestrator.dead_letters()]
         state["dead_letters"] = letters
+        state["other_processes"] = self._other_processes()
         self.world_changed.emit(state)
+
+    def _other_processes(self) -> int:
+        """How many other processes (windows, batches, runs) work in the data directory now."""
+        store = self._open().store
+        if store is None:
+            return 0
+        # Taking this window's own lease first makes it visible to the others too.
+        own = store.owner_id
+        return sum(owner != own for owner in engine.live_owners(store.owners))
 
     def _guarded(self, work: str) -> bool:
         """Open the world; on failure tell the window and return False."""
@@ -312,6 +332,7 @@ class SagaWorker(QObject):
         """Open the world, finish any saga a crash interrupted, and show the world."""
         if not self._guarded("open the data directory"):
             return
+        self._other_processes()  # takes this window's lease: other processes see it open
         self.recover()
 
     @Slot()
@@ -443,13 +464,25 @@ class SagaWorker(QObject):
             return
         self.run_loaded.emit(correlation_id, events)
 
+    @Slot(str)
+    def read_run_file(self, path: str) -> None:
+        """Read and check a run file (here, off the GUI thread: it may be 20 MB)."""
+        try:
+            run_file = booking.read_run(path)
+        except BookingError as exc:
+            self.run_file_refused.emit(path, str(exc))
+            return
+        self.run_file_read.emit(path, run_file)
+
     @Slot()
     def run_all_scenarios(self) -> None:
         """Run the guide's five scenarios on a scratch world and write the report."""
         report_path = self.data_dir / "logs" / "saga_test_report.json"
         self.busy_changed.emit(True)
         try:
-            report = booking.run_scenarios_on_scratch_world(self.data_dir)
+            report = booking.run_scenarios_on_scratch_world(
+                self.data_dir, on_log_problem=self.warned.emit
+            )
             booking.write_report(report, report_path)
         except (BookingError, engine.SagaError, OSError) as exc:
             self.errored.emit(f"The scenarios could not run: {exc}")

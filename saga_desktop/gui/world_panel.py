@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import html
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt
@@ -191,25 +192,61 @@ class WorldPanel(QFrame):
         )
         letters = state.get("dead_letters", [])
         self.dead_letters.setText(f"{len(letters)} open" if letters else "none")
-        if state["consistent"]:
-            self.consistency.setText(
-                f'<b style="color:{self._colour("green")}; font-size:large">✔ Consistent</b>'
-                "<br><small>seats, points and money add up</small>"
+        text, tip = _consistency(state, self._running, self._colour)
+        self.consistency.setText(text)
+        self.consistency.setToolTip(tip)
+
+
+def _consistency(
+    state: Mapping[str, Any], running: bool, colour: Callable[[str], str]
+) -> tuple[str, str]:
+    """The verdict's text (rich text) and tooltip for a snapshot.
+
+    ``colour`` names an accent's readable text colour (``#rrggbb``) in the theme.
+    """
+    violations = list(state["violations"])
+    in_flight = len(state.get("in_flight", ()))
+    interrupted = len(state.get("interrupted", ()))
+    others = int(state.get("other_processes", 0))
+    note = ""
+    if others:
+        note = (
+            f"<br><small>⚠ {others} other process{'es' if others > 1 else ''} "
+            "working in this data directory: their sagas are left to them</small>"
+        )
+    if violations and running:
+        text = (
+            f'<b style="color:{colour("blue")}; font-size:large">◌ Saga in flight</b>'
+            "<br><small>checked again when the saga ends</small>"
+        )
+        return text + note, "\n".join(violations)
+    if violations:
+        # A few lines only: the full list is in the tooltip and in `saga-desktop state`.
+        items = "".join(f"<li>{html.escape(v)}</li>" for v in violations[:3])
+        more = len(violations) - 3
+        text = f'<b style="color:{colour("vermillion")}; font-size:large">✖ Inconsistent</b>'
+        if interrupted:  # first: it says what to do about it
+            text += (
+                f"<br><small>{interrupted} saga(s) interrupted (their process stopped): "
+                "<b>Restart orchestrator</b> recovers them</small>"
             )
-            self.consistency.setToolTip("Every saga's seats, points and money match its booking.")
-        elif self._running:
-            self.consistency.setText(
-                f'<b style="color:{self._colour("blue")}; font-size:large">◌ Saga in flight</b>'
-                "<br><small>checked again when the saga ends</small>"
-            )
-            self.consistency.setToolTip("\n".join(state["violations"]))
-        else:
-            # A few lines only: the full list is in the tooltip and in `saga-desktop state`.
-            items = "".join(f"<li>{v}</li>" for v in state["violations"][:3])
-            more = len(state["violations"]) - 3
-            self.consistency.setText(
-                f'<b style="color:{self._colour("vermillion")}; font-size:large">✖ Inconsistent</b>'
-                f'<ul style="margin-left:-20px">{items}</ul>'
-                + (f"<small>and {more} more</small>" if more > 0 else "")
-            )
-            self.consistency.setToolTip("\n".join(state["violations"]))
+        text += (
+            note
+            + f'<ul style="margin-left:-20px">{items}</ul>'
+            + (f"<small>and {more} more</small>" if more > 0 else "")
+        )
+        return text, "\n".join(violations)
+    if in_flight:
+        what = "Saga in flight" if in_flight == 1 else f"{in_flight} sagas in flight"
+        text = (
+            f'<b style="color:{colour("blue")}; font-size:large">◌ {what}</b>'
+            "<br><small>every saga that ended adds up; judged again when "
+            + ("it ends" if in_flight == 1 else "they end")
+            + "</small>"
+        )
+        return text + note, "Sagas still running are not judged half-way."
+    text = (
+        f'<b style="color:{colour("green")}; font-size:large">✔ Consistent</b>'
+        "<br><small>seats, points and money add up</small>"
+    )
+    return text + note, "Every saga's seats, points and money match its booking."

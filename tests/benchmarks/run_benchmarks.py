@@ -25,6 +25,10 @@ busy machine moves both sides alike:
 4. Growth: the engine's time per step at 1,000 steps is within 1.5x of that at
    10 steps; in the durable log, a saga near the 100,000th takes within 1.5x the
    time of one near the 1,000th.
+5. History: ``run``, ``state`` and ``batch --count 1`` on a data directory whose
+   saga log holds 200,000 sagas take within 1.2x the time they take on a fresh
+   one (``--history-dir DIR`` keeps the directory between runs: making it takes
+   about a minute).
 
 Nothing here is a test (no ``test_`` prefix): pytest does not collect it, and no
 unit test asserts on time. Exit status 0 when every budget holds, 1 otherwise.
@@ -39,12 +43,14 @@ import os
 import platform
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import bench_durable
 import bench_engine
+import bench_history
 
 #: (name, holds, measured, limit) of every budget.
 Budget = tuple[str, bool, str, str]
@@ -269,22 +275,61 @@ def growth_section(
     return lines, budgets, data
 
 
+def history_section(
+    history_dir: Path, sagas: int, rounds: int
+) -> tuple[list[str], list[Budget], dict[str, Any]]:
+    bench_history.prepare(history_dir, sagas)
+    timings = bench_history.measure(history_dir, rounds)
+    rows = [
+        [t.command, f"{t.fresh * 1e3:,.0f}", f"{t.history * 1e3:,.0f}", f"{t.ratio:.2f}x"]
+        for t in timings
+    ]
+    lines = [
+        f"5. History: whole commands on a fresh data directory and on one whose saga log holds "
+        f"{sagas:,} sagas ({history_dir}); medians of {rounds} paired runs",
+        "",
+        *_table(["command", "fresh ms", "history ms", "history / fresh"], rows),
+    ]
+    budgets: list[Budget] = [
+        (f"5 {t.command} with history vs fresh", t.ratio <= 1.2, f"{t.ratio:.2f}x", "<= 1.20x")
+        for t in timings
+    ]
+    data = {t.command: {"fresh": t.fresh, "history": t.history, "ratio": t.ratio} for t in timings}
+    return lines, budgets, data
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the suite, print the table and the budgets; 0 when every budget holds."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
     parser.add_argument(
-        "--only", choices=["engine", "durable", "growth"], action="append", help="run one part"
+        "--only",
+        choices=["engine", "durable", "growth", "history"],
+        action="append",
+        help="run one part",
+    )
+    parser.add_argument(
+        "--history-dir",
+        type=Path,
+        metavar="DIR",
+        help="the long-history data directory (made once, kept; default: a temporary one)",
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
     args = parser.parse_args(argv)
-    parts = set(args.only or ["engine", "durable", "growth"])
+    parts = set(args.only or ["engine", "durable", "growth", "history"])
     if args.quick:
         engine_sagas, rounds, durable_sagas = 2_000, 10, 2_000
         total_steps, marks, chunk = 40_000, (1_000, 3_000, 10_000), 1_000
+        history_sagas, history_rounds = 20_000, 3
     else:
         engine_sagas, rounds, durable_sagas = 5_000, 30, 5_000
         total_steps, marks, chunk = 200_000, (1_000, 10_000, 100_000), 1_000
+        history_sagas, history_rounds = 200_000, 7
+    scratch = None
+    history_dir = args.history_dir
+    if history_dir is None and "history" in parts:
+        scratch = tempfile.TemporaryDirectory(prefix="saga-history-")
+        history_dir = Path(scratch.name) / "data"
 
     out = header()
     print("\n".join(out), flush=True)
@@ -299,6 +344,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sections.append(
             ("growth", lambda: growth_section((1, 10, 100, 1_000), total_steps, 2, marks, chunk))
         )
+    if "history" in parts and history_dir is not None:
+        where = history_dir
+        sections.append(("history", lambda: history_section(where, history_sagas, history_rounds)))
     for name, section in sections:
         lines, held, data = section()
         print("", *lines, sep="\n", flush=True)
@@ -314,6 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     missed = sum(not ok for _, ok, _, _ in budgets)
     summary += ["", f"{len(budgets) - missed} of {len(budgets)} budgets hold."]
     print("\n".join(summary))
+    if scratch is not None:
+        scratch.cleanup()
     if args.json is not None:
         figures["budgets"] = [
             {"budget": n, "holds": ok, "measured": m, "limit": lim} for n, ok, m, lim in budgets

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from saga_desktop.booking import (
     BATCH_FAULTS,
+    MAX_SAGAS,
     STEP_KEYS,
     BatchPlan,
     BatchProgress,
@@ -44,12 +45,18 @@ def counts(report):
 # -- the plan -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("count", [0, -1, -10_000])
-def test_a_plan_needs_at_least_one_saga(count):
+@pytest.mark.parametrize("count", [0, -1, -10_000, MAX_SAGAS + 1])
+def test_a_plan_runs_from_one_to_max_sagas(count):
     with pytest.raises(
-        InvalidBatchPlan, match=f"count must be a whole number of at least 1, not {count}"
+        InvalidBatchPlan, match=f"count must be a whole number from 1 to 10,000,000, not {count}$"
     ):
         BatchPlan(count)
+    assert BatchPlan(MAX_SAGAS).count == MAX_SAGAS
+
+
+def test_an_absurd_count_is_refused_without_printing_it():
+    with pytest.raises(InvalidBatchPlan, match=r"not a 31-digit number$"):
+        BatchPlan(10**30)
 
 
 @pytest.mark.parametrize("count", [True, 2.5, "10"])

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from saga_desktop.booking import (
     DEFAULT_BOOKING,
+    MAX_NAME_LENGTH,
     PAYMENT_METHODS,
     BookingRequest,
     BookingSagaOrchestrator,
@@ -101,6 +102,24 @@ INVALID = [
     ),
     pytest.param(
         passengers("John Doe"), "passengers", "passenger 1 is not an object", id="not-a-dict"
+    ),
+    pytest.param(
+        passengers(JOHN, {"first_name": "Jane", "last_name": "S" * 101}),
+        "passengers",
+        "passenger 2's last name is 101 characters long; at most 100",
+        id="long-last-name",
+    ),
+    pytest.param(
+        passengers({"first_name": "J" * 10_000_000, "last_name": "Doe"}),
+        "passengers",
+        "passenger 1's first name is 10,000,000 characters long; at most 100",
+        id="10-mb-first-name",
+    ),
+    pytest.param(
+        changed(payment_method="x" * 10_000_000),
+        "payment_method",
+        "not 'xxxxxxxxxxxx...xxxxxxxxxxxxx'",
+        id="10-mb-method-cut-short",
     ),
     pytest.param(passengers({**JOHN, "gender": "robot"}), "passengers", "gender", id="bad-gender"),
     pytest.param(
@@ -201,6 +220,12 @@ def test_missing_optional_fields_take_their_defaults(orchestrator):
 
     assert request.loyalty_points_to_use == 0
     assert request.payment_method == "card"
+
+
+def test_names_up_to_the_length_cap_are_accepted(orchestrator):
+    name = "A" * MAX_NAME_LENGTH
+    request = orchestrator.validate(passengers({"first_name": name, "last_name": f"  {name}  "}))
+    assert request.passengers == ({"first_name": name, "last_name": name},)
 
 
 def test_points_up_to_the_whole_balance_are_accepted(orchestrator):

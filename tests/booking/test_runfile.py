@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from saga_desktop.booking import (
     DEFAULT_BOOKING,
     ORCHESTRATOR_LOG,
     RUN_FILE_FORMAT,
+    RUN_FILE_LIMIT,
     RUN_FILE_VERSION,
     BookingError,
     BookingSagaOrchestrator,
@@ -230,6 +232,14 @@ def _two_extra_sagas(data):
         event["correlation_id"] = f"{index % 3:08d}-0000-4000-8000-000000000000"
 
 
+def _undo_named(name):
+    def change(data):
+        undo = next(event for event in data["events"] if "compensation" in event)
+        undo["compensation"] = name
+
+    return change
+
+
 def _drop_first(data):
     del data["events"][0]
 
@@ -287,6 +297,75 @@ MALFORMED = [
     ),
     pytest.param(_set(("booking",), [1]), '"booking" must be an object or null, not a JSON array'),
     pytest.param(_set(("world_after",), "x"), '"world_after" must be an object or null'),
+    # Every field of the response and the worlds that the window shows, sums or writes
+    # into the HTML report has its type checked.
+    *(
+        pytest.param(_set(path, value), message, id="-".join(map(str, path)))
+        for path, value, message in (
+            (("response", "steps_completed"), "2", "steps_completed is a JSON string, not a whole"),
+            (("response", "total_steps"), 4.5, "total_steps is the number 4.5, not a whole number"),
+            (("response", "total_steps"), 10**30, "total_steps is the number 1000"),
+            (("response", "outcome"), 3, "response.outcome is the number 3, not a string"),
+            (
+                ("response", "failed_step"),
+                ["X"],
+                "failed_step is a JSON array, not a string or null",
+            ),
+            (("response", "error"), {}, "response.error is a JSON object, not a string or null"),
+            (("response", "booking_reference"), 5, "booking_reference is the number 5, not a str"),
+            (("response", "compensation_result"), "x", "compensation_result is a JSON string, not"),
+            (
+                ("response", "compensation_result", "results", 0, "step"),
+                1,
+                r"compensation_result.results\[0\].step is the number 1, not a string",
+            ),
+            (
+                ("response", "compensation_result", "results", 0, "success"),
+                "yes",
+                r"results\[0\].success is a JSON string, not true or false",
+            ),
+            (
+                ("response", "compensation_result", "results"),
+                {"a": 1},
+                "compensation_result.results is a JSON object, not a list",
+            ),
+            (
+                ("response", "compensation_result", "total_compensations"),
+                "2",
+                "total_compensations",
+            ),
+            (
+                ("response", "dead_letters"),
+                "X",
+                "response.dead_letters is a JSON string, not a list",
+            ),
+            (("response", "dead_letters"), [None], r"dead_letters\[0\] is null, not a string"),
+            (("world_before", "flights"), "x", "world_before.flights is a JSON string, not a list"),
+            (
+                ("world_before", "flights", 0, "seats_left"),
+                "42",
+                r"world_before.flights\[0\].seats_left is a JSON string, not a whole number",
+            ),
+            (("world_before", "flights", 0, "route"), 7, r"flights\[0\].route is the number 7"),
+            (("world_after", "flights", 1, "id"), True, r"flights\[1\].id is true, not a whole"),
+            (("world_after", "users", 0, "name"), [], r"users\[0\].name is a JSON array"),
+            (("world_after", "users", 0, "points"), "many", r"users\[0\].points is a JSON str"),
+            (("world_after", "payments"), [], "world_after.payments is a JSON array, not an obj"),
+            (("world_after", "payments", "captured"), "lots", "payments.captured is a JSON str"),
+            (("world_after", "bookings", "confirmed"), "1", "bookings.confirmed is a JSON string"),
+            (("world_after", "consistent"), "yes", "world_after.consistent is a JSON string"),
+            (("world_after", "violations"), "none", "world_after.violations is a JSON string"),
+            (("world_after", "violations"), [1], r"world_after.violations\[0\] is the number 1"),
+        )
+    ),
+    pytest.param(lambda d: d["world_after"].pop("flights"), "world_after has no flights$"),
+    # The window draws the booking's four cards: a run of other steps is refused.
+    pytest.param(
+        _set(("events", 0, "steps"), ["RESERVE_SEAT", "<script>x</script>"]),
+        r"event 1 names '<script>x</script>', not a step of the flight booking \(RESERVE_SEAT,",
+    ),
+    pytest.param(_set(("events", 1, "step"), "LAUNCH"), "event 2 names 'LAUNCH', not a step"),
+    pytest.param(_undo_named("COMPENSATE_SOMETHING_ELSE"), "names 'COMPENSATE_SOMETHING_ELSE'"),
 ]
 
 
@@ -311,7 +390,7 @@ def test_a_damaged_run_file_is_refused_in_one_line(valid, tmp_path, change, mess
         ),
         pytest.param("hello", r"\(not JSON: Expecting value at line 1, column 1\)", id="text"),
         pytest.param('{"format": ', "not JSON", id="cut-short"),
-        pytest.param("NaN", r"not JSON: NaN is not allowed in a run file", id="nan"),
+        pytest.param("NaN", r"not JSON: NaN is not allowed \(JSON has no such number\)", id="nan"),
         pytest.param("[" * 100_000 + "]" * 100_000, "not JSON: nested too deeply", id="deep"),
         pytest.param("9" * 5000, r"not JSON: Exceeds the limit", id="huge-number"),
         pytest.param("[1, 2]", r"a JSON array, not an object", id="array"),
@@ -330,12 +409,42 @@ def test_a_file_that_is_no_run_file_is_refused(tmp_path, content, message):
 def test_unreadable_files_are_refused(tmp_path):
     with pytest.raises(InvalidRunFile, match=r"missing\.json: cannot be read \(No such file"):
         read_run(tmp_path / "missing.json")
-    with pytest.raises(InvalidRunFile, match=r"cannot be read \(Is a directory\)"):
+    with pytest.raises(InvalidRunFile, match=r"is a directory, not a regular file"):
         read_run(tmp_path)
     binary = tmp_path / "picture.png"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00")
-    with pytest.raises(InvalidRunFile, match=r"not a SAGA Desktop run file \(not UTF-8 text\)"):
+    with pytest.raises(
+        InvalidRunFile,
+        match=r"not a SAGA Desktop run file \(not UTF-8 text: invalid start byte at byte 0\)",
+    ):
         read_run(binary)
+
+
+def test_a_run_file_over_the_size_limit_is_refused_unread(tmp_path):
+    path = tmp_path / "huge.json"
+    with path.open("wb") as file:  # sparse: no 20 MB written
+        file.truncate(RUN_FILE_LIMIT + 1)
+    with pytest.raises(InvalidRunFile, match=r"huge\.json: is larger than 20 MB"):
+        read_run(path)
+    path.write_bytes(b" " * 10)
+    with path.open("r+b") as file:  # exactly at the limit: read (and refused as no JSON)
+        file.truncate(RUN_FILE_LIMIT)
+    with pytest.raises(InvalidRunFile, match="not JSON"):
+        read_run(path)
+
+
+def test_a_run_file_with_more_events_than_the_cap_is_refused(valid, tmp_path, monkeypatch):
+    monkeypatch.setattr("saga_desktop.booking._runfile.RUN_FILE_MAX_EVENTS", 5)
+    assert len(valid["events"]) > 5
+    with pytest.raises(InvalidRunFile, match=r"holds \d+ events, more than the 5 this app"):
+        read_run(write_json(tmp_path, valid))
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "run.json"
+    os.mkfifo(fifo)
+    with pytest.raises(InvalidRunFile, match=r"is a FIFO \(named pipe\), not a regular file"):
+        read_run(fifo)
 
 
 def test_parse_run_names_its_source():
@@ -444,3 +553,61 @@ def test_junk_is_refused_never_crashes(content):
         else:
             path.write_text(content, encoding="utf-8", errors="surrogatepass")
         _check_reads_or_refuses(path)
+
+
+# -- a saga file's run ---------------------------------------------------------------------
+
+
+def test_a_saga_files_run_carries_its_saga_and_reads_back_anywhere(tmp_path):
+    from pathlib import Path
+
+    from saga_desktop.booking import (
+        BookingSagaOrchestrator,
+        Fault,
+        FaultKind,
+        export_run,
+        load_saga,
+        read_run,
+        write_run,
+    )
+
+    trip = Path(__file__).resolve().parents[2] / "resources" / "sagas" / "trip_booking.saga.toml"
+    spec = load_saga(trip)
+    with BookingSagaOrchestrator(tmp_path / "data", saga=spec) as runner:
+        assert runner.store is not None
+        before = runner.world.snapshot(runner.store).to_dict()
+        result = runner.run(runner.validate({}), {"rent_car": Fault(FaultKind.FAIL)})
+        after = runner.world.snapshot(runner.store).to_dict()
+        response = runner.world.response(result)
+    data = export_run(
+        response,
+        booking={},
+        faults={"rent_car": "fail"},
+        world_before=before,
+        world_after=after,
+        saga=spec,
+    )
+    write_run(tmp_path / "run.json", data)
+
+    run = read_run(tmp_path / "run.json")
+
+    assert run.saga is not None
+    assert run.saga.step_names == spec.step_names
+    assert run.fault_plan() == {"rent_car": Fault(FaultKind.FAIL)}
+    assert run.events[0].steps == spec.step_names
+
+
+def test_a_saga_run_whose_saga_is_bad_is_refused_with_the_field(tmp_path):
+    import json
+
+    from saga_desktop.booking import InvalidRunFile, parse_run
+
+    with pytest.raises(InvalidRunFile, match="its saga: steps: a saga needs at least one step"):
+        parse_run(
+            {
+                "format": "saga-desktop-run",
+                "version": 1,
+                "saga": json.loads('{"name": "x", "services": {"a": {"records": true}}}'),
+                "response": {},
+            }
+        )

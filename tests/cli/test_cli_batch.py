@@ -123,8 +123,11 @@ def test_the_batch_books_the_world_that_state_shows(cli):
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--count", "0"], "count must be a whole number of at least 1, not 0"),
-        (["--count", "-3"], "count must be a whole number of at least 1, not -3"),
+        (["--count", "0"], "count must be a whole number from 1 to 10,000,000, not 0"),
+        (["--count", "-3"], "count must be a whole number from 1 to 10,000,000, not -3"),
+        (["--count", "10000001"], "from 1 to 10,000,000, not 10000001"),
+        (["--count", str(10**30)], "from 1 to 10,000,000, not a 31-digit number"),
+        (["--count", "9" * 5000], "invalid int value"),
         (["--count", "5", "--failure-rate", "1.5"], "failure rate must be between 0 and 1"),
         (["--count", "5", "--failure-rate", "-0.1"], "failure rate must be between 0 and 1"),
         (["--count", "5", "--failure-rate", "nan"], "not nan"),

@@ -86,6 +86,9 @@ class HarnessReport:
     window: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
     outcomes: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
     delays_ms: list[float] = dataclasses.field(default_factory=list)
+    #: Recoveries run while a child ran sagas, and the sagas they took from it (must be 0).
+    racing_recoveries: int = 0
+    taken_from_live: int = 0
     #: Recoveries killed in turn: whether the kill landed, and where.
     recovery_kills: int = 0
     recovery_finished_first: int = 0
@@ -142,11 +145,13 @@ def _kill_one(
     *,
     recover: bool = False,
     batch: bool = False,
+    racer: Callable[[], None] | None = None,
 ) -> tuple[bool, str | None]:
     """Start the child, SIGKILL it ``delay`` s after it is ready.
 
-    Returns whether the kill landed (a recovering child may finish first) and a
-    problem, or None.
+    ``racer`` is called again and again while the child lives (a recovery
+    racing it). Returns whether the kill landed (a recovering child may finish
+    first) and a problem, or None.
     """
     command = [sys.executable, str(CHILD), str(data_dir), str(seed)]
     with open(stderr_path, "wb") as stderr:
@@ -164,7 +169,10 @@ def _kill_one(
                     f"child (seed {seed}) never got ready: exit {child.returncode}: "
                     + stderr_path.read_text(errors="replace")[-2000:]
                 )
-            time.sleep(delay)
+            deadline = time.monotonic() + delay
+            while racer is not None and time.monotonic() < deadline:
+                racer()
+            time.sleep(max(0.0, deadline - time.monotonic()))
             alive = child.poll() is None
             child.send_signal(signal.SIGKILL)
             child.wait(timeout=30)
@@ -274,6 +282,21 @@ def _tally(data_dir: Path, report: HarnessReport) -> None:
     report.outcomes.update(s.status for s in sagas)
 
 
+def _racer(orchestrator: BookingSagaOrchestrator, report: HarnessReport) -> Callable[[], None]:
+    """A recovery to run while the child lives: it must take nothing of the child's."""
+
+    def race() -> None:
+        taken = orchestrator.recover()
+        report.racing_recoveries += 1
+        report.taken_from_live += len(taken)
+        for result in taken:
+            report.problems.append(
+                f"a recovery racing a live child took its saga {result.correlation_id}"
+            )
+
+    return race
+
+
 def _kill_recovery(
     data_dir: Path, rng: random.Random, workdir: Path, report: HarnessReport, round_no: int
 ) -> None:
@@ -308,6 +331,7 @@ def run_harness(
     max_ms: float = 80.0,
     cli_every: int = 4,
     kill_recovery_every: int = 3,
+    race_every: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> HarnessReport:
     """Kill the saga process ``kills`` times, recovering and checking after each kill.
@@ -327,6 +351,9 @@ def run_harness(
     kill_recovery_every
         On every this-many-th round that left a saga unfinished, first start a
         recovery process and SIGKILL it 0-4 ms after it is ready (0: never).
+    race_every
+        On every this-many-th round, recover in a loop while the child runs its
+        sagas: not one of them may be taken over (0: never).
     progress
         Called with a line after every round (for a person watching).
     """
@@ -340,13 +367,21 @@ def run_harness(
             data_dir = workdir / f"world-{report.data_dirs:03d}"
         delay_ms = rng.uniform(min_ms, max_ms)
         report.delays_ms.append(delay_ms)
-        _, problem = _kill_one(
-            data_dir,
-            rng.randrange(2**31),
-            delay_ms / 1000,
-            workdir / "child-stderr.txt",
-            batch=round_no % 2 == 0,
-        )
+        racing = None
+        if race_every and round_no % race_every == 0 and (data_dir / SAGA_LOG_DB).exists():
+            racing = BookingSagaOrchestrator(data_dir, write_logs=False)
+        try:
+            _, problem = _kill_one(
+                data_dir,
+                rng.randrange(2**31),
+                delay_ms / 1000,
+                workdir / "child-stderr.txt",
+                batch=round_no % 2 == 0,
+                racer=_racer(racing, report) if racing is not None else None,
+            )
+        finally:
+            if racing is not None:
+                racing.close()
         if problem is not None:
             report.problems.append(f"round {round_no}: {problem}")
             break
@@ -383,6 +418,8 @@ def format_report(report: HarnessReport) -> str:
         + json.dumps(dict(sorted(report.outcomes.items()))),
         f"sagas recovered after a kill:    {report.sagas_recovered} "
         f"({report.cli_recoveries} recoveries via `saga-desktop recover`)",
+        f"recoveries racing a live child:  {report.racing_recoveries} "
+        f"(sagas they took from it: {report.taken_from_live})",
         f"invariant violations:            {len(report.violations)}",
         f"other problems:                  {len(report.problems)}",
     ]
@@ -422,6 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kill-recovery-every", type=int, default=3, help="0: never kill a recovery"
     )
+    parser.add_argument(
+        "--race-every", type=int, default=1, help="0: no recovery races a live child"
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary dir")
     parser.add_argument("--keep", action="store_true", help="keep the data directories")
     parser.add_argument("-v", "--verbose", action="store_true", help="a line per round")
@@ -438,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         max_ms=args.max_ms,
         cli_every=args.cli_every,
         kill_recovery_every=args.kill_recovery_every,
+        race_every=args.race_every,
         progress=(lambda line: print(line, flush=True)) if args.verbose else None,
     )
     print(format_report(report))

@@ -27,6 +27,9 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     assert report.kills == 25, text
     assert report.violations == [], text
     assert report.problems == [], text
+    # Recoveries raced every child while it ran its sagas and took none of them.
+    assert report.racing_recoveries >= 25, text
+    assert report.taken_from_live == 0, text
     # Every kill inside a saga left exactly that saga to recover.
     assert report.sagas_recovered == 25 - report.last_event["(between sagas)"], text
     # Nobody listens to the child's sagas: each commits its start, then the rest at its

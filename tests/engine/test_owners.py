@@ -7,7 +7,10 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
+
+import pytest
 
 from saga_desktop.engine._owners import OwnerLease, live_owners, owner_alive, sweep_owners
 
@@ -104,3 +107,33 @@ def test_a_lease_file_planted_as_a_link_is_not_followed(tmp_path):
     sweep_owners(folder)
 
     assert target.read_text() == "not a lease\n"
+
+
+def test_a_half_made_lease_is_swept_only_once_it_is_old(tmp_path):
+    # Its maker opens it, then locks it: in between it is unlocked, yet a live owner's.
+    young = tmp_path / ".young.partial"
+    young.write_text("")
+    old = tmp_path / ".old.partial"
+    old.write_text("")
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+
+    assert sweep_owners(tmp_path) == 1
+
+    assert young.exists()
+    assert not old.exists()
+
+
+def test_a_saga_is_never_staged_without_its_owner(tmp_path, monkeypatch):
+    from saga_desktop.engine import EventStoreError, SagaStarted, SqliteEventStore
+
+    store = SqliteEventStore(tmp_path / "log.db")
+    monkeypatch.setattr(
+        "saga_desktop.engine._store.OwnerLease",
+        lambda folder: (_ for _ in ()).throw(OSError("no room for a lease")),
+    )
+    with pytest.raises(EventStoreError, match="no room for a lease"):
+        store.stage(SagaStarted("s1", 1.0, "booking", ("A",), {}))
+    store.commit()
+
+    assert store.sagas() == []  # not written with an empty owner, to be recovered while alive

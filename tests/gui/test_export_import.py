@@ -72,6 +72,21 @@ def export(window: MainWindow, dialogs: Dialogs, action: str, path: Path) -> Non
     widget(window, action, QAction).trigger()
 
 
+def import_file(qtbot, window: MainWindow, path: Path, dialogs: Dialogs | None = None) -> bool:
+    """Import ``path`` (through File → Import run when ``dialogs`` answer the dialog).
+
+    The worker reads and checks the file; this waits for its answer and returns
+    whether the run was added to the History.
+    """
+    with qtbot.waitSignal(window.run_files.import_finished, timeout=10_000) as blocker:
+        if dialogs is None:
+            window.run_files.import_run(path)
+        else:
+            dialogs.open_from = path
+            widget(window, "importRunAction", QAction).trigger()
+    return bool(blocker.args[0])
+
+
 def select_first_run(qtbot, window: MainWindow) -> None:
     show_tab(qtbot, window, "History")
     tree = widget(window, "historyList", QTreeWidget)
@@ -220,8 +235,7 @@ def test_an_exported_run_imports_into_another_world_and_replays_the_same(
         qtbot.assertNotEmitted(other.saga_finished),
         qtbot.assertNotEmitted(other.run_requested),
     ):
-        dialogs.open_from = path
-        widget(other, "importRunAction", QAction).trigger()
+        assert import_file(qtbot, other, path, dialogs)
     assert dialogs.warnings == []
     rows = history_rows(other)
     assert len(rows) == 1
@@ -255,8 +269,8 @@ def test_importing_a_run_twice_keeps_one_row(qtbot, failed_run, dialogs, tmp_pat
     window, response = failed_run
     path = tmp_path / "run.json"
     export(window, dialogs, "exportRunAction", path)
-    assert window.import_run(path)
-    assert window.import_run(path)
+    assert import_file(qtbot, window, path)
+    assert import_file(qtbot, window, path)
     rows = history_rows(window)
     assert [row[1] for row in rows] == [response["correlation_id"]]
     assert rows[0][2] == "Compensated (imported)"
@@ -290,7 +304,7 @@ def test_a_bad_file_is_refused_with_a_clear_message_and_changes_nothing(
     pipeline = statuses(window)
 
     with qtbot.assertNotEmitted(window.saga_finished):
-        assert window.import_run(path) is False
+        assert import_file(qtbot, window, path) is False
     assert len(dialogs.warnings) == 1
     title, text = dialogs.warnings[0]
     assert title == "Cannot import"
@@ -300,8 +314,7 @@ def test_a_bad_file_is_refused_with_a_clear_message_and_changes_nothing(
     assert statuses(window) == pipeline
 
     # The same through File → Import run.
-    dialogs.open_from = path
-    widget(window, "importRunAction", QAction).trigger()
+    assert import_file(qtbot, window, path, dialogs) is False
     assert len(dialogs.warnings) == 2
     assert dialogs.warnings[1] == dialogs.warnings[0]
     assert history_rows(window) == rows

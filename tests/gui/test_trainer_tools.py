@@ -589,7 +589,7 @@ def test_timeline_shows_the_selected_run_and_a_bar_selects_its_log_lines(
         ("RESERVE_SEAT", "dead_letter"),
     } <= kinds
     lines = window.timeline.lines
-    assert lines.count() == sum(len(describe(event)) for event in events)
+    assert lines.model().rowCount() == sum(len(describe(event)) for event in events)
 
     clicked = 0
     for bar in view.bars():
