@@ -11,6 +11,7 @@ colour-vision deficiencies; symbols and words tell states apart as well.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject
@@ -97,12 +98,21 @@ def mix(a: QColor, b: QColor, t: float) -> QColor:
 
 def readable(accent: QColor, *backgrounds: QColor, ratio: float = AA) -> QColor:
     """``accent``, darkened or lightened just enough to be read on every background."""
-    target = QColor("black") if luminance(backgrounds[0]) > 0.18 else QColor("white")
+    rgb = _readable_rgb(accent.rgb(), tuple(background.rgb() for background in backgrounds), ratio)
+    return QColor.fromRgb(rgb)
+
+
+# Cards and lanes ask for the same few colours at every paint: remember them.
+@functools.lru_cache(maxsize=1024)
+def _readable_rgb(accent: int, backgrounds: tuple[int, ...], ratio: float) -> int:
+    fills = [QColor.fromRgb(rgb) for rgb in backgrounds]
+    start = QColor.fromRgb(accent)
+    target = QColor("black") if luminance(fills[0]) > 0.18 else QColor("white")
     for step in range(21):
-        color = mix(accent, target, step / 20)
-        if all(contrast(color, background) >= ratio for background in backgrounds):
-            return color
-    return target
+        color = mix(start, target, step / 20)
+        if all(contrast(color, fill) >= ratio for fill in fills):
+            return color.rgb()
+    return target.rgb()
 
 
 def on_fill(fill: QColor) -> QColor:
