@@ -51,6 +51,12 @@ if TYPE_CHECKING:
         step_key,
     )
     from saga_desktop.booking._files import json_type, read_json_file, read_user_file
+    from saga_desktop.booking._flight import (
+        BookingRegistry,
+        LoyaltyAccounts,
+        PaymentGateway,
+        SeatInventory,
+    )
     from saga_desktop.booking._loader import (
         MAX_SAGA_FILE_BYTES,
         load_saga,
@@ -63,13 +69,7 @@ if TYPE_CHECKING:
         SagaLogFiles,
         export_log_text,
     )
-    from saga_desktop.booking._participants import (
-        BookingRegistry,
-        LoyaltyAccounts,
-        Participant,
-        PaymentGateway,
-        SeatInventory,
-    )
+    from saga_desktop.booking._participants import Participant
     from saga_desktop.booking._paths import DATA_DIR_ENV, default_data_dir
     from saga_desktop.booking._presets import (
         PRESET_OUTCOMES,
@@ -337,13 +337,8 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "SagaLogFiles",
         "export_log_text",
     ),
-    "_participants": (
-        "BookingRegistry",
-        "LoyaltyAccounts",
-        "Participant",
-        "PaymentGateway",
-        "SeatInventory",
-    ),
+    "_flight": ("BookingRegistry", "LoyaltyAccounts", "PaymentGateway", "SeatInventory"),
+    "_participants": ("Participant",),
     "_paths": (
         "DATA_DIR_ENV",
         "default_data_dir",

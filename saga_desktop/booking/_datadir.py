@@ -114,7 +114,7 @@ def checked_folder(path: Path, what: str) -> Path:
 
 def _booking_world() -> dict[str, type[Participant]]:
     # Imported when needed: only a directory whose making was cut short needs them.
-    from saga_desktop.booking._participants import (
+    from saga_desktop.booking._flight import (
         BookingRegistry,
         LoyaltyAccounts,
         PaymentGateway,

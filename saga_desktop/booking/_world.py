@@ -16,13 +16,13 @@ from saga_desktop.booking._datadir import (
     write_marker,
 )
 from saga_desktop.booking._exceptions import WorldError
-from saga_desktop.booking._participants import (
+from saga_desktop.booking._flight import (
     BookingRegistry,
     LoyaltyAccounts,
-    Participant,
     PaymentGateway,
     SeatInventory,
 )
+from saga_desktop.booking._participants import Participant
 from saga_desktop.booking._request import BookingRequest
 from saga_desktop.booking._response import guide_response
 from saga_desktop.booking._saga import FaultInjector, booking_definition
