@@ -114,6 +114,7 @@ if TYPE_CHECKING:
         FlightWorld,
         WorldSnapshot,
     )
+    from saga_desktop.booking._world_replay import world_at
 
 __all__ = [
     "ACTION_RETRY",
@@ -204,6 +205,7 @@ __all__ = [
     "run_scenarios_on_scratch_world",
     "step_key",
     "write_report",
+    "world_at",
     "write_run",
 ]
 
@@ -324,5 +326,6 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "FlightWorld",
         "WorldSnapshot",
     ),
+    "_world_replay": ("world_at",),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _SUBMODULES, globals(), __all__)
