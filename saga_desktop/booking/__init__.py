@@ -204,8 +204,8 @@ __all__ = [
     "run_scenarios",
     "run_scenarios_on_scratch_world",
     "step_key",
-    "write_report",
     "world_at",
+    "write_report",
     "write_run",
 ]
 
