@@ -79,6 +79,7 @@ if TYPE_CHECKING:
         PAYMENT_METHODS,
         BookingRequest,
     )
+    from saga_desktop.booking._restock import open_scratch_world, restock_world
     from saga_desktop.booking._runfile import (
         RUN_FILE_FORMAT,
         RUN_FILE_LIMIT,
@@ -190,6 +191,7 @@ __all__ = [
     "export_run",
     "guide_response",
     "json_type",
+    "open_scratch_world",
     "parse_fault",
     "parse_kind",
     "parse_plan",
@@ -200,6 +202,7 @@ __all__ = [
     "read_json_file",
     "read_run",
     "read_user_file",
+    "restock_world",
     "run_batch",
     "run_scenarios",
     "run_scenarios_on_scratch_world",
@@ -291,6 +294,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "PAYMENT_METHODS",
         "BookingRequest",
     ),
+    "_restock": ("open_scratch_world", "restock_world"),
     "_runfile": (
         "RUN_FILE_FORMAT",
         "RUN_FILE_LIMIT",

@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -352,11 +352,48 @@ class Participant:
             db.execute("UPDATE operations SET state = 'compensated' WHERE key = ?", (key,))
             return outcome
 
+    # -- restocking ---------------------------------------------------------------
+
+    #: What restocking this service clears, besides the operations of the sagas not
+    #: kept: statements that read the kept sagas from the ``restock_keep`` table.
+    RESTOCK: tuple[str, ...] = ()
+
+    def restock(self, keep: Iterable[str]) -> None:
+        """Forget every saga but those in ``keep``, in one transaction: back to the stock.
+
+        The sagas kept (interrupted, dead-lettered) keep what they hold and
+        their idempotency records, so their compensations still undo it.
+        """
+        try:
+            with self.transaction() as db:
+                db.execute("CREATE TEMP TABLE IF NOT EXISTS restock_keep (cid TEXT PRIMARY KEY)")
+                db.execute("DELETE FROM restock_keep")
+                db.executemany(
+                    "INSERT OR IGNORE INTO restock_keep VALUES (?)", [(cid,) for cid in keep]
+                )
+                db.execute(
+                    "DELETE FROM operations WHERE correlation_id NOT IN "
+                    "(SELECT cid FROM restock_keep)"
+                )
+                for statement in self.RESTOCK:
+                    db.execute(statement)
+                self._restock_more(db)
+                db.execute("DELETE FROM restock_keep")
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+
+    def _restock_more(self, db: sqlite3.Connection) -> None:
+        """What restocking needs besides :attr:`RESTOCK` (kept sagas: ``restock_keep``)."""
+
 
 class SeatInventory(Participant):
     """Flights and their seats (``seats.db``)."""
 
     TABLES = frozenset({"flights", "seats"})
+    RESTOCK = (
+        "UPDATE seats SET holder = NULL WHERE holder IS NOT NULL "
+        "AND holder NOT IN (SELECT cid FROM restock_keep)",
+    )
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS flights (
         id          INTEGER PRIMARY KEY,
@@ -456,6 +493,27 @@ class LoyaltyAccounts(Participant):
     """Users and their loyalty points (``loyalty.db``), with a ledger of every change."""
 
     TABLES = frozenset({"users", "ledger"})
+    RESTOCK = ("DELETE FROM ledger WHERE correlation_id NOT IN (SELECT cid FROM restock_keep)",)
+
+    def restock(self, keep: Iterable[str], opening: Mapping[int, int] | None = None) -> None:
+        """As :meth:`Participant.restock`; each user of ``opening`` gets that balance back.
+
+        A user's balance is its opening points less what the kept sagas hold.
+        """
+        self._opening = dict(opening or {})
+        super().restock(keep)
+
+    def _restock_more(self, db: sqlite3.Connection) -> None:
+        # Every balance back to its opening, less what the kept sagas still hold.
+        for user_id, points in self._opening.items():
+            ((held,),) = db.execute(
+                "SELECT COALESCE(-SUM(delta), 0) FROM ledger WHERE user_id = ?", (user_id,)
+            ).fetchall()
+            db.execute(
+                "UPDATE users SET opening_points = ?, points = ? WHERE id = ?",
+                (points, points - int(held), user_id),
+            )
+
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS users (
         id             INTEGER PRIMARY KEY,
@@ -539,6 +597,7 @@ class PaymentGateway(Participant):
     """Payments captured and refunded (``payments.db``); money in cents."""
 
     TABLES = frozenset({"payments"})
+    RESTOCK = ("DELETE FROM payments WHERE correlation_id NOT IN (SELECT cid FROM restock_keep)",)
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS payments (
         transaction_id TEXT PRIMARY KEY,
@@ -609,6 +668,7 @@ class BookingRegistry(Participant):
     """Issued bookings (``bookings.db``)."""
 
     TABLES = frozenset({"bookings"})
+    RESTOCK = ("DELETE FROM bookings WHERE correlation_id NOT IN (SELECT cid FROM restock_keep)",)
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS bookings (
         reference      TEXT PRIMARY KEY,   -- 8 upper-case hex characters
