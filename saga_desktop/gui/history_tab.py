@@ -136,6 +136,7 @@ class HistoryTab(QWidget):
         detail = self._detail = named(QPlainTextEdit(readOnly=True), "historyDetail")
         detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         detail.setAccessibleName("Selected run")
+        detail.setPlaceholderText("Select a run to see its result and log lines.")
         self.splitter.addWidget(tree)
         self.splitter.addWidget(detail)
         self.splitter.setSizes([520, 760])

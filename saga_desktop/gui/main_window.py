@@ -703,6 +703,7 @@ class MainWindow(QMainWindow):
         if self.replay.length:
             self.replay.load([])
         self.history_tab.select(None)
+        self.history_tab.show_detail("")
         if not self._pipeline_live:
             self._pipeline_live = True
             record = self.state.live_run()

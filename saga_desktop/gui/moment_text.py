@@ -127,7 +127,7 @@ def _replay_banner(state: WindowState, moment: Moment) -> Banner:
     events = (record.known_events() if record else None) or []
     shown = events[: moment.position]
     head = (
-        f"<b>⏵ Replay</b> of run {_esc((moment.correlation_id or '')[:8])} — "
+        f"<b>▷ Replay</b> of run {_esc((moment.correlation_id or '')[:8])} — "
         f"event {moment.position} of {moment.length}"
     )
     if not shown:
@@ -254,12 +254,11 @@ def world_view(state: WindowState) -> WorldView:
     record = state.shown_run()
     if moment.kind == "live" or record is None:
         return WorldView(state.world, "World", True)
-    short = record.correlation_id[:8]
     if moment.kind == "replay" and record.world_before is not None:
         events = (record.known_events() or [])[: moment.position]
         figures = booking.world_at(record.world_before, events)
-        return WorldView(figures, f"World at event {moment.position} of run {short}", False)
+        return WorldView(figures, f"World at event {moment.position} of {moment.length}", False)
     if record.world_after is not None:
-        return WorldView(record.world_after, f"World after run {short}", False)
+        return WorldView(record.world_after, "World after that run", False)
     # Not recorded (a run from the saga log or an imported one without figures): say so.
-    return WorldView(state.world, f"World now (run {short} recorded no figures)", True)
+    return WorldView(state.world, "World now (that run recorded no figures)", True)

@@ -18,9 +18,17 @@ from saga_desktop.engine import SagaEvent
 from saga_desktop.gui._markup import CONTENT_SECURITY_POLICY, Markup, join, markup
 
 if TYPE_CHECKING:
+    from saga_desktop.gui.pipeline import PipelineView
     from saga_desktop.gui.timeline import Bar
 
-__all__ = ["html_report", "run_pipeline_png", "run_timeline_svg", "widget_png", "widget_svg"]
+__all__ = [
+    "html_report",
+    "run_pipeline",
+    "run_pipeline_png",
+    "run_timeline_svg",
+    "widget_png",
+    "widget_svg",
+]
 
 # The report's pipeline picture, drawn at this size whatever the window's is.
 _PIPELINE_SIZE = (1100, 330)
@@ -54,30 +62,36 @@ def widget_svg(widget: QWidget, title: str) -> str:
     return bytes(data.data()).decode("utf-8")
 
 
-def run_pipeline_png(events: Sequence[SagaEvent], faults: Mapping[str, str] | None) -> bytes:
-    """The pipeline as the run left it, with the run's own failure switches (PNG bytes).
+def run_pipeline(events: Sequence[SagaEvent], faults: Mapping[str, str] | None) -> PipelineView:
+    """A pipeline of its own, as the run left it, with the run's own failure switches.
 
-    Drawn on a pipeline of its own, never the window's: the window's switches
-    and cards may show another run, or be changed since, by now.
+    Never the window's: its switches and cards may show another run, or be
+    changed since, by now. The caller deletes it (``deleteLater``).
     """
-    # Imported here: the window module imports this one's users lazily too.
+    # Imported here: the window module imports this module's users lazily too.
     from saga_desktop.gui.main_window import _step_infos, show_event
     from saga_desktop.gui.pipeline import PipelineView
 
     view = PipelineView(_step_infos())
+    view.set_animation_duration(0)
+    known = {name.lower() for name in view.cards()}
+    for key, spec in (faults or {}).items():
+        if key in known:
+            # One by one: a switch the pipeline cannot show is left off, not fatal.
+            try:
+                view.card(key.upper()).set_fault_spec(spec)
+            except (KeyError, ValueError):
+                continue
+    for event in events:
+        show_event(view, event)
+    view.resize(*_PIPELINE_SIZE)
+    return view
+
+
+def run_pipeline_png(events: Sequence[SagaEvent], faults: Mapping[str, str] | None) -> bytes:
+    """The picture of :func:`run_pipeline` (PNG bytes)."""
+    view = run_pipeline(events, faults)
     try:
-        view.set_animation_duration(0)
-        known = {name.lower() for name in view.cards()}
-        for key, spec in (faults or {}).items():
-            if key in known:
-                # One by one: a switch the pipeline cannot show is left off, not fatal.
-                try:
-                    view.card(key.upper()).set_fault_spec(spec)
-                except (KeyError, ValueError):
-                    continue
-        for event in events:
-            show_event(view, event)
-        view.resize(*_PIPELINE_SIZE)
         return widget_png(view)
     finally:
         view.deleteLater()

@@ -51,6 +51,8 @@ class WorldPanel(QFrame):
         self._moment: tuple[dict[str, Any], dict[str, Any] | None] | None = None
 
         self.title = title = named(QLabel("World"), "worldTitle")
+        # Which moment the figures belong to ("World at event 2 of 13"): wrapped, never cut.
+        title.setWordWrap(True)
         font = QFont(title.font())
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
