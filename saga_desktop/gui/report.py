@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 # The report's pipeline picture, drawn at this size whatever the window's is.
-_PIPELINE_SIZE = (1100, 330)
+_PIPELINE_SIZE = (960, 300)
 
 
 def widget_png(widget: QWidget) -> bytes:
