@@ -9,6 +9,7 @@ of one step, a report path that cannot be written.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,10 +44,14 @@ def data_dir_argument(text: str) -> Path:
     return Path(text)
 
 
-def read_booking(path: Path | None) -> dict[str, Any]:
-    """The request data of ``run --booking FILE`` (the guide's example without one)."""
+def read_booking(path: Path | None, default: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The request data of ``run --booking FILE``; without one, ``default``.
+
+    The default is the guide's example; a saga file's run passes ``{}`` (its
+    own default request, with no field overridden).
+    """
     if path is None:
-        return dict(booking.DEFAULT_BOOKING)
+        return dict(booking.DEFAULT_BOOKING if default is None else default)
     try:
         data = booking.read_json_file(path, limit=BOOKING_FILE_LIMIT)
     except booking.UnreadableFile as exc:
@@ -57,20 +62,26 @@ def read_booking(path: Path | None) -> dict[str, Any]:
     return data
 
 
-def fault_plan(args: argparse.Namespace) -> dict[str, Fault]:
-    """The fault plan of ``run``'s ``--fail`` and ``--fault`` options, one fault per step."""
+def fault_plan(
+    args: argparse.Namespace, keys: tuple[str, ...] = booking.STEP_KEYS
+) -> dict[str, Fault]:
+    """The fault plan of ``run``'s ``--fail`` and ``--fault`` options, one fault per step.
+
+    ``keys`` are the saga's step keys; a step is named in either case.
+    """
     plan: dict[str, Fault] = {}
     given: dict[str, str] = {}  # step key → the option that planned its fault, as typed
     asked = [(f"--fail {step}", step, None) for step in args.fail]
     asked += [(f"--fault {spec}", None, spec) for spec in args.fault]
     for option, step, spec in asked:
         if spec is not None:
-            key, fault = booking.parse_fault(spec)
-        elif (key := step.lower()) in booking.STEP_KEYS:
+            key, fault = booking.parse_fault(spec, keys)
+        elif (key := step.strip().lower()) in keys:
             fault = booking.Fault(booking.FaultKind.FAIL)
         else:
-            keys = ", ".join(booking.STEP_KEYS)
-            raise UsageError(f"unknown step {step!r}: expected one of {keys}")
+            close = difflib.get_close_matches(step.strip().lower(), keys, n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            raise UsageError(f"unknown step {step!r}{hint}: expected one of {', '.join(keys)}")
         if key in plan and plan[key] != fault:
             # One fault per step: the later option must not quietly win.
             raise UsageError(

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 # Only the error handling's exceptions, all cheap: the window's start must not pay
 # for the sagas, the batch, the scenarios or the fault kinds. The parser and each
@@ -33,15 +33,19 @@ from saga_desktop._cli_input import (
     fault_plan,
     read_booking,
 )
+from saga_desktop._cli_output import (
+    ProgressBar,
+    print_batch,
+    print_result,
+    print_saga_state,
+    print_state,
+)
 from saga_desktop.booking import BookingError, InvalidBooking, default_data_dir
 from saga_desktop.engine import EventStoreError
 
 if TYPE_CHECKING:
     from saga_desktop.booking import (
-        BatchProgress,
-        BatchReport,
         BookingSagaOrchestrator,
-        WorldSnapshot,
     )
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CRASHED", "EXIT_DEAD_LETTERS", "main"]
 
@@ -70,6 +74,13 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         metavar="DIR",
         help="the world's directory (default: $SAGA_DESKTOP_DATA_DIR or the per-user data dir)",
+    )
+    parser.add_argument(
+        "--saga",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="FILE",
+        help="a saga file (TOML or JSON) to run instead of the flight booking",
     )
 
 
@@ -103,8 +114,7 @@ def _build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="STEP=KIND",
-        help="inject a failure (repeatable): KIND is fail, transient:N, timeout, "
-        "compensation_fail:N|forever or crash",
+        help=f"inject a failure (repeatable): KIND is one of {booking.KIND_HELP}",
     )
     run.add_argument("--booking", type=Path, metavar="FILE", help="the guide's request JSON")
     run.add_argument("--json", action="store_true", help="print the guide's response object")
@@ -171,6 +181,22 @@ def _data_dir(args: argparse.Namespace) -> Path:
     return Path(getattr(args, "data_dir", None) or default_data_dir())
 
 
+def _saga(args: argparse.Namespace) -> booking.SagaSpec | None:
+    """The saga file's saga given with ``--saga`` (read once), or None for the booking."""
+    path = getattr(args, "saga", None)
+    if path is None:
+        return None
+    spec = getattr(args, "_saga_spec", None)
+    if spec is None:
+        spec = args._saga_spec = booking.load_saga(path)
+    return spec
+
+
+def _step_keys(args: argparse.Namespace) -> tuple[str, ...]:
+    spec = _saga(args)
+    return spec.step_keys if spec is not None else booking.STEP_KEYS
+
+
 #: Seconds a command waits for a database another process holds (a running or paused batch).
 LOCK_WAIT_ENV = "SAGA_DESKTOP_LOCK_WAIT"
 _LOCK_WAIT = 30.0
@@ -224,6 +250,7 @@ def _warn(message: str) -> None:
 @contextlib.contextmanager
 def _orchestrator(args: argparse.Namespace, **options: Any) -> Iterator[BookingSagaOrchestrator]:
     """The data directory's orchestrator; a log file it cannot write is a warning."""
+    options.setdefault("saga", _saga(args))
     with booking.BookingSagaOrchestrator(_data_dir(args), **options) as orchestrator:
         if orchestrator.logs is not None:
             orchestrator.logs.on_problem = _warn
@@ -231,28 +258,20 @@ def _orchestrator(args: argparse.Namespace, **options: Any) -> Iterator[BookingS
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    data = read_booking(args.booking)
-    plan = fault_plan(args)
+    spec = _saga(args)
+    data = read_booking(args.booking, default={} if spec is not None else None)
+    plan = fault_plan(args, _step_keys(args))
     listeners = [_print_event] if args.verbose and not args.json else []
     with _orchestrator(
         args, listeners=listeners, on_crash=_crash_now, busy=_busy()
     ) as orchestrator:
         request = orchestrator.validate(data)
         result = orchestrator.run(request, plan)
-        response = booking.guide_response(result)
+        response = orchestrator.world.response(result)
     if args.json:
         print(json.dumps(response, indent=2, ensure_ascii=False))
-    elif result.success:
-        print(
-            f"Booking confirmed: reference {response['booking_reference']} "
-            f"(correlation id {result.correlation_id})"
-        )
     else:
-        print(f"Saga failed at {result.failed_step}: {result.error}")
-        for record in result.compensations:
-            mark = "done" if record.success else f"DEAD-LETTERED ({record.error})"
-            print(f"  {record.compensation}: {mark}")
-        print(f"correlation id {result.correlation_id}")
+        print_result(result, response, spec.name if spec is not None else None)
     if result.success:
         return EXIT_OK
     return EXIT_DEAD_LETTERS if result.dead_letters else EXIT_FAILED
@@ -261,7 +280,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_scenarios(args: argparse.Namespace) -> int:
     if args.report is not None:
         check_report_path(args.report)
-    report = booking.run_scenarios_on_scratch_world(_data_dir(args), on_log_problem=_warn)
+    report = booking.run_scenarios_on_scratch_world(
+        _data_dir(args), on_log_problem=_warn, saga=_saga(args)
+    )
     if args.report is not None:
         try:
             booking.write_report(report, args.report)
@@ -286,9 +307,8 @@ def _cmd_recover(args: argparse.Namespace) -> int:
         results = orchestrator.recover()
         consistent = orchestrator.world.snapshot(orchestrator.store).consistent
     if args.json:
-        print(
-            json.dumps([booking.guide_response(r) for r in results], indent=2, ensure_ascii=False)
-        )
+        responses = [orchestrator.world.response(r) for r in results]
+        print(json.dumps(responses, indent=2, ensure_ascii=False))
     elif not results:
         print("Nothing to recover: no saga was interrupted.")
     else:
@@ -332,52 +352,16 @@ def _cmd_dlq(args: argparse.Namespace) -> int:
         return EXIT_DEAD_LETTERS
 
 
-def _print_state(snapshot: WorldSnapshot) -> None:
-    for flight in snapshot.flights:
-        print(
-            f"Flight {flight['id']} {flight['route']} {flight['date']}: "
-            f"{flight['seats_left']} of {flight['capacity']} seats left"
-        )
-    for user in snapshot.users:
-        spent = user["opening_points"] - user["points"]
-        print(f"User {user['id']} {user['name']}: {user['points']} points ({spent} spent)")
-    payments = snapshot.payments
-    print(
-        f"Payments: {payments['count']}, captured {payments['captured']:.2f}, "
-        f"refunded {payments['refunded']:.2f}, net {payments['net']:.2f}"
-    )
-    print(
-        f"Bookings: {snapshot.bookings['confirmed']} confirmed, "
-        f"{snapshot.bookings['cancelled']} cancelled"
-    )
-    if snapshot.in_flight:
-        print(
-            f"In flight: {len(snapshot.in_flight):,} saga(s) a running process has not "
-            "finished (not judged yet)"
-        )
-    if snapshot.interrupted:
-        print(
-            f"Interrupted: {len(snapshot.interrupted):,} saga(s) whose process died; "
-            "`saga-desktop recover` finishes them"
-        )
-    _print_consistency(snapshot.violations)
-
-
-def _print_consistency(violations: Sequence[str], limit: int | None = None) -> None:
-    """Say whether the world adds up; list the violations (the first ``limit`` of them)."""
-    if not violations:
-        print("Consistent: seats, points and money add up.")
-        return
-    print("INCONSISTENT:")
-    for violation in violations[:limit]:
-        print(f"  - {violation}")
-    if limit is not None and len(violations) > limit:
-        print(f"  ... and {len(violations) - limit:,} more")
-
-
 def _cmd_state(args: argparse.Namespace) -> int:
+    spec = _saga(args)
     data_dir = _data_dir(args)
-    with booking.FlightWorld(data_dir, busy=_busy(), deep=args.deep) as world:
+    world: booking.FlightWorld | booking.ServiceWorld
+    if spec is None:
+        world = booking.FlightWorld(data_dir, busy=_busy(), deep=args.deep)
+    else:
+        data_dir = booking.saga_world_dir(data_dir, spec)
+        world = booking.ServiceWorld(spec, data_dir, busy=_busy(), deep=args.deep)
+    with world:
         # The saga log says which sagas are still in flight (another process's):
         # those are reported as such, not judged half-way.
         try:
@@ -386,10 +370,7 @@ def _cmd_state(args: argparse.Namespace) -> int:
             )
         except EventStoreError as exc:
             # The world can still be shown: without its log, every saga is judged.
-            print(
-                f"saga-desktop: warning: {exc}; sagas in flight are judged as if they had ended",
-                file=sys.stderr,
-            )
+            _warn(f"{exc}; sagas in flight are judged as if they had ended")
             snapshot = world.snapshot()
         else:
             try:
@@ -398,36 +379,11 @@ def _cmd_state(args: argparse.Namespace) -> int:
                 store.close()
     if args.json:
         print(json.dumps(snapshot.to_dict(), indent=2, ensure_ascii=False))
+    elif isinstance(snapshot, booking.ServiceSnapshot):
+        print_saga_state(snapshot)
     else:
-        _print_state(snapshot)
+        print_state(snapshot)
     return EXIT_OK if snapshot.consistent else EXIT_FAILED
-
-
-class _ProgressBar:
-    """A one-line progress bar on a terminal, redrawn in place."""
-
-    WIDTH = 28
-
-    def __init__(self, stream: IO[str]) -> None:
-        self.stream = stream
-        self.drawn = False
-
-    def __call__(self, progress: BatchProgress) -> None:
-        filled = self.WIDTH * progress.done // max(1, progress.total)
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self.stream.write(
-            f"\r[{bar}] {progress.done:,}/{progress.total:,} "
-            f"{progress.sagas_per_second:,.0f} sagas/s  confirmed {progress.confirmed:,}  "
-            f"compensated {progress.compensated:,}\x1b[K"
-        )
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        """End the bar's line, so that what follows starts on a line of its own."""
-        if self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 @contextlib.contextmanager
@@ -451,39 +407,15 @@ def _stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _print_batch(report: BatchReport) -> None:
-    print(
-        f"Batch of {report.count:,} sagas, failure rate {report.failure_rate:g}, seed {report.seed}"
-    )
-    sold_out = f"  ({report.sold_out:,} refused: flights full)" if report.sold_out else ""
-    width = len(f"{report.attempted:,}")
-    for label, count, note in (
-        ("confirmed", report.confirmed, ""),
-        ("compensated", report.compensated, sold_out),
-        ("dead-lettered", report.dead_lettered, ""),
-        ("invalid", report.invalid, ""),
-    ):
-        print(f"  {label:<14}{count:>{width},}{note}")
-    faults = ", ".join(f"{kind} {count:,}" for kind, count in report.faults.items())
-    print(f"Faults injected: {faults}")
-    if report.cancelled:
-        print(f"Cancelled after {report.attempted:,} of {report.count:,} sagas.")
-    print(
-        f"{report.attempted:,} sagas in {report.elapsed:.2f} s: "
-        f"{report.sagas_per_second:,.0f} sagas/s"
-    )
-    _print_consistency(report.violations, limit=20)
-
-
 def _cmd_batch(args: argparse.Namespace) -> int:
     plan = booking.BatchPlan(args.count, args.failure_rate, args.seed)
     # A bar only for a person at a terminal; a pipe or a log gets the report alone.
-    bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     stop = threading.Event()
     # No text logs in a batch (a dozen lines per saga); every saga is in saga_log.db.
     with (
         booking.BookingSagaOrchestrator(
-            _data_dir(args), write_logs=False, keep_events=False, busy=_busy()
+            _data_dir(args), write_logs=False, keep_events=False, busy=_busy(), saga=_saga(args)
         ) as orchestrator,
         _stop_on_interrupt(stop),
     ):
@@ -497,7 +429,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
-        _print_batch(report)
+        print_batch(report, **({"noun": "every service"} if _saga(args) is not None else {}))
     if not report.consistent:
         return EXIT_FAILED
     return EXIT_INTERRUPTED if report.cancelled else EXIT_OK

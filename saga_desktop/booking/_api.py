@@ -9,13 +9,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from saga_desktop.booking._datadir import SAGA_LOG_DB, remove_database
+from saga_desktop.booking._datadir import SAGA_LOG_DB, checked_folder, remove_database
 from saga_desktop.booking._exceptions import DatabaseUnusable, DataDirectoryBusy, InvalidBooking
-from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, plan_from_failure_scenarios
+from saga_desktop.booking._faultkinds import FAULT_KINDS, Hook
+from saga_desktop.booking._faults import Fault, FaultPlan, plan_from_failure_scenarios
 from saga_desktop.booking._logs import LoggedEventStore, SagaLogFiles
 from saga_desktop.booking._paths import default_data_dir
 from saga_desktop.booking._request import BookingRequest, _whole_number
-from saga_desktop.booking._saga import CrashHook, FaultInjector, booking_definition
+from saga_desktop.booking._response import guide_response
+from saga_desktop.booking._saga import CrashHook, FaultInjector
+from saga_desktop.booking._sagaworld import SAGAS_FOLDER, ServiceWorld, saga_world_dir
+from saga_desktop.booking._spec import SagaSpec
 from saga_desktop.booking._world import FlightWorld
 from saga_desktop.engine import (
     DeadLetter,
@@ -26,7 +30,6 @@ from saga_desktop.engine import (
     SagaResult,
     SqliteEventStore,
     VirtualClock,
-    event_to_dict,
 )
 from saga_desktop.engine._sqlite import BusyWait
 
@@ -44,57 +47,6 @@ __all__ = [
 _CachedDefinition = tuple[tuple[object, ...], FaultInjector, SagaDefinition]
 #: What run() reuses: (everything the engine was built from, the engine).
 _CachedEngine = tuple[tuple[object, ...], SagaOrchestrator]
-
-
-def guide_response(result: SagaResult) -> dict[str, Any]:
-    """Return the guide's success or failure response object for ``result``.
-
-    Parameters
-    ----------
-    result
-        How a booking saga ended.
-
-    Returns
-    -------
-    dict
-        Success: ``success``, ``correlation_id``, ``booking_reference``,
-        ``steps_completed``, ``total_steps``, ``saga_log``. Failure: ``success``,
-        ``correlation_id``, ``failed_step``, ``error``, ``steps_completed``,
-        ``total_steps``, ``compensation_result`` (``total_compensations``,
-        ``successful_compensations``, ``results`` of ``step`` and ``success``),
-        ``dead_letters``, ``saga_log``. Both also carry ``outcome``.
-    """
-    response: dict[str, Any] = {
-        "success": result.success,
-        "correlation_id": result.correlation_id,
-        "outcome": result.outcome.value,
-    }
-    if result.success:
-        response["booking_reference"] = result.results["CONFIRM_BOOKING"]["booking_reference"]
-    else:
-        response["failed_step"] = result.failed_step
-        response["error"] = result.error
-    response["steps_completed"] = result.steps_completed
-    response["total_steps"] = result.total_steps
-    if not result.success:
-        results = []
-        for record in result.compensations:
-            entry: dict[str, Any] = {
-                "step": record.compensation,
-                "success": record.success,
-                "attempts": record.attempts,
-            }
-            if record.error is not None:
-                entry["error"] = record.error
-            results.append(entry)
-        response["compensation_result"] = {
-            "total_compensations": len(result.compensations),
-            "successful_compensations": sum(r.success for r in result.compensations),
-            "results": results,
-        }
-        response["dead_letters"] = [r.compensation for r in result.dead_letters]
-    response["saga_log"] = [event_to_dict(event) for event in result.events]
-    return response
 
 
 #: Most sagas whose commits a batch groups together (BookingSagaOrchestrator.commit_groups).
@@ -162,6 +114,9 @@ class BookingSagaOrchestrator:
         Keep each saga's events (its ``saga_log``) in the result.
     log_dir
         Where the log files go; ``<data_dir>/logs`` when omitted.
+    saga
+        Run this saga file's saga instead of the flight booking: its world (and
+        saga log and logs) live in ``<data_dir>/sagas/<name>``.
     busy
         How long to wait for a database another process holds (a running or
         paused batch), and who hears of the wait.
@@ -182,12 +137,20 @@ class BookingSagaOrchestrator:
         write_logs: bool = True,
         keep_events: bool = True,
         log_dir: Path | None = None,
+        saga: SagaSpec | None = None,
         busy: BusyWait | None = None,
         deep: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self.busy = busy if busy is not None else BusyWait()
-        self.world = FlightWorld(self.data_dir, busy=self.busy, deep=deep)
+        self.saga = saga
+        self.world: FlightWorld | ServiceWorld
+        if saga is None:
+            self.world = FlightWorld(self.data_dir, busy=self.busy, deep=deep)
+        else:
+            checked_folder(self.data_dir / SAGAS_FOLDER, "the sagas' worlds")
+            self.data_dir = saga_world_dir(self.data_dir, saga)
+            self.world = ServiceWorld(saga, self.data_dir, busy=self.busy, deep=deep)
         self.listeners = list(listeners)
         try:
             self.store = (
@@ -226,15 +189,15 @@ class BookingSagaOrchestrator:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def validate(self, booking_data: object) -> BookingRequest:
-        """Check the guide's request data against the world.
+    def validate(self, booking_data: object) -> BookingRequest | dict[str, Any]:
+        """Check the request data (the guide's, or a saga file's request) against the world.
 
         Raises
         ------
         InvalidBooking
             When a field is wrong; nothing is started or changed.
         """
-        return BookingRequest.from_mapping(booking_data, self.world)
+        return self.world.validate(booking_data)
 
     def orchestrator(self, faults: FaultPlan | None = None) -> SagaOrchestrator:
         """Return an engine orchestrator for the booking saga with ``faults`` planned."""
@@ -256,7 +219,7 @@ class BookingSagaOrchestrator:
     def _engine(
         self, plan: FaultPlan, definition: SagaDefinition, *, reuse: bool = False
     ) -> SagaOrchestrator:
-        crash = any(fault.kind is FaultKind.CRASH for fault in plan.values())
+        crash = any(FAULT_KINDS[fault.kind].hook is Hook.ORCHESTRATOR for fault in plan.values())
         sink = self._sink()
         # run() is a batch's hot path: it reuses an engine built from the same parts,
         # never handed out (one with a crash hook is not reused: the hook holds its plan).
@@ -302,18 +265,20 @@ class BookingSagaOrchestrator:
         if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)):
             cached[1].replan(plan)
             return cached[2]
-        injector = FaultInjector(plan, self.clock.sleep)
-        definition = booking_definition(self.world, injector)
+        injector = FaultInjector(plan, self.clock.sleep, self.world.errors)
+        definition = self.world.definition(injector)
         self._cached_definition = (key, injector, definition)
         return definition
 
     def definition(self, faults: FaultPlan | None = None) -> SagaDefinition:
         """Return the booking saga's definition on this world with ``faults`` planned."""
-        return booking_definition(self.world, FaultInjector(faults or {}, self.clock.sleep))
+        return self.world.definition(
+            FaultInjector(faults or {}, self.clock.sleep, self.world.errors)
+        )
 
     def run(
         self,
-        request: BookingRequest,
+        request: BookingRequest | Mapping[str, Any],
         faults: FaultPlan | None = None,
         *,
         correlation_id: str | None = None,
@@ -328,7 +293,8 @@ class BookingSagaOrchestrator:
         plan = dict(faults or {})
         engine = self._engine(plan, self._run_definition(plan), reuse=True)
         with self._dies_with_the_saga():
-            result = engine.run(request.to_payload(), correlation_id=correlation_id)
+            payload = request.to_payload() if isinstance(request, BookingRequest) else request
+            result = engine.run(payload, correlation_id=correlation_id)
         self.record(result)
         return result
 
@@ -426,7 +392,7 @@ class BookingSagaOrchestrator:
     def record(self, result: SagaResult) -> None:
         """Append a finished saga's response to ``saga_bookings.log``."""
         if self.logs is not None:
-            self.logs.write_booking(guide_response(result))
+            self.logs.write_booking(self.world.response(result))
 
     def recover(self) -> list[SagaResult]:
         """Finish every saga that a crash left interrupted, oldest first.
@@ -535,7 +501,7 @@ class BookingSagaOrchestrator:
         request = self.validate(booking_data)
         plan = plan_from_failure_scenarios(failure_scenarios)
         plan.update(faults or {})
-        return guide_response(self.run(request, plan))
+        return self.world.response(self.run(request, plan))
 
 
 _SEAT_CLASSES = ("Economy", "Premium Economy", "Business", "First")
@@ -608,7 +574,9 @@ class BookingSagaService:
         except InvalidBooking:
             flight = None
         else:
-            flight = self.orchestrator.world.seats.flight(flight_id)
+            world = self.orchestrator.world
+            assert isinstance(world, FlightWorld)  # the guide's service books flights
+            flight = world.seats.flight(flight_id)
         if flight is not None and flight_dates and flight_dates[0] != flight[2]:
             raise InvalidBooking(
                 "flight_dates",

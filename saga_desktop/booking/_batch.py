@@ -39,13 +39,22 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from saga_desktop.booking._api import BookingSagaOrchestrator
 from saga_desktop.booking._exceptions import InvalidBatchPlan, InvalidBooking
-from saga_desktop.booking._faults import DEFAULT_FAILURE_RATE, STEP_KEYS, Fault, FaultKind
-from saga_desktop.engine import SagaOutcome
+from saga_desktop.booking._faultkinds import fault_choices
+from saga_desktop.booking._faults import (
+    DEFAULT_FAILURE_RATE,
+    STEP_KEYS,
+    Fault,
+    FaultKind,
+    parse_kind,
+)
+from saga_desktop.booking._sagaworld import ServiceWorld
+from saga_desktop.booking._world import FlightWorld
+from saga_desktop.engine import SagaOutcome, SagaResult
 
 __all__ = [
     "BATCH_FAULTS",
@@ -61,12 +70,9 @@ __all__ = [
 #: The most sagas one batch runs (about an hour and a half at the batch's speed here).
 MAX_SAGAS = 10_000_000
 
-#: The faults a batch draws from, one of them per faulty saga.
-BATCH_FAULTS: tuple[Fault, ...] = (
-    Fault(FaultKind.FAIL),
-    Fault(FaultKind.TRANSIENT, 1),
-    Fault(FaultKind.TIMEOUT),
-    Fault(FaultKind.COMPENSATION_FAIL, 1),
+#: The faults a batch draws from, one of them per faulty saga (the registry's batch mix).
+BATCH_FAULTS: tuple[Fault, ...] = tuple(
+    parse_kind(choice.spec) for choice in fault_choices() if choice.in_batch
 )
 
 _RESERVE_SEAT = "RESERVE_SEAT"
@@ -115,13 +121,15 @@ class BatchPlan:
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0:
             raise InvalidBatchPlan(f"failure rate must be between 0 and 1, not {rate}")
 
-    def draw(self, rng: random.Random) -> dict[str, Fault]:
+    def draw(self, rng: random.Random, keys: Sequence[str] = STEP_KEYS) -> dict[str, Fault]:
         """Draw the next saga's fault plan (empty for a saga that gets no fault).
 
         Parameters
         ----------
         rng
             The batch's generator, seeded with the plan's seed.
+        keys
+            The saga's step keys, in order (the flight booking's by default).
 
         Returns
         -------
@@ -132,11 +140,11 @@ class BatchPlan:
         if not rng.random() < self.failure_rate:
             return {}
         fault = rng.choice(BATCH_FAULTS)
-        if fault.kind is not FaultKind.COMPENSATION_FAIL:
-            return {rng.choice(STEP_KEYS): fault}
-        step = rng.randrange(len(STEP_KEYS) - 1)
-        later = rng.randrange(step + 1, len(STEP_KEYS))
-        return {STEP_KEYS[step]: fault, STEP_KEYS[later]: Fault(FaultKind.FAIL)}
+        if fault.kind is not FaultKind.COMPENSATION_FAIL or len(keys) < 2:
+            return {rng.choice(keys): fault}
+        step = rng.randrange(len(keys) - 1)
+        later = rng.randrange(step + 1, len(keys))
+        return {keys[step]: fault, keys[later]: Fault(FaultKind.FAIL)}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -258,8 +266,8 @@ class BatchReport:
 class _Bookings:
     """The next request of a batch: flights and users in turn, full flights skipped."""
 
-    def __init__(self, orchestrator: BookingSagaOrchestrator) -> None:
-        world = orchestrator.world
+    def __init__(self, world: FlightWorld) -> None:
+        self.world = world
         flights = world.seats.query("SELECT id, fare_cents FROM flights ORDER BY id")
         self.flights = [(int(flight_id), int(fare)) for flight_id, fare in flights]
         users = world.loyalty.query("SELECT id FROM users ORDER BY id")
@@ -279,6 +287,29 @@ class _Bookings:
             "payment_method": "card",
             "passengers": [{"first_name": "Batch", "last_name": f"Passenger {number + 1}"}],
         }
+
+    def sold_out(self, result: SagaResult, data: Mapping[str, Any]) -> bool:
+        """True when the saga was refused because its flight is full (skipped from now on)."""
+        if result.failed_step != _RESERVE_SEAT:
+            return False
+        flight_id, needed = int(data["flight_id"]), len(data["passengers"])
+        if self.world.seats.free_seats(flight_id) >= needed:
+            return False
+        self.full.add(flight_id)
+        return True
+
+
+class _SagaRequests:
+    """A saga file's batch: its default request every time; sold out when a stock is."""
+
+    def __init__(self, world: ServiceWorld) -> None:
+        self.world = world
+
+    def request(self, number: int) -> dict[str, Any]:
+        return dict(self.world.spec.request)
+
+    def sold_out(self, result: SagaResult, data: Mapping[str, Any]) -> bool:
+        return result.failed_step is not None and self.world.sold_out(result.failed_step, data)
 
 
 def run_batch(
@@ -315,8 +346,11 @@ def run_batch(
     """
     seed = plan.seed if plan.seed is not None else random.SystemRandom().randrange(2**32)
     rng = random.Random(seed)
-    bookings = _Bookings(orchestrator)
-    seats = orchestrator.world.seats
+    world = orchestrator.world
+    bookings: _Bookings | _SagaRequests = (
+        _Bookings(world) if isinstance(world, FlightWorld) else _SagaRequests(world)
+    )
+    keys = world.spec.step_keys if isinstance(world, ServiceWorld) else STEP_KEYS
     outcomes = dict.fromkeys(SagaOutcome, 0)
     faults = {kind.value: 0 for kind in FaultKind if kind is not FaultKind.CRASH}
     invalid = sold_out = attempted = 0
@@ -341,7 +375,7 @@ def run_batch(
                 break
             # Drawn before the request is checked, so that an invalid request does not
             # shift the faults of every saga after it.
-            fault_plan = plan.draw(rng)
+            fault_plan = plan.draw(rng, keys)
             attempted += 1
             data = bookings.request(number)
             try:
@@ -355,11 +389,8 @@ def run_batch(
                     faults[next(iter(fault_plan.values())).kind.value] += 1
                 result = orchestrator.run(request, fault_plan)
                 outcomes[result.outcome] += 1
-                if result.failed_step == _RESERVE_SEAT:
-                    flight_id, needed = request.flight_id, len(request.passengers)
-                    if seats.free_seats(flight_id) < needed:
-                        sold_out += 1
-                        bookings.full.add(flight_id)
+                if result.failed_step is not None and bookings.sold_out(result, data):
+                    sold_out += 1
             now = timer()
             if on_progress is not None and (
                 now - last_report >= progress_interval or number == plan.count - 1

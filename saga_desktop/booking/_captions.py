@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from saga_desktop.booking._sagawords import SpecWords
+from saga_desktop.booking._spec import SagaSpec
 from saga_desktop.booking._steps import SAGA_NAME, STEP_NAMES, STEP_TEXTS
 from saga_desktop.engine import (
     CompensationFailed,
@@ -122,22 +124,51 @@ def _then(parts: Sequence[str]) -> str:
     return ", then ".join(parts)
 
 
-def _title(step: str) -> str:
-    """``reserve seat`` for a booking step; the name itself for any other."""
-    text = STEP_TEXTS.get(step)
-    return text.title.lower() if text is not None else step
+class _BookingWords:
+    """The flight booking's own words for its steps (any other step is named as it is)."""
 
+    def saga_kind(self, saga_name: str) -> str:
+        return "booking saga" if saga_name == SAGA_NAME else f"{saga_name} saga"
 
-def _undone(step: str) -> str:
-    return _UNDONE.get(step, f"{step} is undone")
+    def title(self, step: str) -> str:
+        """``reserve seat`` for a booking step; the name itself for any other."""
+        text = STEP_TEXTS.get(step)
+        return text.title.lower() if text is not None else step
 
+    def ask(self, step: str, story: _Story) -> str | None:
+        if step not in _REQUEST:
+            return None
+        request = _REQUEST[step].format(passengers=story.passengers(), points=story.points())
+        return f"asks {_SERVICE[step]} {request}"
 
-def _deed(step: str) -> str:
-    return _DEED.get(step, f"Step {step}")
+    def ask_undo(self, step: str) -> str | None:
+        if step not in _UNDO_REQUEST:
+            return None
+        return f"asks {_SERVICE[step]} {_UNDO_REQUEST[step]}"
 
+    def service(self, step: str) -> str:
+        return _SERVICE.get(step, f"step {step}")
 
-def _undoing(step: str) -> str:
-    return _UNDOING.get(step, f"Undoing {step}")
+    def failed(self, step: str) -> str:
+        return _FAILED.get(step, f"Step {step} failed")
+
+    def unknown(self, step: str) -> str:
+        return _UNKNOWN.get(step, f"step {step} took effect")
+
+    def undone(self, step: str) -> str:
+        return _UNDONE.get(step, f"{step} is undone")
+
+    def deed(self, step: str) -> str:
+        return _DEED.get(step, f"Step {step}")
+
+    def undoing(self, step: str) -> str:
+        return _UNDOING.get(step, f"Undoing {step}")
+
+    def back(self, step: str) -> str:
+        return _BACK.get(step, f"Step {step} is undone.")
+
+    def done(self, step: str, result: Mapping[str, Any]) -> str:
+        return _booking_done(step, result)
 
 
 # -- what the saga's history tells --------------------------------------------------------
@@ -146,7 +177,12 @@ def _undoing(step: str) -> str:
 class _Story:
     """What the earlier events of the same saga say (all optional)."""
 
-    def __init__(self, event: SagaEvent, history: Sequence[SagaEvent]) -> None:
+    def __init__(
+        self, event: SagaEvent, history: Sequence[SagaEvent], spec: SagaSpec | None = None
+    ) -> None:
+        self.words: _BookingWords | SpecWords = (
+            SpecWords(spec) if spec is not None and spec.world is None else _BookingWords()
+        )
         own = [e for e in history if e.correlation_id == event.correlation_id]
         self.known = bool(own)
         started = next((e for e in own if isinstance(e, SagaStarted)), None)
@@ -190,8 +226,8 @@ def _undo_plan(story: _Story) -> str:
     if not steps:
         return "Nothing was done before it, so there is nothing to undo."
     if len(steps) == 1:
-        return f"The orchestrator now undoes the completed step: {_undone(steps[0])}."
-    order = _then([_undone(step) for step in steps])
+        return f"The orchestrator now undoes the completed step: {story.words.undone(steps[0])}."
+    order = _then([story.words.undone(step) for step in steps])
     return f"The orchestrator now undoes the completed steps, newest first: {order}."
 
 
@@ -199,8 +235,8 @@ def _undo_plan(story: _Story) -> str:
 
 
 def _saga_started(e: SagaStarted, story: _Story) -> str:
-    names = ", ".join(_title(step) for step in e.steps)
-    kind = "booking saga" if e.saga_name == SAGA_NAME else f"{e.saga_name} saga"
+    names = ", ".join(story.words.title(step) for step in e.steps)
+    kind = story.words.saga_kind(e.saga_name)
     if not e.steps:
         return f"A new {kind} begins, with no steps to run."
     return (
@@ -210,10 +246,7 @@ def _saga_started(e: SagaStarted, story: _Story) -> str:
 
 
 def _ask(step: str, story: _Story) -> str:
-    if step in _REQUEST:
-        request = _REQUEST[step].format(passengers=story.passengers(), points=story.points())
-        return f"asks {_SERVICE[step]} {request}"
-    return f"runs the step {step}"
+    return story.words.ask(step, story) or f"runs the step {step}"
 
 
 def _step_started(e: StepStarted, story: _Story) -> str:
@@ -222,35 +255,36 @@ def _step_started(e: StepStarted, story: _Story) -> str:
     return f"Try {e.attempt} of {e.max_attempts}: the orchestrator {_ask(e.step, story)} again."
 
 
-def _step_succeeded(e: StepSucceeded, story: _Story) -> str:
-    r = e.result
-    if e.step == "RESERVE_SEAT":
+def _booking_done(step: str, r: Mapping[str, Any]) -> str:
+    """What a completed booking step did, in a sentence."""
+    if step == "RESERVE_SEAT":
         seats = r.get("seat_ids")
         if isinstance(seats, list) and seats and all(isinstance(s, str) for s in seats):
             shown = ", ".join(seats)
-            done = f"Seats {shown} are held." if len(seats) > 1 else f"Seat {shown} is held."
-        else:
-            done = "The seat is held."
-    elif e.step == "DEDUCT_LOYALTY_POINTS":
+            return f"Seats {shown} are held." if len(seats) > 1 else f"Seat {shown} is held."
+        return "The seat is held."
+    if step == "DEDUCT_LOYALTY_POINTS":
         points, discount = r.get("points_deducted"), _money(r.get("discount_applied"))
         if points == 0:
-            done = "No loyalty points were asked for, so none are taken."
-        elif isinstance(points, int) and discount is not None:
-            done = f"{points} points are taken from the customer, for a discount of {discount}."
-        else:
-            done = "The loyalty points are taken."
-    elif e.step == "PROCESS_PAYMENT":
+            return "No loyalty points were asked for, so none are taken."
+        if isinstance(points, int) and discount is not None:
+            return f"{points} points are taken from the customer, for a discount of {discount}."
+        return "The loyalty points are taken."
+    if step == "PROCESS_PAYMENT":
         amount = _money(r.get("amount"))
-        done = f"The payment of {amount} went through." if amount else "The payment went through."
-    elif e.step == "CONFIRM_BOOKING":
+        return f"The payment of {amount} went through." if amount else "The payment went through."
+    if step == "CONFIRM_BOOKING":
         reference = r.get("booking_reference")
-        done = (
+        return (
             f"The booking is confirmed with reference {reference}."
             if isinstance(reference, str)
             else "The booking is confirmed."
         )
-    else:
-        done = f"Step {e.step} is done."
+    return f"Step {step} is done."
+
+
+def _step_succeeded(e: StepSucceeded, story: _Story) -> str:
+    done = story.words.done(e.step, e.result)
     if e.attempt > 1:
         done = f"{done[:-1]}, on try {e.attempt}."
     if story.is_last(e.step) is not True:
@@ -260,7 +294,7 @@ def _step_succeeded(e: StepSucceeded, story: _Story) -> str:
 
 
 def _step_retried(e: StepRetried, story: _Story) -> str:
-    what = _FAILED.get(e.step, f"Step {e.step} failed")
+    what = story.words.failed(e.step)
     return (
         f"{what} this time (try {e.attempt} of {e.max_attempts}), but the problem may pass: "
         f"the orchestrator tries again in {_seconds(e.delay)} s."
@@ -274,23 +308,24 @@ def _step_failed(e: StepFailed, story: _Story) -> str:
     if e.timed_out:
         found = _WITHIN.search(e.error)
         within = f"within {found.group(1)} s" if found else "in time"
-        unknown = _UNKNOWN.get(e.step, f"step {e.step} took effect")
+        unknown = story.words.unknown(e.step)
         head = (
             f"No answer {within}: the orchestrator cannot know whether {unknown}, "
             "so it must undo it too."
         )
         rest = [*reversed(story.completed)]
         if rest:
-            return f"{head} Newest first: {_then([_undone(e.step), *map(_undone, rest)])}."
+            undone = [story.words.undone(step) for step in (e.step, *rest)]
+            return f"{head} Newest first: {_then(undone)}."
         return head
-    what = _FAILED.get(e.step, f"Step {e.step} failed")
+    what = story.words.failed(e.step)
     if e.attempt > 1:
         what += f", even after {_tries(e.attempt)}"
     return f"{what}. {_undo_plan(story)}"
 
 
 def _compensation_triggered(e: CompensationTriggered, story: _Story) -> str:
-    order = _then([_undone(step) for step in e.steps])
+    order = _then([story.words.undone(step) for step in e.steps])
     if e.recovery:
         head = (
             "After the restart, the orchestrator finds this saga unfinished in its saga log "
@@ -307,10 +342,7 @@ def _compensation_triggered(e: CompensationTriggered, story: _Story) -> str:
 
 
 def _compensation_started(e: CompensationStarted, story: _Story) -> str:
-    if e.step in _UNDO_REQUEST:
-        ask = f"asks {_SERVICE[e.step]} {_UNDO_REQUEST[e.step]}"
-    else:
-        ask = f"runs {e.compensation} to undo {e.step}"
+    ask = story.words.ask_undo(e.step) or f"runs {e.compensation} to undo {e.step}"
     if e.attempt == 1:
         return f"The orchestrator {ask}."
     return f"Try {e.attempt} of {e.max_attempts}: the orchestrator {ask} again."
@@ -319,12 +351,13 @@ def _compensation_started(e: CompensationStarted, story: _Story) -> str:
 def _compensation_succeeded(e: CompensationSucceeded, story: _Story) -> str:
     if e.result.get("tombstone") is True:
         return (
-            f"There was nothing to undo: {_title(e.step)} never took effect. A note is left, "
+            f"There was nothing to undo: {story.words.title(e.step)} never took effect. "
+            "A note is left, "
             "so that a late arrival of the step is refused."
         )
     if e.result.get("repeated") is True:
-        return f"{_deed(e.step)} was already undone: undoing it again changes nothing."
-    done = _BACK.get(e.step, f"Step {e.step} is undone.")
+        return f"{story.words.deed(e.step)} was already undone: undoing it again changes nothing."
+    done = story.words.back(e.step)
     if e.attempt > 1:
         done = f"{done[:-1]}, on try {e.attempt}."
     return done
@@ -332,19 +365,21 @@ def _compensation_succeeded(e: CompensationSucceeded, story: _Story) -> str:
 
 def _compensation_retried(e: CompensationRetried, story: _Story) -> str:
     return (
-        f"{_undoing(e.step)} failed (try {e.attempt} of {e.max_attempts}). An undo must not "
+        f"{story.words.undoing(e.step)} failed (try {e.attempt} of {e.max_attempts}). "
+        "An undo must not "
         f"be given up lightly: the orchestrator tries again in {_seconds(e.delay)} s."
     )
 
 
 def _compensation_failed(e: CompensationFailed, story: _Story) -> str:
     tries = "its only try" if e.attempt == 1 else f"all {e.attempt} tries"
-    return f"{_undoing(e.step)} failed on {tries}; the orchestrator stops trying."
+    return f"{story.words.undoing(e.step)} failed on {tries}; the orchestrator stops trying."
 
 
 def _dead_lettered(e: DeadLettered, story: _Story) -> str:
     return (
-        f"{_deed(e.step)} could not be undone after {_tries(e.attempts)}. It is parked in the "
+        f"{story.words.deed(e.step)} could not be undone after {_tries(e.attempts)}. "
+        "It is parked in the "
         "dead-letter queue for a person to settle; the world is inconsistent until then."
     )
 
@@ -352,11 +387,12 @@ def _dead_lettered(e: DeadLettered, story: _Story) -> str:
 def _dead_letter_resolved(e: DeadLetterResolved, story: _Story) -> str:
     if e.resolution == "retried":
         return (
-            f"A person tried the parked undo again and it worked: {_undone(e.step)}. "
+            f"A person tried the parked undo again and it worked: {story.words.undone(e.step)}. "
             "It leaves the dead-letter queue."
         )
+    deed = story.words.deed(e.step)
     return (
-        f"A person settled the parked undo of {_deed(e.step)[0].lower()}{_deed(e.step)[1:]} "
+        f"A person settled the parked undo of {deed[0].lower()}{deed[1:]} "
         "by hand and marked it resolved. It leaves the dead-letter queue."
     )
 
@@ -373,10 +409,10 @@ def _saga_completed(e: SagaCompleted, story: _Story) -> str:
     return f"Every step succeeded ({e.steps_completed} in all). {saga} is complete."
 
 
-def _parked(compensation: str) -> str:
+def _parked(compensation: str, story: _Story) -> str:
     """``COMPENSATE_RESERVE_SEAT`` → ``releasing the seat``."""
     step = compensation.removeprefix("COMPENSATE_")
-    text = _undoing(step)
+    text = story.words.undoing(step)
     return text[0].lower() + text[1:]
 
 
@@ -384,15 +420,15 @@ def _saga_compensated(e: SagaCompensated, story: _Story) -> str:
     booking = story.is_booking(e.failed_step)
     ends = "The saga ends without a booking" if booking else "The saga ends without completing"
     if e.failed_step is not None and e.failed_step in story.timed_out:
-        ends += f": {_SERVICE.get(e.failed_step, f'step {e.failed_step}')} did not answer in time"
+        ends += f": {story.words.service(e.failed_step)} did not answer in time"
     elif e.failed_step is not None:
-        why = _FAILED.get(e.failed_step, f"Step {e.failed_step} failed")
+        why = story.words.failed(e.failed_step)
         ends += f": {why[0].lower()}{why[1:]}"
     elif e.recovered:
         ends += ": the orchestrator stopped before it could finish"
     head = "Recovery is done. " if e.recovered else ""
     if e.dead_letters:
-        parked = " and ".join(_parked(name) for name in e.dead_letters)
+        parked = " and ".join(_parked(name, story) for name in e.dead_letters)
         waits = "waits" if len(e.dead_letters) == 1 else "wait"
         return (
             f"{head}{ends}, and not everything could be undone: {parked} {waits} in the "
@@ -430,7 +466,9 @@ _CAPTIONERS: Mapping[type[SagaEvent], Callable[[Any, _Story], str]] = {
 }
 
 
-def caption(event: SagaEvent, history: Sequence[SagaEvent] = ()) -> str:
+def caption(
+    event: SagaEvent, history: Sequence[SagaEvent] = (), spec: SagaSpec | None = None
+) -> str:
     """Return what ``event`` means, in a sentence or two for an audience.
 
     Parameters
@@ -441,6 +479,9 @@ def caption(event: SagaEvent, history: Sequence[SagaEvent] = ()) -> str:
         Earlier events (of this saga or of others; only this saga's are used),
         oldest first. Without it the caption is still right, only less specific:
         a failure then cannot list what will be undone.
+    spec
+        The saga file the event's saga runs (its steps' titles, services and
+        effects give the words); the flight booking's own words without one.
 
     Returns
     -------
@@ -452,10 +493,10 @@ def caption(event: SagaEvent, history: Sequence[SagaEvent] = ()) -> str:
     KeyError
         For an event type the engine does not define.
     """
-    return _CAPTIONERS[type(event)](event, _Story(event, history))
+    return _CAPTIONERS[type(event)](event, _Story(event, history, spec))
 
 
-def captions(events: Iterable[SagaEvent]) -> tuple[str, ...]:
+def captions(events: Iterable[SagaEvent], spec: SagaSpec | None = None) -> tuple[str, ...]:
     """Return the caption of each event, each told with the events before it.
 
     Events of several sagas may be mixed; each is told with its own saga's.
@@ -466,6 +507,6 @@ def captions(events: Iterable[SagaEvent]) -> tuple[str, ...]:
     told = []
     for event in events:
         own = seen.setdefault(event.correlation_id, [])
-        told.append(caption(event, own))
+        told.append(caption(event, own, spec))
         own.append(event)
     return tuple(told)

@@ -20,9 +20,14 @@ import contextlib
 import json
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from saga_desktop.booking._exceptions import WorldError
+
+if TYPE_CHECKING:
+    from saga_desktop.booking._participants import Participant
 
 __all__ = [
     "BATCH_WORLD",
@@ -76,8 +81,8 @@ def _kind(path: Path) -> str | None:
     return "file" if stat.S_ISREG(mode) else "other"
 
 
-def _refuse_links(data_dir: Path) -> None:
-    for name in (*MEMBERS, MARKER):
+def _refuse_links(data_dir: Path, members: tuple[str, ...]) -> None:
+    for name in (*members, MARKER):
         for suffix in ("", *_SIDE_FILES) if name != MARKER else ("",):
             path = data_dir / (name + suffix)
             kind = _kind(path)
@@ -111,7 +116,25 @@ def checked_folder(path: Path, what: str) -> Path:
     return path
 
 
-def _used(data_dir: Path, name: str) -> bool:
+def _booking_world() -> dict[str, type[Participant]]:
+    # Imported when needed: only a directory whose making was cut short needs them.
+    from saga_desktop.booking._participants import (
+        BookingRegistry,
+        LoyaltyAccounts,
+        PaymentGateway,
+        SeatInventory,
+    )
+
+    return dict(
+        zip(
+            WORLD_DATABASES,
+            (SeatInventory, LoyaltyAccounts, PaymentGateway, BookingRegistry),
+            strict=True,
+        )
+    )
+
+
+def _used(data_dir: Path, name: str, world: Mapping[str, type[Participant]]) -> bool:
     """True when the member ``name`` was used by a saga; False when empty or never used.
 
     The member is opened as what it should be, so a damaged file, another
@@ -121,13 +144,6 @@ def _used(data_dir: Path, name: str) -> bool:
     path = data_dir / name
     if path.stat().st_size == 0:
         return False
-    # Imported here: only a directory whose making was cut short gets this far.
-    from saga_desktop.booking._participants import (
-        BookingRegistry,
-        LoyaltyAccounts,
-        PaymentGateway,
-        SeatInventory,
-    )
     from saga_desktop.engine import EventStoreError, SqliteEventStore
 
     if name == SAGA_LOG_DB:
@@ -139,14 +155,7 @@ def _used(data_dir: Path, name: str) -> bool:
             return store.count() > 0
         finally:
             store.close()
-    kinds = dict(
-        zip(
-            WORLD_DATABASES,
-            (SeatInventory, LoyaltyAccounts, PaymentGateway, BookingRegistry),
-            strict=True,
-        )
-    )
-    participant = kinds[name](path, create=False)
+    participant = world[name](path, create=False)
     try:
         return bool(participant.query("SELECT 1 FROM operations LIMIT 1"))
     finally:
@@ -161,7 +170,12 @@ def _damage(data_dir: Path, name: str, problem: str) -> WorldError:
     )
 
 
-def prepare_data_dir(data_dir: Path) -> tuple[str, ...]:
+def prepare_data_dir(
+    data_dir: Path,
+    world: Mapping[str, type[Participant]] | None = None,
+    *,
+    fingerprint: str | None = None,
+) -> tuple[str, ...]:
     """Check ``data_dir`` before anything opens it; return the members to make.
 
     Makes the folder when missing. Refuses symbolic links and non-files among
@@ -169,18 +183,31 @@ def prepare_data_dir(data_dir: Path) -> tuple[str, ...]:
     world. Removes what a cut-short making left (never a used database). The
     caller makes the members returned, then calls :func:`write_marker`.
 
+    Parameters
+    ----------
+    data_dir
+        The directory.
+    world
+        Each participant's database name and class (the flight booking's four
+        when omitted); the saga log is a member too.
+    fingerprint
+        What the world was made from (a saga file's services): a directory whose
+        marker names another is refused.
+
     Returns
     -------
     tuple of str
-        Every member (:data:`MEMBERS`) when the directory is new; the saga log
-        alone for a world of an earlier version that never had one; none when
-        the directory is complete.
+        Every member when the directory is new; the saga log alone for a
+        flight-booking world of an earlier version that never had one; none
+        when the directory is complete.
 
     Raises
     ------
     WorldError
         With one line that names the file at fault and what to do.
     """
+    participants = dict(world) if world is not None else _booking_world()
+    members = (*participants, SAGA_LOG_DB)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -191,32 +218,49 @@ def prepare_data_dir(data_dir: Path) -> tuple[str, ...]:
         raise WorldError(f"the data directory {data_dir} is not a directory")
     if not os.access(data_dir, os.W_OK | os.X_OK):
         raise WorldError(f"the data directory {data_dir} is not writable")
-    _refuse_links(data_dir)
+    _refuse_links(data_dir, members)
     for name, what in FOLDERS.items():
         checked_folder(data_dir / name, what)
     sizes = {
-        name: (data_dir / name).stat().st_size for name in MEMBERS if (data_dir / name).exists()
+        name: (data_dir / name).stat().st_size for name in members if (data_dir / name).exists()
     }
     if (data_dir / MARKER).exists():
-        for name in MEMBERS:
+        _check_fingerprint(data_dir, fingerprint)
+        for name in members:
             if name not in sizes:
                 raise _damage(data_dir, name, "missing")
             if sizes[name] == 0:
                 raise _damage(data_dir, name, "empty (0 bytes)")
         return ()
-    if len(sizes) == len(MEMBERS) and all(sizes.values()):
+    if world is None and len(sizes) == len(members) and all(sizes.values()):
         write_marker(data_dir)  # made before the marker existed: adopted as it is
         return ()
-    if any(_used(data_dir, name) for name in sizes):
+    if any(_used(data_dir, name, participants) for name in sizes):
         # Some members were used, so the others were lost rather than not yet made,
         # but for a world of an earlier version that never had a saga log.
-        if set(sizes) == set(WORLD_DATABASES) and all(sizes.values()):
+        if world is None and set(sizes) == set(WORLD_DATABASES) and all(sizes.values()):
             return (SAGA_LOG_DB,)
-        lost = next(name for name in MEMBERS if not sizes.get(name))
+        lost = next(name for name in members if not sizes.get(name))
         raise _damage(data_dir, lost, "missing" if lost not in sizes else "empty (0 bytes)")
     for name in sizes:  # what a making cut short left: made again, whole
         remove_database(data_dir / name)
-    return MEMBERS
+    return members
+
+
+def _check_fingerprint(data_dir: Path, fingerprint: str | None) -> None:
+    if fingerprint is None:
+        return
+    try:
+        made = json.loads((data_dir / MARKER).read_text(encoding="utf-8")[:4096])
+    except (OSError, ValueError):
+        made = {}
+    recorded = made.get("made_from") if isinstance(made, dict) else None
+    if recorded is not None and recorded != fingerprint:
+        raise WorldError(
+            f"the world in {data_dir} was made from another version of the saga file "
+            "(its services or their items differ): move that folder away to start the "
+            "saga's world afresh, or use the saga file it was made from"
+        )
 
 
 def remove_database(path: Path) -> None:
@@ -226,13 +270,20 @@ def remove_database(path: Path) -> None:
             (path.parent / (path.name + suffix)).unlink()
 
 
-def write_marker(data_dir: Path) -> None:
+def write_marker(
+    data_dir: Path, members: tuple[str, ...] = MEMBERS, fingerprint: str | None = None
+) -> None:
     """Write the marker that says the data directory is complete (atomically)."""
     marker = data_dir / MARKER
     partial = data_dir / (MARKER + ".partial")
-    text = json.dumps(
-        {"format": "saga-desktop-data-dir", "version": 1, "members": list(MEMBERS)}, indent=2
-    )
+    made: dict[str, object] = {
+        "format": "saga-desktop-data-dir",
+        "version": 1,
+        "members": list(members),
+    }
+    if fingerprint is not None:
+        made["made_from"] = fingerprint
+    text = json.dumps(made, indent=2)
     try:
         partial.write_text(text + "\n", encoding="utf-8")
         os.replace(partial, marker)

@@ -7,6 +7,7 @@
     ├── InvalidBatchPlan   a batch run's plan is wrong (no sagas, a rate outside [0, 1])
     ├── InvalidFaultSpec   a failure-injection spec cannot be read ("process_payment=explode")
     ├── InvalidRunFile     an exported run file cannot be replayed (not one, damaged, too new)
+    ├── InvalidSagaFile    a saga file cannot be used (its file, line and field say where)
     ├── UnreadableFile     a file a person gave cannot be read (not a regular file, too large,
     │                      not UTF-8 JSON)
     └── WorldError         the data directory or a database cannot be used
@@ -30,6 +31,7 @@ __all__ = [
     "InvalidBooking",
     "InvalidFaultSpec",
     "InvalidRunFile",
+    "InvalidSagaFile",
     "UnreadableFile",
     "WorldError",
 ]
@@ -66,6 +68,30 @@ class InvalidFaultSpec(BookingError):
 
 class InvalidRunFile(BookingError):
     """A run file that cannot be read back, with the one-line reason why."""
+
+
+class InvalidSagaFile(BookingError):
+    """A saga file that cannot be used, with where and why.
+
+    Parameters
+    ----------
+    source
+        The file (or ``"saga"`` for data that came from no file).
+    path
+        The field at fault (``"steps[3].take.item"``), or ``""``.
+    problem
+        What is wrong, in words a person can act on.
+    line
+        The file's line that holds it, when known.
+    """
+
+    def __init__(self, source: str, path: str, problem: str, line: int | None = None) -> None:
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {path}: {problem}" if path else f"{where}: {problem}")
+        self.source = source
+        self.path = path
+        self.problem = problem
+        self.line = line
 
 
 class UnreadableFile(BookingError):

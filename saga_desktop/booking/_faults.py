@@ -17,13 +17,14 @@ Kinds, as a person types them (``STEP=KIND``):
 from __future__ import annotations
 
 import dataclasses
-import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from saga_desktop.booking._exceptions import InvalidFaultSpec
+from saga_desktop.booking._faultkinds import FAULT_KINDS, KIND_HELP, FaultKind
 
 __all__ = [
     "DEFAULT_FAILURE_RATE",
+    "KIND_HELP",
     "STEP_KEYS",
     "Fault",
     "FaultKind",
@@ -52,16 +53,6 @@ def step_key(step_name: str) -> str:
     return step_name.lower()
 
 
-class FaultKind(enum.Enum):
-    """What goes wrong."""
-
-    FAIL = "fail"
-    TRANSIENT = "transient"
-    TIMEOUT = "timeout"
-    COMPENSATION_FAIL = "compensation_fail"
-    CRASH = "crash"
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class Fault:
     """One injected failure.
@@ -79,7 +70,7 @@ class Fault:
     times: int | None = 1
 
     def __str__(self) -> str:
-        if self.kind in (FaultKind.TRANSIENT, FaultKind.COMPENSATION_FAIL):
+        if FAULT_KINDS[self.kind].counted:
             return f"{self.kind.value}:{'forever' if self.times is None else self.times}"
         return str(self.kind.value)
 
@@ -88,13 +79,15 @@ class Fault:
 FaultPlan = Mapping[str, Fault]
 
 
-def parse_fault(spec: str) -> tuple[str, Fault]:
-    """Read ``STEP=KIND`` (``process_payment=transient:2``).
+def parse_fault(spec: str, keys: Sequence[str] = STEP_KEYS) -> tuple[str, Fault]:
+    """Read ``STEP=KIND`` (``process_payment=transient:2``; the step in either case).
 
     Parameters
     ----------
     spec
         The text a person typed.
+    keys
+        The saga's step keys (the flight booking's by default).
 
     Returns
     -------
@@ -108,9 +101,9 @@ def parse_fault(spec: str) -> tuple[str, Fault]:
     """
     step, sep, kind_text = spec.partition("=")
     step = step.strip().lower()
-    if not sep or step not in STEP_KEYS:
+    if not sep or step not in keys:
         raise InvalidFaultSpec(
-            f"bad fault {spec!r}: expected STEP=KIND with STEP one of {', '.join(STEP_KEYS)}"
+            f"bad fault {spec!r}: expected STEP=KIND with STEP one of {', '.join(keys)}"
         )
     return step, parse_kind(kind_text.strip().lower(), spec)
 
@@ -128,10 +121,10 @@ def parse_kind(text: str, spec: str | None = None) -> Fault:
     try:
         kind = FaultKind(name)
     except ValueError:
-        kinds = "fail, transient:N, timeout, compensation_fail:N|forever, crash"
-        raise InvalidFaultSpec(f"bad fault {shown!r}: KIND is one of {kinds}") from None
-    if kind in (FaultKind.TRANSIENT, FaultKind.COMPENSATION_FAIL):
-        if kind is FaultKind.COMPENSATION_FAIL and count == "forever":
+        raise InvalidFaultSpec(f"bad fault {shown!r}: KIND is one of {KIND_HELP}") from None
+    entry = FAULT_KINDS[kind]
+    if entry.counted:
+        if entry.forever and count == "forever":
             return Fault(kind, None)
         if not count:
             return Fault(kind, 1)
@@ -141,7 +134,7 @@ def parse_kind(text: str, spec: str | None = None) -> Fault:
         if not digits or not 1 <= int(count) <= 1000:
             raise InvalidFaultSpec(
                 f"bad fault {shown!r}: the count after ':' is a whole number from 1 to 1000"
-                + (" or 'forever'" if kind is FaultKind.COMPENSATION_FAIL else "")
+                + (" or 'forever'" if entry.forever else "")
             )
         return Fault(kind, int(count))
     if count:

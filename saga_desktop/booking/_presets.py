@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from saga_desktop.booking._exceptions import InvalidFaultSpec
+from saga_desktop.booking._faultkinds import fault_choices
 from saga_desktop.booking._faults import STEP_KEYS, Fault, parse_kind
 from saga_desktop.booking._scenarios import SCENARIOS, Scenario
 
@@ -31,13 +32,15 @@ __all__ = [
 PRESET_OUTCOMES: tuple[str, ...] = ("COMPLETED", "COMPENSATED", "DEAD_LETTERED", "CRASHED")
 
 
-def parse_plan(faults: Mapping[str, str]) -> dict[str, Fault]:
+def parse_plan(faults: Mapping[str, str], keys: Sequence[str] = STEP_KEYS) -> dict[str, Fault]:
     """Read a plan of step key → kind spec (``{"process_payment": "transient:2"}``).
 
     Parameters
     ----------
     faults
         Step keys (``process_payment``) and kinds as :func:`parse_kind` reads them.
+    keys
+        The saga's step keys (the flight booking's by default).
 
     Returns
     -------
@@ -51,9 +54,9 @@ def parse_plan(faults: Mapping[str, str]) -> dict[str, Fault]:
     """
     plan: dict[str, Fault] = {}
     for key, spec in faults.items():
-        if key not in STEP_KEYS:
+        if key not in keys:
             raise InvalidFaultSpec(
-                f"unknown step {key!r} in a fault plan: expected one of {', '.join(STEP_KEYS)}"
+                f"unknown step {key!r} in a fault plan: expected one of {', '.join(keys)}"
             )
         plan[key] = parse_kind(spec, f"{key}={spec}")
     return plan
@@ -252,18 +255,10 @@ def preset(name: str) -> Preset:
     raise KeyError(f"no preset named {name!r}: choose one of {', '.join(p.name for p in PRESETS)}")
 
 
-# Random plans draw from every kind. Weights favour the kinds that end cleanly;
-# a crash is rare because it stops the run until recovery.
-_RANDOM_KINDS: tuple[tuple[str, int], ...] = (
-    ("fail", 6),
-    ("transient:1", 2),
-    ("transient:2", 2),
-    ("transient:3", 2),
-    ("timeout", 3),
-    ("compensation_fail:1", 2),
-    ("compensation_fail:2", 2),
-    ("compensation_fail:forever", 2),
-    ("crash", 1),
+# Random plans draw from every kind, with the registry's weights: they favour the
+# kinds that end cleanly; a crash is rare because it stops the run until recovery.
+_RANDOM_KINDS: tuple[tuple[str, int], ...] = tuple(
+    (choice.spec, choice.weight) for choice in fault_choices() if choice.weight
 )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from saga_desktop.booking._datadir import BATCH_WORLD, FOLDERS, checked_folder
 from saga_desktop.booking._exceptions import WorldError
+from saga_desktop.booking._world import FlightWorld
 
 if TYPE_CHECKING:
     from saga_desktop.booking._api import BookingSagaOrchestrator
@@ -33,8 +34,9 @@ def restock_world(orchestrator: BookingSagaOrchestrator) -> tuple[str, ...]:
     Raises
     ------
     WorldError
-        When a live process is running sagas in the data directory: restocking
-        under them would take what they hold. Nothing is changed then.
+        When a live process is running sagas in the data directory (restocking
+        under them would take what they hold), or the world is a saga file's.
+        Nothing is changed then.
     """
     store = orchestrator.store
     keep: set[str] = set()
@@ -47,7 +49,13 @@ def restock_world(orchestrator: BookingSagaOrchestrator) -> tuple[str, ...]:
             )
         keep = set(flight.interrupted)
         keep |= {letter.correlation_id for letter in store.dead_letters()}
-    orchestrator.world.restock(keep)
+    world = orchestrator.world
+    if not isinstance(world, FlightWorld):
+        raise WorldError(
+            "restocking is for the flight booking's world; a saga file's world starts again "
+            "only with its history (erase it, or point --data-dir elsewhere)"
+        )
+    world.restock(keep)
     return tuple(sorted(keep))
 
 

@@ -19,11 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from saga_desktop import __version__
-from saga_desktop.booking._exceptions import InvalidFaultSpec, InvalidRunFile, UnreadableFile
-from saga_desktop.booking._faults import Fault
+from saga_desktop.booking._exceptions import (
+    InvalidFaultSpec,
+    InvalidRunFile,
+    InvalidSagaFile,
+    UnreadableFile,
+)
+from saga_desktop.booking._faults import STEP_KEYS, Fault
 from saga_desktop.booking._files import json_type, read_json_file, write_text_atomic
+from saga_desktop.booking._loader import spec_from_data
 from saga_desktop.booking._presets import parse_plan
-from saga_desktop.booking._runshapes import RESPONSE, WORLD, shape_problem
+from saga_desktop.booking._runshapes import RESPONSE, SERVICE_WORLD, WORLD, shape_problem
+from saga_desktop.booking._sagadump import spec_to_data
+from saga_desktop.booking._spec import SagaSpec
 from saga_desktop.booking._steps import STEP_NAMES
 from saga_desktop.engine import (
     EVENT_TYPES,
@@ -90,6 +98,7 @@ class RunFile:
     world_after: Mapping[str, Any] | None
     exported_at: str | None = None
     app_version: str | None = None
+    saga: SagaSpec | None = None
 
     @property
     def correlation_id(self) -> str:
@@ -98,7 +107,7 @@ class RunFile:
 
     def fault_plan(self) -> dict[str, Fault]:
         """Return the faults as a plan the orchestrator runs."""
-        return parse_plan(self.faults)
+        return parse_plan(self.faults, self.saga.step_keys if self.saga else STEP_KEYS)
 
 
 def export_run(
@@ -108,6 +117,7 @@ def export_run(
     faults: Mapping[str, str],
     world_before: Mapping[str, Any] | None,
     world_after: Mapping[str, Any] | None,
+    saga: SagaSpec | None = None,
 ) -> dict[str, Any]:
     """Return a run as the plain data of a run file.
 
@@ -121,6 +131,9 @@ def export_run(
         Step key → kind spec, as :func:`parse_kind` reads it.
     world_before, world_after
         World snapshots (``WorldSnapshot.to_dict()``) around the run.
+    saga
+        The saga file's saga the run ran (None for the flight booking): the file
+        carries it whole, so that it replays where the saga file is not.
 
     Returns
     -------
@@ -148,6 +161,8 @@ def export_run(
         "world_before": _plain(world_before),
         "world_after": _plain(world_after),
     }
+    if saga is not None and saga.world is None:
+        data["saga"] = spec_to_data(saga)
     try:
         # A JSON round trip copies the data and proves it is plain JSON.
         copied: dict[str, Any] = json.loads(json.dumps(data, allow_nan=False))
@@ -242,8 +257,9 @@ def parse_run(data: object, *, source: str = "run file") -> RunFile:
             f"written by a newer SAGA Desktop (format {version}; "
             f"this version reads {RUN_FILE_VERSION})"
         )
+    saga = _saga(data.get("saga"), invalid)
     response = _response(data.get("response"), invalid)
-    events = _events(data.get("events"), invalid)
+    events = _events(data.get("events"), invalid, saga.step_names if saga else STEP_NAMES)
     if response["correlation_id"] != events[0].correlation_id:
         raise invalid(
             f"the response is of saga {str(response['correlation_id'])[:8]}, "
@@ -253,7 +269,7 @@ def parse_run(data: object, *, source: str = "run file") -> RunFile:
     if not isinstance(faults, dict) or not all(isinstance(v, str) for v in faults.values()):
         raise invalid('"faults" must map step keys to fault kinds ("process_payment": "fail")')
     try:
-        parse_plan(faults)
+        parse_plan(faults, saga.step_keys if saga else STEP_KEYS)
     except InvalidFaultSpec as exc:
         raise invalid(str(exc)) from None
 
@@ -262,13 +278,24 @@ def parse_run(data: object, *, source: str = "run file") -> RunFile:
         value = data.get(key)
         if value is not None and not isinstance(value, dict):
             raise invalid(f'"{key}" must be an object or null, not a JSON {json_type(value)}')
-        if value is not None and key != "booking" and (problem := shape_problem(value, WORLD, key)):
+        shape = WORLD if saga is None else SERVICE_WORLD
+        if value is not None and key != "booking" and (problem := shape_problem(value, shape, key)):
             raise invalid(problem)
         optional[key] = value
     for key in ("exported_at", "app_version"):
         value = data.get(key)
         optional[key] = value if isinstance(value, str) else None
-    return RunFile(response=response, events=events, faults=faults, **optional)
+    return RunFile(response=response, events=events, faults=faults, saga=saga, **optional)
+
+
+def _saga(data: object, invalid: Callable[[str], InvalidRunFile]) -> SagaSpec | None:
+    """The saga file's saga a run file carries (None: the flight booking)."""
+    if data is None:
+        return None
+    try:
+        return spec_from_data(data, source="its saga")
+    except InvalidSagaFile as exc:
+        raise invalid(str(exc)) from None
 
 
 def _response(response: object, invalid: Callable[[str], InvalidRunFile]) -> dict[str, Any]:
@@ -285,8 +312,10 @@ def _response(response: object, invalid: Callable[[str], InvalidRunFile]) -> dic
     return response
 
 
-def _events(raw_events: object, invalid: Callable[[str], InvalidRunFile]) -> tuple[SagaEvent, ...]:
-    """The run file's events: of one saga, the booking's, starting with ``SagaStarted``."""
+def _events(
+    raw_events: object, invalid: Callable[[str], InvalidRunFile], steps: tuple[str, ...]
+) -> tuple[SagaEvent, ...]:
+    """The run file's events: of one saga (of ``steps``), starting with ``SagaStarted``."""
     if not isinstance(raw_events, list) or not raw_events:
         raise invalid('has no "events" (a list of the saga\'s events)')
     if len(raw_events) > RUN_FILE_MAX_EVENTS:
@@ -301,18 +330,19 @@ def _events(raw_events: object, invalid: Callable[[str], InvalidRunFile]) -> tup
         raise invalid(f"mixes the events of {len(ids)} sagas ({shown}); a run is one saga")
     if not isinstance(events[0], SagaStarted):
         raise invalid(f"the first event is {type(events[0]).__name__}, not SagaStarted")
-    # The window draws the booking's four cards: a run of other steps cannot be shown.
+    # The window draws the saga's cards: a run of other steps cannot be shown.
+    saga = "the flight booking" if steps == STEP_NAMES else "its saga"
     for index, event in enumerate(events, 1):
         step: str | None = getattr(event, "step", None)
         names = event.steps if isinstance(event, SagaStarted) else (step,)
-        unknown = next((name for name in names if name not in (*STEP_NAMES, None)), None)
+        unknown = next((name for name in names if name not in (*steps, None)), None)
         undo = f"COMPENSATE_{step}"
         if unknown is None and getattr(event, "compensation", undo) != undo:
             unknown = getattr(event, "compensation", None)
         if unknown is not None:
             raise invalid(
-                f"event {index} names {str(unknown)[:40]!r}, not a step of the flight "
-                f"booking ({', '.join(STEP_NAMES)})"
+                f"event {index} names {str(unknown)[:40]!r}, not a step of {saga} "
+                f"({', '.join(steps)[:200]})"
             )
     return events
 

@@ -17,7 +17,7 @@ from typing import Union
 
 from saga_desktop.booking._files import json_type
 
-__all__ = ["RESPONSE", "WORLD", "Shape", "shape_problem"]
+__all__ = ["RESPONSE", "SERVICE_WORLD", "WORLD", "Shape", "shape_problem"]
 
 # SQLite's INTEGER range: ids and counts beyond it never came from a world.
 _MAX_WHOLE = 2**63 - 1
@@ -97,6 +97,30 @@ WORLD = _Object(
         "bookings": _Object({"confirmed": int, "cancelled": int}),
     },
     {"dead_letters": _List(_Object({}))},
+)
+
+
+#: A saga file's world snapshot (``ServiceSnapshot.to_dict()``, with ``dead_letters``).
+SERVICE_WORLD = _Object(
+    {
+        "consistent": bool,
+        "violations": _List(str),
+        "services": _List(
+            _Object(
+                {"name": str, "title": str, "keeps": str},
+                {
+                    "items": _List(
+                        _Object({"item": str, "initial": int, "left": int, "taken": int})
+                    ),
+                    "accounts": _List(
+                        _Object({"account": str, "opening": float, "balance": float})
+                    ),
+                    "kinds": _List(_Object({"kind": str, "created": int, "cancelled": int})),
+                },
+            )
+        ),
+    },
+    {"saga": str, "dead_letters": _List(_Object({}))},
 )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from saga_desktop.booking._faultkinds import Hook, kinds_at
 from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, step_key
-from saga_desktop.booking._steps import SAGA_NAME, STEP_NAMES, STEP_TEXTS
+from saga_desktop.booking._steps import SAGA_NAME, STEP_NAMES, STEP_TEXTS, booking_spec
 from saga_desktop.engine import (
     RetryPolicy,
     SagaDefinition,
@@ -28,19 +29,33 @@ __all__ = [
     "STEP_TIMEOUT",
     "CrashHook",
     "FaultInjector",
+    "action_retry",
     "booking_definition",
 ]
 
+
+def action_retry(retries: int) -> RetryPolicy:
+    """A step's retry policy: ``retries`` attempts after the first, 0.2 s, 0.4 s, ... apart."""
+    return RetryPolicy(
+        max_attempts=retries + 1, initial_delay=0.2, multiplier=2.0, max_delay=2.0, jitter=0.1
+    )
+
+
 #: Transient failures are tried three times in all, 0.2 s then 0.4 s apart (±10 %).
-ACTION_RETRY = RetryPolicy(
-    max_attempts=3, initial_delay=0.2, multiplier=2.0, max_delay=2.0, jitter=0.1
-)
+ACTION_RETRY = action_retry(2)
 #: An undo is tried three times in all before it is dead-lettered.
 COMPENSATION_RETRY = RetryPolicy(
     max_attempts=3, initial_delay=0.2, multiplier=2.0, max_delay=2.0, jitter=0.1
 )
 #: Seconds a participant has to answer before its reply counts as lost.
 STEP_TIMEOUT = 2.0
+
+
+# Where each kind acts, from the registry of failure kinds.
+_BEFORE_ACTION = kinds_at(Hook.BEFORE_ACTION)
+_AFTER_ACTION = kinds_at(Hook.AFTER_ACTION)
+_BEFORE_COMPENSATION = kinds_at(Hook.BEFORE_COMPENSATION)
+_ON_ORCHESTRATOR = kinds_at(Hook.ORCHESTRATOR)
 
 
 class FaultInjector:
@@ -52,11 +67,24 @@ class FaultInjector:
         Step key → fault.
     sleep
         Moves time on (the late reply of a ``timeout`` fault).
+    errors
+        Step name → what an injected failure says (the booking's texts by default).
     """
 
-    def __init__(self, plan: FaultPlan, sleep: Callable[[float], None]) -> None:
+    def __init__(
+        self,
+        plan: FaultPlan,
+        sleep: Callable[[float], None],
+        errors: Mapping[str, str] | None = None,
+    ) -> None:
         self.plan = dict(plan)
         self.sleep = sleep
+        # What an injected failure of each step says (the booking's by default).
+        self.errors: Mapping[str, str] = (
+            errors
+            if errors is not None
+            else {name: text.injected_error for name, text in STEP_TEXTS.items()}
+        )
         # Failed undo attempts so far, by idempotency key: a dead letter retried
         # later keeps counting where the saga left off.
         self._undo_failures: dict[str, int] = {}
@@ -78,10 +106,10 @@ class FaultInjector:
         """Refuse the action now if the plan says so."""
         if not self.plan:  # most sagas of a batch: nothing to look up
             return
-        fault = self._fault(context.step, FaultKind.FAIL, FaultKind.TRANSIENT)
+        fault = self._fault(context.step, *_BEFORE_ACTION)
         if fault is None:
             return
-        message = STEP_TEXTS[context.step].injected_error
+        message = self.errors.get(context.step, f"{context.step} failed")
         if fault.kind is FaultKind.FAIL:
             raise StepError(f"{message} (injected)", injected=True)
         if fault.times is None or context.attempt <= fault.times:
@@ -92,12 +120,12 @@ class FaultInjector:
 
     def after_action(self, context: StepContext) -> None:
         """Delay the reply past the timeout if the plan says so (the effect stays)."""
-        if self.plan and self._fault(context.step, FaultKind.TIMEOUT) is not None:
+        if self.plan and self._fault(context.step, *_AFTER_ACTION) is not None:
             self.sleep(STEP_TIMEOUT * 1.5)
 
     def before_compensation(self, context: StepContext) -> None:
         """Refuse the undo now if the plan says so."""
-        fault = self._fault(context.step, FaultKind.COMPENSATION_FAIL) if self.plan else None
+        fault = self._fault(context.step, *_BEFORE_COMPENSATION) if self.plan else None
         if fault is None:
             return
         key = context.idempotency_key
@@ -123,7 +151,7 @@ class CrashHook:
     """
 
     def __init__(self, plan: FaultPlan, on_crash: Callable[[str], None] | None = None) -> None:
-        self.steps = {key for key, fault in plan.items() if fault.kind is FaultKind.CRASH}
+        self.steps = {key for key, fault in plan.items() if fault.kind in _ON_ORCHESTRATOR}
         self.on_crash = on_crash or _raise_crash
 
     def __call__(self, event: SagaEvent) -> None:
@@ -207,16 +235,17 @@ def booking_definition(world: FlightWorld, injector: FaultInjector) -> SagaDefin
             result: dict[str, Any] = undo(c.idempotency_key, c.correlation_id)
             return result
 
-        text = STEP_TEXTS[name]
+        # The texts, retries and timeout are the saga file's (flight_booking.saga.toml).
+        step = booking_spec().step(name)
         return SagaStep(
             name=name,
             action=action,
             compensation=compensation,
-            description=text.description,
-            compensation_description=text.compensation,
-            retry=ACTION_RETRY,
+            description=step.description,
+            compensation_description=step.compensation,
+            retry=action_retry(step.retries),
             compensation_retry=COMPENSATION_RETRY,
-            timeout=STEP_TIMEOUT,
+            timeout=step.timeout,
         )
 
     return SagaDefinition(SAGA_NAME, tuple(make_step(name) for name in STEP_NAMES))

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from saga_desktop.booking._datadir import FOLDERS, SCENARIO_WORLD, checked_folder
 from saga_desktop.booking._files import write_text_atomic
-from saga_desktop.booking._request import DEFAULT_BOOKING
+from saga_desktop.booking._request import DEFAULT_BOOKING, BookingRequest
 
 if TYPE_CHECKING:
     from saga_desktop.booking._api import BookingSagaOrchestrator
+    from saga_desktop.booking._spec import SagaSpec
 
 __all__ = [
     "SCENARIOS",
@@ -183,7 +184,8 @@ def run_scenarios(
     for scenario in SCENARIOS:
         before = orchestrator.world.snapshot(orchestrator.store).to_dict()
         started = time.perf_counter()
-        response = orchestrator.start_booking_saga(request.to_payload(), scenario.failure_scenarios)
+        payload = request.to_payload() if isinstance(request, BookingRequest) else request
+        response = orchestrator.start_booking_saga(payload, scenario.failure_scenarios)
         duration_ms = (time.perf_counter() - started) * 1000
         after = orchestrator.world.snapshot(orchestrator.store).to_dict()
         problems = check_scenario(scenario, response, before, after)
@@ -218,9 +220,14 @@ def run_scenarios(
 
 
 def run_scenarios_on_scratch_world(
-    data_dir: Path, on_log_problem: Callable[[str], None] | None = None
+    data_dir: Path,
+    on_log_problem: Callable[[str], None] | None = None,
+    saga: SagaSpec | None = None,
 ) -> dict[str, Any]:
     """Run the five scenarios on ``<data_dir>/scenario-world``, reset first.
+
+    With ``saga``, its generated scenarios run instead (the success, then one
+    failure per step), on that saga's world inside the scratch folder.
 
     The scenarios pass on every run and never spend the user's seats or points;
     their log lines still go to ``<data_dir>/logs``.
@@ -231,6 +238,8 @@ def run_scenarios_on_scratch_world(
         The data directory.
     on_log_problem
         Hears of a log file that cannot be written (see :class:`SagaLogFiles`).
+    saga
+        A saga file's saga, instead of the flight booking.
 
     Returns
     -------
@@ -240,13 +249,18 @@ def run_scenarios_on_scratch_world(
     # Imported here: the window lists the scenarios at start-up, long before it
     # runs one (in its worker thread), and the saga machinery is a tenth of its start.
     from saga_desktop.booking._api import BookingSagaOrchestrator
+    from saga_desktop.booking._sagascenarios import run_saga_scenarios
+    from saga_desktop.booking._sagaworld import saga_world_dir
 
     # Refused when it is a link: resetting it would wipe the world it points at.
     world_dir = checked_folder(data_dir / SCENARIO_WORLD, FOLDERS[SCENARIO_WORLD])
-    with BookingSagaOrchestrator(world_dir, log_dir=data_dir / "logs") as orchestrator:
+    logs = data_dir / "logs" if saga is None else saga_world_dir(data_dir, saga) / "logs"
+    with BookingSagaOrchestrator(world_dir, log_dir=logs, saga=saga) as orchestrator:
         if orchestrator.logs is not None and on_log_problem is not None:
             orchestrator.logs.on_problem = on_log_problem
         orchestrator.world.reset()  # the world the orchestrator opened: opened once
+        if saga is not None:
+            return run_saga_scenarios(orchestrator, saga)
         return run_scenarios(orchestrator)
 
 

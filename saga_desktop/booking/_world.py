@@ -24,7 +24,15 @@ from saga_desktop.booking._participants import (
     PaymentGateway,
     SeatInventory,
 )
-from saga_desktop.engine import EventStoreError, SqliteEventStore
+from saga_desktop.booking._request import BookingRequest
+from saga_desktop.booking._response import guide_response
+from saga_desktop.booking._saga import FaultInjector, booking_definition
+from saga_desktop.engine import (
+    EventStoreError,
+    SagaDefinition,
+    SagaResult,
+    SqliteEventStore,
+)
 from saga_desktop.engine._owners import dead_owners
 from saga_desktop.engine._sqlite import BusyWait
 
@@ -180,6 +188,23 @@ class FlightWorld:
             self.seats.add_flight(*flight)
         for user in DEFAULT_USERS:
             self.loyalty.add_user(*user)
+
+    # -- what the orchestrator asks of a world (ServiceWorld answers the same) --------
+
+    #: What an injected failure of each step says (None: the booking's own texts).
+    errors: dict[str, str] | None = None
+
+    def validate(self, data: object) -> BookingRequest:
+        """Check the guide's request data against the world (see :class:`BookingRequest`)."""
+        return BookingRequest.from_mapping(data, self)
+
+    def definition(self, injector: FaultInjector) -> SagaDefinition:
+        """The booking saga's definition on this world, with ``injector``'s failures."""
+        return booking_definition(self, injector)
+
+    def response(self, result: SagaResult) -> dict[str, Any]:
+        """The guide's response object for a finished saga."""
+        return guide_response(result)
 
     @property
     def participants(

@@ -337,6 +337,28 @@ class SqliteEventStore:
             cid for (cid,) in self._read("SELECT correlation_id FROM events WHERE seq > ?", (seq,))
         )
 
+    def outcomes(self, correlation_ids: list[str]) -> dict[str, tuple[str, frozenset[str]]]:
+        """How each of these sagas stands: its status and the steps whose undo is parked.
+
+        Sagas the log does not know are left out.
+        """
+        found: dict[str, tuple[str, frozenset[str]]] = {}
+        for start in range(0, len(correlation_ids), 500):
+            chunk = correlation_ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            parked: dict[str, set[str]] = {}
+            for cid, step in self._read(
+                f"SELECT correlation_id, step FROM dead_letters WHERE correlation_id IN ({marks})",
+                tuple(chunk),
+            ):
+                parked.setdefault(cid, set()).add(step)
+            for cid, status in self._read(
+                f"SELECT correlation_id, status FROM sagas WHERE correlation_id IN ({marks})",
+                tuple(chunk),
+            ):
+                found[cid] = (status, frozenset(parked.get(cid, ())))
+        return found
+
     def claim_orphans(self) -> list[str]:
         """Take over every saga whose owner is gone; return their ids, oldest first.
 

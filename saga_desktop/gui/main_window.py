@@ -683,11 +683,13 @@ class MainWindow(QMainWindow):
         self.correlation_label.setText(texts.correlation)
         self._shown_cid = texts.correlation_id
         view = moment_text.world_view(state)
-        if view == self._shown_world:
-            return
-        self._shown_world = view
+        shown, self._shown_world = self._shown_world, view
         if view.live:
-            self.world.show_live(view.title)
+            # The live figures reach the panel by themselves (update_state).
+            if shown is None or not shown.live or shown.title != view.title:
+                self.world.show_live(view.title)
+        elif view == shown:
+            return
         elif view.state is not None:
             record = state.shown_run()
             self.world.show_moment(view.state, record.world_before if record else None, view.title)
@@ -697,7 +699,7 @@ class MainWindow(QMainWindow):
         self.state.notice = Banner(kind, text)
         self._render()
 
-    def _show_live(self) -> None:
+    def _show_live(self, *, render: bool = True) -> None:
         """Give the pipeline, banner and world back to the live run."""
         self.state.moment = LIVE
         if self.replay.length:
@@ -708,7 +710,8 @@ class MainWindow(QMainWindow):
             self._pipeline_live = True
             record = self.state.live_run()
             self._rebuild_live(record.events if record and record.events else [])
-        self._render()
+        if render:
+            self._render()
 
     def _rebuild_live(self, events: Sequence[SagaEvent]) -> None:
         """Show a live run's events from its start (after a replay held the pipeline)."""
@@ -739,7 +742,8 @@ class MainWindow(QMainWindow):
                 "world_before": self.state.world,
             },
         )
-        self._show_live()
+        # Shown with the next frame: a run shorter than a frame shows only its outcome.
+        self._show_live(render=False)
         self._update_controls()
         self._run_timer.start()
         self._elapsed_timer.start()

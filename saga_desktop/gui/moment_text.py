@@ -220,7 +220,9 @@ def status(state: WindowState, live_elapsed: float | None) -> StatusTexts:
         step = f"Step: {_last_step(events)}"
         if state.crash is not None and state.activity is Activity.IDLE:
             step = "Step: orchestrator crashed"
-        elapsed = "Elapsed –" if live_elapsed is None else f"Elapsed {live_elapsed:.1f} s"
+        # The clock runs while the saga does; after it, the run's own duration.
+        seconds = live_elapsed if state.activity is Activity.SAGA else record.seconds()
+        elapsed = "Elapsed –" if seconds is None else f"Elapsed {seconds:.1f} s"
         return StatusTexts(step, elapsed, f"Correlation {cid}", cid)
     events = record.known_events() or []
     if moment.kind == "replay":

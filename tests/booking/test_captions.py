@@ -472,3 +472,24 @@ def test_any_event_gets_a_caption(events):
     for text in captions(events):
         assert text
         assert text.endswith("."), text
+
+
+# -- a saga file's captions -------------------------------------------------------------
+
+
+def test_a_saga_files_captions_use_its_titles_services_and_undo_texts(tmp_path):
+    from pathlib import Path
+
+    from saga_desktop.booking import BookingSagaOrchestrator, Fault, FaultKind, load_saga
+
+    trip = Path(__file__).resolve().parents[2] / "resources" / "sagas" / "trip_booking.saga.toml"
+    spec = load_saga(trip)
+    with BookingSagaOrchestrator(tmp_path, saga=spec) as runner:
+        result = runner.run(runner.validate({}), {"rent_car": Fault(FaultKind.FAIL)})
+    told = captions(result.events, spec)
+
+    assert told[0].startswith("A new trip booking saga begins: 6 steps")
+    assert "the flight service to take 1 LH400" in told[1]
+    assert "Rent car did not go through" in " ".join(told)
+    assert "newest first: give berlin_mitte back, then give the seat back" in " ".join(told)
+    assert all(caption.endswith(".") for caption in told)

@@ -370,3 +370,31 @@ def test_faults_win_over_failure_scenarios_for_the_same_step(orchestrator, booki
     )
 
     assert response["success"] is True
+
+
+# -- the registry of failure kinds ---------------------------------------------------
+
+
+def test_every_kind_has_one_registry_entry_and_every_choice_parses_back():
+    from saga_desktop.booking._faultkinds import FAULT_KINDS, fault_choices
+
+    assert set(FAULT_KINDS) == set(FaultKind)
+    for choice in fault_choices():
+        fault = parse_kind(choice.spec)
+        assert str(fault) == choice.spec
+        assert FAULT_KINDS[fault.kind].choices  # a kind with choices offers itself
+
+
+def test_help_batch_mix_and_hooks_come_from_the_registry():
+    from saga_desktop.booking import BATCH_FAULTS, KIND_HELP
+    from saga_desktop.booking._faultkinds import FAULT_KINDS, Hook, kinds_at
+
+    assert KIND_HELP == "fail, transient:N, timeout, compensation_fail:N|forever, crash"
+    assert [str(f) for f in BATCH_FAULTS] == [
+        "fail",
+        "transient:1",
+        "timeout",
+        "compensation_fail:1",
+    ]
+    every = [kind for hook in Hook for kind in kinds_at(hook)]
+    assert sorted(every, key=str) == sorted(FAULT_KINDS, key=str)

@@ -553,3 +553,61 @@ def test_junk_is_refused_never_crashes(content):
         else:
             path.write_text(content, encoding="utf-8", errors="surrogatepass")
         _check_reads_or_refuses(path)
+
+
+# -- a saga file's run ---------------------------------------------------------------------
+
+
+def test_a_saga_files_run_carries_its_saga_and_reads_back_anywhere(tmp_path):
+    from pathlib import Path
+
+    from saga_desktop.booking import (
+        BookingSagaOrchestrator,
+        Fault,
+        FaultKind,
+        export_run,
+        load_saga,
+        read_run,
+        write_run,
+    )
+
+    trip = Path(__file__).resolve().parents[2] / "resources" / "sagas" / "trip_booking.saga.toml"
+    spec = load_saga(trip)
+    with BookingSagaOrchestrator(tmp_path / "data", saga=spec) as runner:
+        assert runner.store is not None
+        before = runner.world.snapshot(runner.store).to_dict()
+        result = runner.run(runner.validate({}), {"rent_car": Fault(FaultKind.FAIL)})
+        after = runner.world.snapshot(runner.store).to_dict()
+        response = runner.world.response(result)
+    data = export_run(
+        response,
+        booking={},
+        faults={"rent_car": "fail"},
+        world_before=before,
+        world_after=after,
+        saga=spec,
+    )
+    write_run(tmp_path / "run.json", data)
+
+    run = read_run(tmp_path / "run.json")
+
+    assert run.saga is not None
+    assert run.saga.step_names == spec.step_names
+    assert run.fault_plan() == {"rent_car": Fault(FaultKind.FAIL)}
+    assert run.events[0].steps == spec.step_names
+
+
+def test_a_saga_run_whose_saga_is_bad_is_refused_with_the_field(tmp_path):
+    import json
+
+    from saga_desktop.booking import InvalidRunFile, parse_run
+
+    with pytest.raises(InvalidRunFile, match="its saga: steps: a saga needs at least one step"):
+        parse_run(
+            {
+                "format": "saga-desktop-run",
+                "version": 1,
+                "saga": json.loads('{"name": "x", "services": {"a": {"records": true}}}'),
+                "response": {},
+            }
+        )
