@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from PySide6.QtCore import QElapsedTimer, QPoint, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QElapsedTimer, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMenu,
     QScrollArea,
     QSplitter,
     QTabWidget,
@@ -53,21 +52,21 @@ from saga_desktop.gui._qt import LazyTab, named
 from saga_desktop.gui.actions import make_actions, shortcut_rows
 from saga_desktop.gui.banner import ResultBanner
 from saga_desktop.gui.booking_form import BookingForm
+from saga_desktop.gui.breakpoints import Breakpoints
 from saga_desktop.gui.dead_letters_tab import DeadLettersTab
-from saga_desktop.gui.history_tab import HistoryTab, detail_text
+from saga_desktop.gui.history_tab import HistoryTab
 from saga_desktop.gui.log_pane import LogPane
 from saga_desktop.gui.moment import (
     LIVE,
     Activity,
     Banner,
-    Moment,
     RunRecord,
     WindowState,
-    response_from_events,
 )
 from saga_desktop.gui.notices import Notices
-from saga_desktop.gui.pipeline import PipelineView, StepCard, StepInfo
-from saga_desktop.gui.replay import ReplayController, what_is_left
+from saga_desktop.gui.pipeline import PipelineView, StepInfo
+from saga_desktop.gui.recorded_runs import RecordedRuns
+from saga_desktop.gui.replay import what_is_left
 from saga_desktop.gui.run_files import RunFiles
 from saga_desktop.gui.scenario_picker import ScenarioPicker
 from saga_desktop.gui.settings import WindowSettings, restore_settings, save_settings
@@ -274,10 +273,8 @@ class MainWindow(QMainWindow):
         # Made with the first live event: the engine's event types then load after
         # the window's first paint, not before.
         self._live_queue: SagaMemoryQueue | None = None
-        # The pipeline shows the live run (False while a replay or a selection holds it).
-        self._pipeline_live = True
-        # Selecting a run loads it at its end: that is no replay yet.
-        self._selecting = False
+        #: The pipeline shows the live run (False while a replay or a selection holds it).
+        self.pipeline_live = True
         self._shown_world: moment_text.WorldView | None = None
         self.scenario_dialog: QDialog | None = None
         self.settings = WindowSettings(self.data_dir)
@@ -299,7 +296,7 @@ class MainWindow(QMainWindow):
         for problem in restore_settings(self, self.settings):
             self.notices.warn(problem)
         self._update_controls()
-        self._render()
+        self.show_moment()
         self.history_requested.emit()
 
     # -- construction -------------------------------------------------------------
@@ -514,21 +511,7 @@ class MainWindow(QMainWindow):
             else:
                 run_menu.addAction(actions[key])
         # The cards' right-click menu, reachable from the keyboard too (Alt+R, B).
-        breakpoints = run_menu.addMenu("&Breakpoints")
-        self.breakpoint_actions: dict[tuple[str, bool], QAction] = {}
-        for name in self.pipeline.cards():
-            for compensation, text in (
-                (False, "before {} runs"),
-                (True, "before {} is compensated"),
-            ):
-                action = named(
-                    QAction(f"Pause {text.format(name)}", self, checkable=True),
-                    f"breakpointAction_{name.lower()}_{'undo' if compensation else 'run'}",
-                )
-                action.setData((name, compensation))
-                action.toggled.connect(self._on_breakpoint_action_toggled)
-                breakpoints.addAction(action)
-                self.breakpoint_actions[(name, compensation)] = action
+        self.breakpoints.add_to(run_menu.addMenu("&Breakpoints"))
         view_menu = menu.addMenu("&View")
         view_menu.addAction(actions["presenter"])
         view_menu.addAction(actions["dark"])
@@ -569,8 +552,8 @@ class MainWindow(QMainWindow):
             (worker.booking_rejected, self._on_worker_booking_rejected),
             (worker.errored, self._on_worker_errored),
             (worker.busy_changed, self._on_worker_busy_changed),
-            (worker.history_loaded, self._on_worker_history_loaded),
-            (worker.run_loaded, self._on_worker_run_loaded),
+            (worker.history_loaded, self.recorded.on_history_loaded),
+            (worker.run_loaded, self.recorded.on_run_loaded),
             (worker.scenarios_finished, self._on_worker_scenarios_finished),
             (worker.breakpoint_hit, self._on_worker_breakpoint_hit),
             (worker.batch_progressed, self._on_worker_batch_progressed),
@@ -672,7 +655,7 @@ class MainWindow(QMainWindow):
         self.form.setEnabled(idle)
         self.dead_tab.set_enabled(idle)
 
-    def _render(self) -> None:
+    def show_moment(self) -> None:
         """Show the moment: the banner, the status bar and the world panel follow it."""
         state = self.state
         self.banner.show_banner(moment_text.banner(state))
@@ -697,23 +680,23 @@ class MainWindow(QMainWindow):
     def _say(self, kind: str, text: str) -> None:
         """The live side's word (no run's outcome): shown on the live moment."""
         self.state.notice = Banner(kind, text)
-        self._render()
+        self.show_moment()
 
-    def _show_live(self, *, render: bool = True) -> None:
+    def show_live(self, *, render: bool = True) -> None:
         """Give the pipeline, banner and world back to the live run."""
         self.state.moment = LIVE
         if self.replay.length:
             self.replay.load([])
         self.history_tab.select(None)
         self.history_tab.show_detail("")
-        if not self._pipeline_live:
-            self._pipeline_live = True
+        if not self.pipeline_live:
+            self.pipeline_live = True
             record = self.state.live_run()
-            self._rebuild_live(record.events if record and record.events else [])
+            self.rebuild_live(record.events if record and record.events else [])
         if render:
-            self._render()
+            self.show_moment()
 
-    def _rebuild_live(self, events: Sequence[SagaEvent]) -> None:
+    def rebuild_live(self, events: Sequence[SagaEvent]) -> None:
         """Show a live run's events from its start (after a replay held the pipeline)."""
         frame = _PipelineFrame()
         frame.reset()
@@ -743,7 +726,7 @@ class MainWindow(QMainWindow):
             },
         )
         # Shown with the next frame: a run shorter than a frame shows only its outcome.
-        self._show_live(render=False)
+        self.show_live(render=False)
         self._update_controls()
         self._run_timer.start()
         self._elapsed_timer.start()
@@ -759,7 +742,7 @@ class MainWindow(QMainWindow):
         self.pause_action.setText("▶ Resume" if paused else "⏸ Pause")
         self.state.paused = paused
         self._update_controls()
-        self._render()
+        self.show_moment()
 
     @Slot()
     def _on_step_action_triggered(self) -> None:
@@ -806,7 +789,7 @@ class MainWindow(QMainWindow):
         if not self._ask("Reset world", text, QMessageBox.StandardButton.Reset):
             return
         self.pipeline.reset()
-        self._pipeline_live = True
+        self.pipeline_live = True
         self.state.start(Activity.IDLE)
         self._say("idle", "Restocking the world…")
         # Changes since the last run mean nothing across a restock.
@@ -839,14 +822,14 @@ class MainWindow(QMainWindow):
         if not self._ask("Erase history and world", text, QMessageBox.StandardButton.Discard):
             return
         self.pipeline.reset()
-        self._pipeline_live = True
+        self.pipeline_live = True
         self.replay.load([])
         self.state.start(Activity.IDLE)
         self.state.runs.clear()
         self.state.live = None
         self.state.crash = None
         self.history_tab.forget(set())
-        self._show_on_timeline([])
+        self.show_on_timeline([])
         self._say("idle", "Erasing the history and the world…")
         self.world.forget_baseline()
         self.erase_requested.emit()
@@ -877,9 +860,9 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_scenarios_chosen(self, banner: Banner) -> None:
         # Choosing what to run next is about the live side.
-        self._show_live()
+        self.show_live()
         self.state.notice = banner
-        self._render()
+        self.show_moment()
 
     @Slot(int, int)
     def _on_form_focus_changed(self, flight_id: int, user_id: int) -> None:
@@ -908,8 +891,8 @@ class MainWindow(QMainWindow):
         state.start(Activity.IDLE)
         if state.live != correlation_id:
             state.live = correlation_id
-            self._pipeline_live = False
-        self._show_live()
+            self.pipeline_live = False
+        self.show_live()
         if record.known_events() is None:
             self.run_load_requested.emit(correlation_id)
 
@@ -965,23 +948,13 @@ class MainWindow(QMainWindow):
         self._timeline_tab = named(LazyTab(self._build_timeline_panel), "timelineTab")
         self.tabs.insertTab(2, self._timeline_tab, "Timeline")
 
-        # Replay controls in the history tab.
-        self.replay = ReplayController(self._replay_show, self._replay_reset, self)
-        self.replay.position_changed.connect(self._on_replay_position_changed)
+        # The History: selecting and replaying recorded runs.
+        self.recorded = RecordedRuns(self)
+        self.replay = self.recorded.replay
         self.replay_position = self.history_tab.position
-        tab = self.history_tab
-        tab.run_selected.connect(self._on_history_tab_run_selected)
-        tab.replay_requested.connect(self._on_history_tab_replay_requested)
-        tab.pause_requested.connect(self.replay.pause)
-        tab.back_requested.connect(self._on_history_tab_back_requested)
-        tab.forward_requested.connect(self._on_history_tab_forward_requested)
-        tab.live_requested.connect(self._on_history_tab_live_requested)
 
-        # Breakpoints: right-click a card.
-        for card in self.pipeline.cards().values():
-            card.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-            card.customContextMenuRequested.connect(self._on_card_context_menu_requested)
-            card.setToolTip(card.toolTip() + "\nRight-click: breakpoints")
+        # Breakpoints: right-click a card, or the Run menu.
+        self.breakpoints = Breakpoints(self, self.pipeline, self.pacer)
 
     def _build_batch_panel(self) -> BatchPanel:
         from saga_desktop.gui.batch_panel import BatchPanel
@@ -1009,143 +982,20 @@ class MainWindow(QMainWindow):
         """The Timeline tab's panel (built on first use)."""
         return cast("TimelinePanel", self._timeline_tab.content())
 
-    def _show_on_timeline(self, events: list[SagaEvent]) -> None:
+    def show_on_timeline(self, events: list[SagaEvent]) -> None:
         self._timeline_events = events
         if self._timeline_tab.built:
             self.timeline.set_events(events)
 
-    # -- the History: selecting and replaying a run -------------------------------------
+    # -- the History ---------------------------------------------------------------------
 
     def add_run(self, record: RunRecord, *, newest: bool = True) -> None:
         """Keep ``record`` and show its History row (a run read back, imported or made)."""
-        self.state.remember(record, newest=newest)
-        self.history_tab.show_run(record, newest=newest)
-        self.history_tab.forget(set(self.state.runs))
+        self.recorded.add(record, newest=newest)
 
     def select_run(self, correlation_id: str) -> None:
         """Show the run ``correlation_id`` (its row becomes current): the selected moment."""
-        self.history_tab.select(correlation_id)
-        self._on_history_tab_run_selected(correlation_id)
-
-    @Slot(str)
-    def _on_history_tab_run_selected(self, correlation_id: str) -> None:
-        record = self.state.runs.get(correlation_id)
-        if record is None:
-            self.history_detail.setPlainText("This run's log was forgotten (history limit).")
-            return
-        self.state.moment = Moment("selected", correlation_id)
-        events = record.known_events()
-        if events is None:
-            # Read back from the saga log: ask the worker for its events.
-            self.history_detail.setPlainText("Reading this run from the saga log…")
-            self.run_load_requested.emit(correlation_id)
-        else:
-            self._show_selected_run(record, events)
-        self._render()
-
-    def _show_selected_run(self, record: RunRecord, events: list[SagaEvent]) -> None:
-        response = record.outcome() or {}
-        self.history_detail.setPlainText(detail_text(response, events))
-        self._show_on_timeline(events)
-        if not self._busy:
-            # The pipeline shows where the selected run ended; Replay starts it over.
-            self._pipeline_live = False
-            self._selecting = True
-            try:
-                self.replay.load(events, at_end=True)
-            finally:
-                self._selecting = False
-
-    @Slot(object)
-    def _on_worker_history_loaded(self, sagas: list[dict[str, Any]]) -> None:
-        # Runs from before this start, read back from the durable saga log.
-        for summary in sagas:
-            cid = summary["correlation_id"]
-            if cid in self.state.runs:
-                continue
-            record = RunRecord(
-                cid,
-                summary["started_at"],
-                source="saga log",
-                faults_known=False,
-                ended=summary["ended_at"],
-                source_outcome=str(summary["status"]),
-                source_failed_step=str(summary["failed_step"] or ""),
-            )
-            self.add_run(record, newest=False)
-
-    @Slot(str, object)
-    def _on_worker_run_loaded(self, correlation_id: str, events: list[SagaEvent]) -> None:
-        record = self.state.runs.get(correlation_id)
-        if record is None or not events:
-            self.history_detail.setPlainText("This run is not in the saga log any more.")
-            return
-        record.events = list(events)
-        record.started = events[0].at
-        if record.response is None:
-            record.response = response_from_events(events)
-        self.history_tab.show_run(record)
-        moment = self.state.moment
-        if moment.kind == "selected" and moment.correlation_id == correlation_id:
-            self._show_selected_run(record, list(events))
-        elif moment.kind == "live" and self.state.live == correlation_id:
-            self._rebuild_live(events)
-        self._render()
-
-    def _replay_show(self, events: Sequence[SagaEvent]) -> None:
-        # Captions, exports and the report load on first use, not at start-up.
-        frame = _PipelineFrame()
-        for event in events:
-            show_event(frame, event)
-        frame.apply(self.pipeline)
-        queue = engine.SagaMemoryQueue()
-        # The replay counts these events already: one step forward, or a seek.
-        history = self.replay.shown
-        for event in history:
-            queue.apply(event)
-        self.what_is_left.setText(what_is_left(queue))
-        if history:
-            self.caption.setText(booking.caption(history[-1], history[:-1]))
-
-    def _replay_reset(self) -> None:
-        self.pipeline.reset()
-        self.what_is_left.setText("Replay: at the start, nothing has happened yet.")
-        self.caption.setText("")
-
-    @Slot(int, int)
-    def _on_replay_position_changed(self, position: int, length: int) -> None:
-        self.history_tab.set_position(position, length)
-        moment = self.state.moment
-        if length and not self._selecting and moment.kind != "live":
-            self.state.moment = Moment("replay", moment.correlation_id, position, length)
-            self._render()
-
-    def _replaying(self) -> bool:
-        """True when a recorded run is in the pipeline, ready to replay."""
-        return not self._busy and self.state.moment.kind != "live" and bool(self.replay.length)
-
-    @Slot()
-    def _on_history_tab_replay_requested(self) -> None:
-        if not self._replaying():
-            return
-        self.replay.set_interval(int(self.pacer.delay * 1000))
-        self.replay.play()
-
-    @Slot()
-    def _on_history_tab_back_requested(self) -> None:
-        if self._replaying():
-            self.replay.pause()
-            self.replay.step_back()
-
-    @Slot()
-    def _on_history_tab_forward_requested(self) -> None:
-        if self._replaying():
-            self.replay.pause()
-            self.replay.step_forward()
-
-    @Slot()
-    def _on_history_tab_live_requested(self) -> None:
-        self._show_live()
+        self.recorded.select(correlation_id)
 
     # -- scenarios -------------------------------------------------------------------
 
@@ -1233,50 +1083,9 @@ class MainWindow(QMainWindow):
 
     # -- breakpoints -------------------------------------------------------------------
 
-    @Slot(QPoint)
-    def _on_card_context_menu_requested(self, position: QPoint) -> None:
-        card = self.sender()
-        if not isinstance(card, StepCard):
-            return
-        name = card.info().name
-        before_run, before_undo = self._breakpoints_of(name)
-        menu = QMenu(self)
-        run_bp = menu.addAction("Pause before this step runs")
-        run_bp.setCheckable(True)
-        run_bp.setChecked(before_run)
-        undo_bp = menu.addAction("Pause before it is compensated")
-        undo_bp.setCheckable(True)
-        undo_bp.setChecked(before_undo)
-        chosen = menu.exec(card.mapToGlobal(position))
-        if chosen is run_bp:
-            self.set_breakpoint(name, before_run=not before_run, before_compensation=before_undo)
-        elif chosen is undo_bp:
-            self.set_breakpoint(name, before_run=before_run, before_compensation=not before_undo)
-
     def set_breakpoint(self, step: str, *, before_run: bool, before_compensation: bool) -> None:
         """Pause the next runs before ``step`` runs and/or before it is compensated."""
-        # The Run menu's check marks are the breakpoints: a change there is applied
-        # (see _on_breakpoint_action_toggled), an unchanged one needs nothing.
-        self.breakpoint_actions[(step, False)].setChecked(before_run)
-        self.breakpoint_actions[(step, True)].setChecked(before_compensation)
-
-    def _breakpoints_of(self, step: str) -> tuple[bool, bool]:
-        """(before it runs, before it is compensated) for ``step``."""
-        actions = self.breakpoint_actions
-        return actions[(step, False)].isChecked(), actions[(step, True)].isChecked()
-
-    @Slot(bool)
-    def _on_breakpoint_action_toggled(self, on: bool) -> None:
-        action = self.sender()
-        if not isinstance(action, QAction):
-            return
-        name, _ = action.data()
-        self.pipeline.card(name).set_breakpoints(*self._breakpoints_of(name))
-        checked = [key for key, known in self.breakpoint_actions.items() if known.isChecked()]
-        self.pacer.set_breakpoints(
-            [step for step, compensation in checked if not compensation],
-            [step for step, compensation in checked if compensation],
-        )
+        self.breakpoints.set(step, before_run=before_run, before_compensation=before_compensation)
 
     @Slot(str)
     def _on_worker_breakpoint_hit(self, where: str) -> None:
@@ -1369,7 +1178,7 @@ class MainWindow(QMainWindow):
         self.world.set_running(self._busy)
         for response in finished:
             self._add_history(response)
-        self._render()
+        self.show_moment()
         for response in finished:
             self.saga_finished.emit(response)
 
@@ -1416,13 +1225,13 @@ class MainWindow(QMainWindow):
         record = state.live_run()
         if record is None or record.events is None:
             return
-        if not self._pipeline_live or switched:
+        if not self.pipeline_live or switched:
             # A live run takes the pipeline back from a replay, and shows from its start.
             if self.replay.length:
                 self.replay.load([])
             self.history_tab.select(None)
-            self._pipeline_live = True
-            self._rebuild_live(record.events)
+            self.pipeline_live = True
+            self.rebuild_live(record.events)
         else:
             frame = _PipelineFrame()
             if self._live_queue is None or state.live != before:
@@ -1477,7 +1286,7 @@ class MainWindow(QMainWindow):
         self.state.activity = Activity.IDLE
         self.state.crash = Banner("crash", text)
         self._update_controls()
-        self._render()
+        self.show_moment()
 
     @Slot(str)
     def _on_worker_stopped(self, message: str) -> None:
@@ -1509,7 +1318,7 @@ class MainWindow(QMainWindow):
         elif was_crashed:
             state.notice = Banner("idle", "Orchestrator restarted: nothing to recover.")
         self._update_controls()
-        self._render()
+        self.show_moment()
         if responses:
             self.saga_finished.emit(responses[-1])
 
@@ -1536,7 +1345,7 @@ class MainWindow(QMainWindow):
             self.batch.set_running(False)
         self.state.activity = Activity.IDLE
         self._update_controls()
-        self._render()
+        self.show_moment()
         QMessageBox.warning(self, "SAGA Desktop", message)
 
     @Slot(bool)
