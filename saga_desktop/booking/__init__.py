@@ -88,7 +88,11 @@ if TYPE_CHECKING:
         BookingRequest,
     )
     from saga_desktop.booking._response import saga_response
-    from saga_desktop.booking._restock import open_scratch_world, restock_world
+    from saga_desktop.booking._restock import (
+        erase_history,
+        open_scratch_world,
+        restock_world,
+    )
     from saga_desktop.booking._runfile import (
         RUN_FILE_FORMAT,
         RUN_FILE_LIMIT,
@@ -232,6 +236,7 @@ __all__ = [
     "check_scenario",
     "default_data_dir",
     "describe_plan",
+    "erase_history",
     "export_log_text",
     "export_run",
     "generated_scenarios",
@@ -369,7 +374,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "PAYMENT_METHODS",
         "BookingRequest",
     ),
-    "_restock": ("open_scratch_world", "restock_world"),
+    "_restock": ("erase_history", "open_scratch_world", "restock_world"),
     "_runfile": (
         "RUN_FILE_FORMAT",
         "RUN_FILE_LIMIT",

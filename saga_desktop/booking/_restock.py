@@ -1,10 +1,11 @@
-"""Restocking a world, and the scratch worlds a batch may run on.
+"""Restocking a world, erasing its history, and the scratch worlds a batch may run on.
 
 Restocking gives the demo back its seats and points without forgetting what
-happened: the saga log stays. Sagas still owed a compensation keep what they
-hold (see :meth:`FlightWorld.restock`), so they can still be recovered or
-retried and every book still balances. A scratch world is a world of its own
-in a folder of the data directory, made afresh for each batch run on it.
+happened: the saga log stays (erasing it is a separate action). Sagas still
+owed a compensation keep what they hold (see :meth:`FlightWorld.restock`), so
+they can still be recovered or retried and every book still balances. A
+scratch world is a world of its own in a folder of the data directory, made
+afresh for each batch run on it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import TYPE_CHECKING
 from saga_desktop.booking._datadir import BATCH_WORLD, FOLDERS, checked_folder
 from saga_desktop.booking._exceptions import WorldError
 from saga_desktop.booking._world import FlightWorld
+from saga_desktop.engine import live_owners
 
 if TYPE_CHECKING:
     from saga_desktop.booking._api import BookingSagaOrchestrator
     from saga_desktop.engine import Listener
     from saga_desktop.engine._sqlite import BusyWait
 
-__all__ = ["open_scratch_world", "restock_world"]
+__all__ = ["erase_history", "open_scratch_world", "restock_world"]
 
 
 def restock_world(orchestrator: BookingSagaOrchestrator) -> tuple[str, ...]:
@@ -57,6 +59,27 @@ def restock_world(orchestrator: BookingSagaOrchestrator) -> tuple[str, ...]:
         )
     world.restock(keep)
     return tuple(sorted(keep))
+
+
+def erase_history(orchestrator: BookingSagaOrchestrator) -> None:
+    """Forget the saga log and start the world again from the default data.
+
+    Raises
+    ------
+    WorldError
+        When another live process has the data directory open: it would go on
+        writing to the saga log taken from under it. Nothing is changed then.
+    """
+    store = orchestrator.store
+    if store is not None:
+        own = store.owner_id
+        others = [owner for owner in live_owners(store.owners) if owner != own]
+        if others:
+            raise WorldError(
+                f"{len(others)} other process(es) work in this data directory: close them "
+                "before erasing its history (nothing was changed)"
+            )
+    orchestrator.reset_world()
 
 
 def open_scratch_world(

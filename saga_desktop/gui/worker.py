@@ -429,7 +429,7 @@ class SagaWorker(QObject):
         if not self._guarded("erase the history"):
             return
         try:
-            self._open().reset_world()
+            booking.erase_history(self._open())
         except (BookingError, engine.SagaError) as exc:
             self.world_reset.emit(f"Refused: {exc}")
             return

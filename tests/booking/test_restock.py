@@ -146,3 +146,25 @@ def test_a_scratch_world_is_fresh_each_time_and_refused_as_a_link(tmp_path: Path
     with pytest.raises(WorldError, match="symbolic link"):
         open_scratch_world(linked)
     assert (other / MARKER).is_file()
+
+
+def test_erasing_the_history_under_another_live_process_is_refused(tmp_path: Path) -> None:
+    from saga_desktop.booking import erase_history
+
+    data_dir = tmp_path / "data"
+    with BookingSagaOrchestrator(data_dir) as first, BookingSagaOrchestrator(data_dir) as other:
+        first.start_booking_saga(DEFAULT_BOOKING)
+        assert other.store is not None
+        other.store.owner_id  # noqa: B018 - takes its lease: it works here now
+        store = first.store
+        assert store is not None
+        logged = store.count()
+
+        with pytest.raises(WorldError, match="other process"):
+            erase_history(first)
+        assert store.count() == logged
+
+    with BookingSagaOrchestrator(data_dir) as alone:
+        erase_history(alone)
+        assert alone.store is not None
+        assert alone.store.count() == 0
