@@ -166,3 +166,45 @@ def test_a_batch_that_fails_leaves_the_window_usable(qtbot, make_window, monkeyp
     arm(qtbot, window, "process_payment")
     run_saga(qtbot, window)
     assert statuses(window)["PROCESS_PAYMENT"] == "FAILED"
+
+
+def _progress(done: int, total: int) -> dict[str, Any]:
+    confirmed = done * 6 // 10
+    compensated = done * 3 // 10
+    return {
+        "done": done,
+        "total": total,
+        "confirmed": confirmed,
+        "compensated": compensated,
+        "dead_lettered": done - confirmed - compensated,
+        "sagas_per_second": 1000.0,
+    }
+
+
+def test_the_chart_has_a_legend_and_draws_two_sagas_or_twenty_thousand(qtbot) -> None:
+    from saga_desktop.gui.batch_panel import BatchChart
+
+    chart = BatchChart()
+    qtbot.addWidget(chart)
+    chart.resize(700, 220)
+    assert [text for text, _ in chart.legend()] == [
+        "confirmed",
+        "compensated",
+        "dead-lettered",
+        "sagas/s",
+    ]
+    # A batch of two sagas reports once, at its end: a line from nothing to two.
+    chart.add(_progress(2, 2))
+    samples = chart.samples()
+    assert [s["done"] for s in samples] == [0.0, 2.0]
+    assert not chart.grab().isNull()
+
+    chart.clear()
+    for done in range(1, 20_001):
+        chart.add(_progress(done, 20_000))
+    samples = chart.samples()
+    assert len(samples) <= 400
+    assert samples[0]["done"] == 0.0
+    assert samples[-1]["done"] == 20_000.0
+    assert [s["done"] for s in samples] == sorted(s["done"] for s in samples)
+    assert not chart.grab().isNull()
