@@ -182,6 +182,20 @@ class BatchChart(QWidget):
         painter.drawText(below, Qt.AlignmentFlag.AlignRight, f"{total:,.0f}")
 
 
+def _world_choice() -> QComboBox:
+    """Where the batch runs: a scratch world (the default) or this world."""
+    choice = named(
+        QComboBox(),
+        "batchWorld",
+        "Which world",
+        "A scratch world of its own (made afresh, this world keeps its seats and points), "
+        "or this world (the batch spends its seats and points, as the command line does)",
+    )
+    choice.addItem("on a scratch world", True)
+    choice.addItem("on this world", False)
+    return choice
+
+
 class BatchPanel(QWidget):
     """Options, start and cancel, a progress bar, live counters and the chart."""
 
@@ -210,15 +224,7 @@ class BatchPanel(QWidget):
         )
         self.seed.setRange(-1, 2_000_000_000)
         self.seed.setValue(7)
-        self.world = named(
-            QComboBox(),
-            "batchWorld",
-            "Which world",
-            "A scratch world of its own (made afresh, this world keeps its seats and points), "
-            "or this world (the batch spends its seats and points, as the command line does)",
-        )
-        self.world.addItem("on a scratch world", True)
-        self.world.addItem("on this world", False)
+        self.world = _world_choice()
         self.start_button = named(
             QPushButton("▶ Start batch"), "batchStartButton", "Start the batch"
         )

@@ -326,6 +326,10 @@ class MainWindow(QMainWindow):
         self.speed_slider.valueChanged.connect(self._on_speed_slider_value_changed)
         self._on_speed_slider_value_changed(self.speed_slider.value())
 
+        self._build_stage()
+
+    def _build_stage(self) -> None:
+        """The pipeline with what is left above it, the caption and the banner below."""
         self.pipeline = PipelineView(_step_infos())
         self.pipeline.fault_plan_changed.connect(self._on_pipeline_fault_plan_changed)
         self.banner = ResultBanner()
@@ -372,6 +376,10 @@ class MainWindow(QMainWindow):
         top.setStretchFactor(1, 1)
         top.setSizes([970, 310])
 
+        self._build_tabs()
+
+    def _build_tabs(self) -> None:
+        """The bottom tabs: log, History, Dead letters, booking form."""
         self.log = LogPane()
         # History and Dead letters are filled by the worker, which starts after the
         # first paint: their pages are here from the start, their tables (and those
@@ -393,13 +401,17 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.booking_tab, "Booking")
 
         main = named(QSplitter(Qt.Orientation.Vertical), "mainSplitter")
-        main.addWidget(top)
+        main.addWidget(self.top_splitter)
         main.addWidget(self.tabs)
         main.setStretchFactor(0, 3)
         main.setStretchFactor(1, 2)
         main.setSizes([470, 300])
         self.setCentralWidget(main)
 
+        self._build_status_bar()
+
+    def _build_status_bar(self) -> None:
+        """Step, elapsed time and correlation id of the moment shown; the timers."""
         self.step_label = named(QLabel("Step: –"), "currentStepLabel")
         self.elapsed_label = named(QLabel("Elapsed –"), "elapsedLabel")
         self.correlation_label = named(QLabel("Correlation –"), "correlationLabel")
