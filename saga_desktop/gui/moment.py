@@ -294,7 +294,9 @@ class WindowState:
         cid = str(response["correlation_id"])
         record = self.runs.get(cid)
         if record is None:
-            record = self.remember(RunRecord(cid, ended))
+            # A saga this window did not start (recovered at start-up): its log says when.
+            log = response.get("saga_log") or [{}]
+            record = self.remember(RunRecord(cid, float(log[0].get("at", ended))))
         record.response = dict(response)
         record.world_after = dict(world_after) if world_after is not None else None
         record.ended = ended

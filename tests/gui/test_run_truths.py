@@ -174,3 +174,25 @@ def test_erasing_the_history_is_its_own_confirmed_action(qtbot, make_window, mon
     store_window = make_window(window.data_dir)
     qtbot.wait(300)
     assert history_rows(store_window) == []
+
+
+def test_a_saga_recovered_at_the_next_start_shows_its_real_duration(qtbot, make_window) -> None:
+    window = make_window()
+    picker = widget(window, "scenarioPicker", QComboBox)
+    picker.setCurrentIndex(picker.findText("Orchestrator crashes after payment"))
+    restart = widget(window, "restartButton", QAbstractButton)
+    click_run(qtbot, window)
+    qtbot.waitUntil(lambda: restart.isEnabled(), timeout=RUN_TIMEOUT)
+    crashed = window.state.live
+    window.close()  # the process that ran it goes: the saga waits for the next start
+    qtbot.wait(300)
+
+    again = make_window(window.data_dir)
+    qtbot.waitUntil(
+        lambda: any(r[1] == crashed and "recovered" in r[2] for r in history_rows(again)),
+        timeout=RUN_TIMEOUT,
+    )
+    (row,) = [r for r in history_rows(again) if r[1] == crashed]
+    assert row[2] == "Compensated (recovered)"
+    assert float(row[4].removesuffix(" s")) >= 0.3
+    assert row[5] == "–"  # what it ran under was not recorded in the saga log
