@@ -1281,6 +1281,9 @@ class MainWindow(QMainWindow):
             state.paused = self.pause_action.isChecked()
         self.history_tab.show_run(record)
         self.history_tab.forget(set(state.runs))
+        if state.moment.kind == "live" and self._timeline_tab.built:
+            # The Timeline shows the moment's run too: the one that just ended.
+            self.show_on_timeline(record.known_events() or [])
         return record
 
     @Slot(str)

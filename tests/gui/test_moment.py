@@ -160,3 +160,14 @@ def test_copy_takes_the_correlation_id_of_the_moment_shown(qtbot, make_window, m
     click(qtbot, widget(window, "copyCorrelationButton", QAbstractButton))
     expected = first if moment == "selected" else second
     assert QGuiApplication.clipboard().text() == expected["correlation_id"]
+
+
+def test_the_timeline_follows_the_moment(qtbot, make_window) -> None:
+    window = make_window()
+    first = run_saga(qtbot, window)
+    show_tab(qtbot, window, "Timeline")
+    select_run(qtbot, window, first["correlation_id"])
+    assert window.timeline.view.events()[0].correlation_id == first["correlation_id"]
+
+    second = run_saga(qtbot, window)  # live again: the run that just ended
+    assert window.timeline.view.events()[0].correlation_id == second["correlation_id"]
