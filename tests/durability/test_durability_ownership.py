@@ -172,3 +172,39 @@ def test_orphans_of_a_killed_process_are_recovered_while_a_batch_runs(tmp_path: 
 
     assert recovered == orphans  # the orphans, and not one of the batch's sagas
     check_books(data_dir)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_state_polled_during_a_batch_never_calls_sagas_in_flight_violations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / "data"
+    FlightWorld(data_dir).close()
+    child = batch(data_dir, 6000, seed=8)
+    polls = inconsistent = 0
+    try:
+        while child.poll() is None:
+            code = main(["state", "--data-dir", str(data_dir), "--json"])
+            out, err = capsys.readouterr()
+            assert err == "", err
+            polls += 1
+            inconsistent += code != 0 or not json.loads(out)["consistent"]
+    finally:
+        child.kill()
+    assert child.wait() == 0
+    assert polls >= 20, polls
+    assert inconsistent == 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_two_batches_side_by_side_both_find_the_world_consistent(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    FlightWorld(data_dir).close()
+    children = [batch(data_dir, 3000, seed=seed) for seed in (1, 2)]
+    codes = [child.wait(timeout=200) for child in children]
+    errors = [child.stderr.read().decode() if child.stderr else "" for child in children]
+
+    assert codes == [0, 0], errors
+    check_books(data_dir)
