@@ -1,16 +1,20 @@
-"""The result banner: shows a :class:`~saga_desktop.gui.moment.Banner`, never composes one."""
+"""The result banner under the pipeline: what the moment shown came to, in its colour.
+
+It shows what it is given (see :mod:`saga_desktop.gui.moment_text`, which words it);
+it never composes a message itself.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
-from saga_desktop.gui._qt import named
-from saga_desktop.gui.moment import Banner
+__all__ = ["KINDS", "ResultBanner"]
 
-__all__ = ["ResultBanner"]
+#: The banner's kinds: idle (a hint or a message) and how a run went.
+KINDS = ("idle", "running", "success", "failure", "dead", "crash")
 
-# Background and border of each look (Okabe–Ito hues, see the timeline's colours).
+# Background and border of each kind (Okabe–Ito hues, as the pipeline's).
 _LOOKS = {
     "idle": ("palette(base)", "palette(mid)"),
     "running": ("rgba(0,114,178,0.12)", "#0072B2"),
@@ -22,35 +26,35 @@ _LOOKS = {
 
 
 class ResultBanner(QLabel):
-    """The banner under the pipeline; its ``kind`` property is the look shown."""
+    """A rounded box with a rich-text message in the look of its kind."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        named(self, "resultBanner")
-        self.setWordWrap(True)
+        self.setObjectName("resultBanner")
         self.setAccessibleName("Result")
+        self.setWordWrap(True)
         self.setMargin(10)
-        # Room for a result's four lines from the start: a banner that grew and shrank
-        # with every run would re-lay out (and repaint) the whole pipeline each time.
-        lines = 4 * self.fontMetrics().lineSpacing()
-        self.setMinimumHeight(lines + 2 * self.margin() + 8)
         self.setTextFormat(Qt.TextFormat.RichText)
-        self._shown: Banner | None = None
+        # Room for a result's three lines from the start: a banner that grew and shrank
+        # with every run would re-lay out (and repaint) the whole pipeline each time.
+        lines = 3 * self.fontMetrics().lineSpacing()
+        self.setMinimumHeight(lines + 2 * self.margin() + 8)
+        self._kind = ""
 
-    def show_banner(self, banner: Banner) -> None:
-        """Show ``banner`` (nothing is redone when it is the one shown)."""
-        if banner == self._shown:
-            return
-        if self._shown is None or banner.kind != self._shown.kind:
-            background, border = _LOOKS[banner.kind]
+    def show_message(self, kind: str, html: str) -> None:
+        """Show ``html`` in the look of ``kind`` (one of :data:`KINDS`)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown banner kind {kind!r}: expected one of {', '.join(KINDS)}")
+        if kind != self._kind:
+            background, border = _LOOKS[kind]
             self.setStyleSheet(
                 f"QLabel#resultBanner {{ background: {background}; border: 2px solid {border};"
                 " border-radius: 6px; }"
             )
-            self.setProperty("kind", banner.kind)
-        self._shown = banner
-        self.setText(banner.html)
+            self._kind = kind
+            self.setProperty("kind", kind)
+        self.setText(html)
 
-    def shown(self) -> Banner | None:
-        """The banner shown."""
-        return self._shown
+    def kind(self) -> str:
+        """The kind shown."""
+        return self._kind

@@ -333,6 +333,10 @@ class MainWindow(QMainWindow):
         self.pipeline = PipelineView(_step_infos())
         self.pipeline.fault_plan_changed.connect(self._on_pipeline_fault_plan_changed)
         self.banner = ResultBanner()
+        # Room for four lines (which run and moment, then the outcome's three): a
+        # banner that grew and shrank would re-lay out the whole pipeline each time.
+        self.banner.setMinimumHeight(4 * self.banner.fontMetrics().lineSpacing() + 28)
+        self._shown_banner: Banner | None = None
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -670,7 +674,10 @@ class MainWindow(QMainWindow):
     def show_moment(self) -> None:
         """Show the moment: the banner, the status bar and the world panel follow it."""
         state = self.state
-        self.banner.show_banner(moment_text.banner(state))
+        said = moment_text.banner(state)
+        if said != self._shown_banner:  # an unchanged banner costs nothing
+            self._shown_banner = said
+            self.banner.show_message(said.kind, said.html)
         elapsed = self._run_timer.elapsed() / 1000 if self._run_timer.isValid() else None
         texts = moment_text.status(state, elapsed)
         self.step_label.setText(texts.step)
