@@ -88,6 +88,11 @@ if TYPE_CHECKING:
         BookingRequest,
     )
     from saga_desktop.booking._response import saga_response
+    from saga_desktop.booking._restock import (
+        erase_history,
+        open_scratch_world,
+        restock_world,
+    )
     from saga_desktop.booking._runfile import (
         RUN_FILE_FORMAT,
         RUN_FILE_LIMIT,
@@ -144,6 +149,7 @@ if TYPE_CHECKING:
         FlightWorld,
         WorldSnapshot,
     )
+    from saga_desktop.booking._world_replay import world_at
 
 __all__ = [
     "ACTION_RETRY",
@@ -230,12 +236,14 @@ __all__ = [
     "check_scenario",
     "default_data_dir",
     "describe_plan",
+    "erase_history",
     "export_log_text",
     "export_run",
     "generated_scenarios",
     "guide_response",
     "json_type",
     "load_saga",
+    "open_scratch_world",
     "parse_fault",
     "parse_kind",
     "parse_plan",
@@ -247,6 +255,7 @@ __all__ = [
     "read_json_file",
     "read_run",
     "read_user_file",
+    "restock_world",
     "run_batch",
     "run_saga_scenarios",
     "run_scenarios",
@@ -256,6 +265,7 @@ __all__ = [
     "saga_world_dir",
     "spec_from_data",
     "step_key",
+    "world_at",
     "write_report",
     "write_run",
 ]
@@ -359,6 +369,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "PAYMENT_METHODS",
         "BookingRequest",
     ),
+    "_restock": ("erase_history", "open_scratch_world", "restock_world"),
     "_runfile": (
         "RUN_FILE_FORMAT",
         "RUN_FILE_LIMIT",
@@ -394,5 +405,6 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "FlightWorld",
         "WorldSnapshot",
     ),
+    "_world_replay": ("world_at",),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _SUBMODULES, globals(), __all__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from saga_desktop.booking._participants import Participant, _to_json
@@ -22,6 +22,10 @@ class SeatInventory(Participant):
     """Flights and their seats (``seats.db``)."""
 
     TABLES = frozenset({"flights", "seats"})
+    RESTOCK = (
+        "UPDATE seats SET holder = NULL WHERE holder IS NOT NULL "
+        "AND holder NOT IN (SELECT cid FROM restock_keep)",
+    )
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS flights (
         id          INTEGER PRIMARY KEY,
@@ -121,6 +125,27 @@ class LoyaltyAccounts(Participant):
     """Users and their loyalty points (``loyalty.db``), with a ledger of every change."""
 
     TABLES = frozenset({"users", "ledger"})
+    RESTOCK = ("DELETE FROM ledger WHERE correlation_id NOT IN (SELECT cid FROM restock_keep)",)
+
+    def restock(self, keep: Iterable[str], opening: Mapping[int, int] | None = None) -> None:
+        """As :meth:`Participant.restock`; each user of ``opening`` gets that balance back.
+
+        A user's balance is its opening points less what the kept sagas hold.
+        """
+        self._opening = dict(opening or {})
+        super().restock(keep)
+
+    def _restock_more(self, db: sqlite3.Connection) -> None:
+        # Every balance back to its opening, less what the kept sagas still hold.
+        for user_id, points in self._opening.items():
+            ((held,),) = db.execute(
+                "SELECT COALESCE(-SUM(delta), 0) FROM ledger WHERE user_id = ?", (user_id,)
+            ).fetchall()
+            db.execute(
+                "UPDATE users SET opening_points = ?, points = ? WHERE id = ?",
+                (points, points - int(held), user_id),
+            )
+
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS users (
         id             INTEGER PRIMARY KEY,
@@ -204,6 +229,7 @@ class PaymentGateway(Participant):
     """Payments captured and refunded (``payments.db``); money in cents."""
 
     TABLES = frozenset({"payments"})
+    RESTOCK = ("DELETE FROM payments WHERE correlation_id NOT IN (SELECT cid FROM restock_keep)",)
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS payments (
         transaction_id TEXT PRIMARY KEY,
@@ -274,6 +300,7 @@ class BookingRegistry(Participant):
     """Issued bookings (``bookings.db``)."""
 
     TABLES = frozenset({"bookings"})
+    RESTOCK = ("DELETE FROM bookings WHERE correlation_id NOT IN (SELECT cid FROM restock_keep)",)
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS bookings (
         reference      TEXT PRIMARY KEY,   -- 8 upper-case hex characters

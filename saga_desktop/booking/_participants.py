@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -344,3 +344,36 @@ class Participant:
             outcome = undo(db, json.loads(result))
             db.execute("UPDATE operations SET state = 'compensated' WHERE key = ?", (key,))
             return outcome
+
+    # -- restocking ---------------------------------------------------------------
+
+    #: What restocking this service clears, besides the operations of the sagas not
+    #: kept: statements that read the kept sagas from the ``restock_keep`` table.
+    RESTOCK: tuple[str, ...] = ()
+
+    def restock(self, keep: Iterable[str]) -> None:
+        """Forget every saga but those in ``keep``, in one transaction: back to the stock.
+
+        The sagas kept (interrupted, dead-lettered) keep what they hold and
+        their idempotency records, so their compensations still undo it.
+        """
+        try:
+            with self.transaction() as db:
+                db.execute("CREATE TEMP TABLE IF NOT EXISTS restock_keep (cid TEXT PRIMARY KEY)")
+                db.execute("DELETE FROM restock_keep")
+                db.executemany(
+                    "INSERT OR IGNORE INTO restock_keep VALUES (?)", [(cid,) for cid in keep]
+                )
+                db.execute(
+                    "DELETE FROM operations WHERE correlation_id NOT IN "
+                    "(SELECT cid FROM restock_keep)"
+                )
+                for statement in self.RESTOCK:
+                    db.execute(statement)
+                self._restock_more(db)
+                db.execute("DELETE FROM restock_keep")
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+
+    def _restock_more(self, db: sqlite3.Connection) -> None:
+        """What restocking needs besides :attr:`RESTOCK` (kept sagas: ``restock_keep``)."""
