@@ -51,6 +51,12 @@ if TYPE_CHECKING:
         step_key,
     )
     from saga_desktop.booking._files import json_type, read_json_file, read_user_file
+    from saga_desktop.booking._flight import (
+        BookingRegistry,
+        LoyaltyAccounts,
+        PaymentGateway,
+        SeatInventory,
+    )
     from saga_desktop.booking._loader import (
         MAX_SAGA_FILE_BYTES,
         load_saga,
@@ -63,13 +69,7 @@ if TYPE_CHECKING:
         SagaLogFiles,
         export_log_text,
     )
-    from saga_desktop.booking._participants import (
-        BookingRegistry,
-        LoyaltyAccounts,
-        Participant,
-        PaymentGateway,
-        SeatInventory,
-    )
+    from saga_desktop.booking._participants import Participant
     from saga_desktop.booking._paths import DATA_DIR_ENV, default_data_dir
     from saga_desktop.booking._presets import (
         PRESET_OUTCOMES,
@@ -88,6 +88,11 @@ if TYPE_CHECKING:
         BookingRequest,
     )
     from saga_desktop.booking._response import saga_response
+    from saga_desktop.booking._restock import (
+        erase_history,
+        open_scratch_world,
+        restock_world,
+    )
     from saga_desktop.booking._runfile import (
         RUN_FILE_FORMAT,
         RUN_FILE_LIMIT,
@@ -144,6 +149,7 @@ if TYPE_CHECKING:
         FlightWorld,
         WorldSnapshot,
     )
+    from saga_desktop.booking._world_replay import world_at
 
 __all__ = [
     "ACTION_RETRY",
@@ -230,12 +236,14 @@ __all__ = [
     "check_scenario",
     "default_data_dir",
     "describe_plan",
+    "erase_history",
     "export_log_text",
     "export_run",
     "generated_scenarios",
     "guide_response",
     "json_type",
     "load_saga",
+    "open_scratch_world",
     "parse_fault",
     "parse_kind",
     "parse_plan",
@@ -247,6 +255,7 @@ __all__ = [
     "read_json_file",
     "read_run",
     "read_user_file",
+    "restock_world",
     "run_batch",
     "run_saga_scenarios",
     "run_scenarios",
@@ -256,6 +265,7 @@ __all__ = [
     "saga_world_dir",
     "spec_from_data",
     "step_key",
+    "world_at",
     "write_report",
     "write_run",
 ]
@@ -337,13 +347,8 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "SagaLogFiles",
         "export_log_text",
     ),
-    "_participants": (
-        "BookingRegistry",
-        "LoyaltyAccounts",
-        "Participant",
-        "PaymentGateway",
-        "SeatInventory",
-    ),
+    "_flight": ("BookingRegistry", "LoyaltyAccounts", "PaymentGateway", "SeatInventory"),
+    "_participants": ("Participant",),
     "_paths": (
         "DATA_DIR_ENV",
         "default_data_dir",
@@ -364,6 +369,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "PAYMENT_METHODS",
         "BookingRequest",
     ),
+    "_restock": ("erase_history", "open_scratch_world", "restock_world"),
     "_runfile": (
         "RUN_FILE_FORMAT",
         "RUN_FILE_LIMIT",
@@ -399,5 +405,6 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "FlightWorld",
         "WorldSnapshot",
     ),
+    "_world_replay": ("world_at",),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _SUBMODULES, globals(), __all__)

@@ -103,7 +103,9 @@ class BookingSagaOrchestrator:
     on_crash
         What a ``crash`` fault does (default: raise ``SimulatedCrash``).
     clock
-        Time of the saga log; its ``sleep`` moves time on (backoff, late replies).
+        Time of the saga log; its ``sleep`` moves the simulated time on (backoff,
+        late replies), which timeouts are measured on; the stamps never pass the
+        wall clock.
     rng
         Source of retry jitter.
     write_logs
@@ -249,6 +251,7 @@ class BookingSagaOrchestrator:
             sink=sink,
             clock=self.clock.time,
             sleep=self.clock.sleep,
+            timer=self.clock.simulated,
             rng=self.rng,
             keep_events=self.keep_events,
         )

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from saga_desktop.booking._participants import Participant
 
 __all__ = [
+    "BATCH_WORLD",
     "FOLDERS",
     "MARKER",
     "MEMBERS",
@@ -53,12 +54,15 @@ MEMBERS: tuple[str, ...] = (*WORLD_DATABASES, SAGA_LOG_DB)
 MARKER = "saga-desktop.json"
 #: The folder of the data directory where the scenarios get a world of their own.
 SCENARIO_WORLD = "scenario-world"
+#: The folder of the data directory where the window's batches get a world of their own.
+BATCH_WORLD = "batch-world"
 #: The folder of the saga log's owner leases (see engine._owners).
 OWNERS = "saga_log.owners"
-#: The folders of a data directory: the saga log's owners, the scenarios' scratch world.
+#: The folders of a data directory: the saga log's owners, the scratch worlds.
 FOLDERS: dict[str, str] = {
     OWNERS: "who runs the sagas",
     SCENARIO_WORLD: "the scenarios' scratch world",
+    BATCH_WORLD: "the batches' scratch world",
 }
 # SQLite's side files of a database: a symbolic link there would be followed too.
 _SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -114,7 +118,7 @@ def checked_folder(path: Path, what: str) -> Path:
 
 def _booking_world() -> dict[str, type[Participant]]:
     # Imported when needed: only a directory whose making was cut short needs them.
-    from saga_desktop.booking._participants import (
+    from saga_desktop.booking._flight import (
         BookingRegistry,
         LoyaltyAccounts,
         PaymentGateway,

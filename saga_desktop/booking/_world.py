@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,13 +17,13 @@ from saga_desktop.booking._datadir import (
     write_marker,
 )
 from saga_desktop.booking._exceptions import WorldError
-from saga_desktop.booking._participants import (
+from saga_desktop.booking._flight import (
     BookingRegistry,
     LoyaltyAccounts,
-    Participant,
     PaymentGateway,
     SeatInventory,
 )
+from saga_desktop.booking._participants import Participant
 from saga_desktop.booking._request import BookingRequest
 from saga_desktop.booking._response import guide_response
 from saga_desktop.booking._saga import FaultInjector, booking_definition
@@ -227,6 +228,26 @@ class FlightWorld:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def restock(self, keep: Iterable[str] = ()) -> None:
+        """Back to the default stock in place, but for what the sagas in ``keep`` hold.
+
+        Every seat is free again, every user has its default points, and the
+        payments and bookings are gone, except those of the sagas in ``keep``
+        (sagas still owed a compensation: interrupted or dead-lettered), which
+        keep what they hold and their idempotency records, so that recovering
+        or retrying them still undoes it and the books still balance. No file
+        is removed (the data directory stays whole); each service restocks in
+        its own transaction, and a restock cut short is finished by the next.
+        """
+        kept = frozenset(keep)
+        opening = {user_id: points for user_id, _, points in DEFAULT_USERS}
+        # The bookings first: a restock cut short then leaves held seats without
+        # booking (seen as held by a saga) rather than bookings without seats.
+        self.bookings.restock(kept)
+        self.payments.restock(kept)
+        self.loyalty.restock(kept, opening)
+        self.seats.restock(kept)
 
     def reset(self) -> None:
         """Throw the world away and start again from the default data."""

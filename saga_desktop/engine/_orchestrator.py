@@ -346,6 +346,9 @@ class SagaOrchestrator:
         Returns the time in seconds (injected, so tests need not wait).
     sleep
         Waits a number of seconds (the backoff between retries).
+    timer
+        What a step's timeout is measured on (``clock`` when omitted): a
+        simulated clock's time with its waits, while ``clock`` stamps events.
     rng
         Source of retry jitter.
     keep_events
@@ -368,12 +371,14 @@ class SagaOrchestrator:
         rng: random.Random | None = None,
         keep_events: bool = True,
         log: SagaLog | None = None,
+        timer: Callable[[], float] | None = None,
     ) -> None:
         self.definition = definition
         self.listeners: list[Listener] = list(listeners)
         self.sink = sink
         self.clock = clock
         self.sleep = sleep
+        self.timer = timer if timer is not None else clock
         self.rng = rng if rng is not None else random.Random()
         self.keep_events = keep_events
         self.log = log
@@ -877,7 +882,7 @@ class SagaOrchestrator:
                     )
                     self._commit(run)
                 if timeout is not None:
-                    started_at = self.clock()
+                    started_at = self.timer()
                 try:
                     result = _call(step.action, step, cid, attempt, run.payload, run.results) or {}
                 except ParticipantUnavailable:
@@ -885,7 +890,7 @@ class SagaOrchestrator:
                 except Exception as exc:
                     refused = exc
                 else:
-                    if timeout is not None and self.clock() - started_at > timeout:
+                    if timeout is not None and self.timer() - started_at > timeout:
                         # The effect may have happened: it is undone like a completed step's.
                         run.timed_out = name
                         if observed:

@@ -6,8 +6,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -27,10 +28,17 @@ __all__ = ["BatchChart", "BatchPanel"]
 # Okabe–Ito: confirmed, compensated, dead-lettered; throughput in blue.
 _SERIES = (("confirmed", "#009E73"), ("compensated", "#E69F00"), ("dead_lettered", "#D55E00"))
 _THROUGHPUT = "#0072B2"
+_LABELS = {"confirmed": "confirmed", "compensated": "compensated", "dead_lettered": "dead-lettered"}
 
 
 class BatchChart(QWidget):
-    """Outcomes so far as stacked areas, and sagas per second as a line, over time."""
+    """Outcomes so far as stacked areas, and sagas per second as a line, over sagas done.
+
+    A legend names the series; the left axis counts sagas, the right one the
+    pace, the bottom one the sagas done. The series starts at zero, so a batch
+    of two sagas (one progress report) still draws, and at most
+    ``_MAX_SAMPLES`` points are kept, so twenty thousand stay cheap to paint.
+    """
 
     _MAX_SAMPLES = 400
 
@@ -38,10 +46,10 @@ class BatchChart(QWidget):
         super().__init__(parent)
         named(self, "batchChart", "Batch chart", "Outcomes (areas) and sagas per second (line)")
         self._samples: list[dict[str, float]] = []
-        self.setMinimumSize(320, 150)
+        self.setMinimumSize(320, 170)
 
     def sizeHint(self) -> QSize:
-        return QSize(520, 190)
+        return QSize(520, 220)
 
     def clear(self) -> None:
         """Forget every sample."""
@@ -50,84 +58,144 @@ class BatchChart(QWidget):
 
     def add(self, progress: Mapping[str, Any]) -> None:
         """Take one progress report (``done``, outcome counts, ``sagas_per_second``)."""
-        self._samples.append(
-            {
-                "done": float(progress["done"]),
-                "confirmed": float(progress["confirmed"]),
-                "compensated": float(progress["compensated"]),
-                "dead_lettered": float(progress["dead_lettered"]),
-                "rate": float(progress["sagas_per_second"]),
-            }
-        )
+        sample = {
+            "done": float(progress["done"]),
+            "confirmed": float(progress["confirmed"]),
+            "compensated": float(progress["compensated"]),
+            "dead_lettered": float(progress["dead_lettered"]),
+            "rate": float(progress["sagas_per_second"]),
+        }
+        if not self._samples:
+            # Every batch starts at nothing done: one report is a line, not a dot.
+            self._samples.append(dict.fromkeys(sample, 0.0) | {"rate": sample["rate"]})
+        self._samples.append(sample)
         if len(self._samples) > self._MAX_SAMPLES:
-            # Keep the shape, halve the points: the chart stays cheap to paint.
-            self._samples = self._samples[::2]
+            # Keep the shape (and the last point), halve the points: cheap to paint.
+            self._samples = [*self._samples[:-1:2], self._samples[-1]]
         self.update()
 
     def samples(self) -> list[dict[str, float]]:
-        """The samples shown."""
+        """The samples shown (the first is the batch's start)."""
         return list(self._samples)
+
+    def legend(self) -> list[tuple[str, str]]:
+        """(text, colour) of each series, as the legend shows them."""
+        return [*((_LABELS[key], colour) for key, colour in _SERIES), ("sagas/s", _THROUGHPUT)]
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         painter.fillRect(self.rect(), palette.color(palette.ColorRole.Base))
-        area = QRectF(self.rect()).adjusted(44, 10, -52, -22)
+        text = palette.color(palette.ColorRole.WindowText)
+        metrics = painter.fontMetrics()
+        line = metrics.height()
+        samples = self._samples
+        total = max((s["done"] for s in samples), default=0.0)
+        top_rate = max((s["rate"] for s in samples), default=0.0) or 1.0
+        left = metrics.horizontalAdvance(f"{max(total, 1000):,.0f}") + 10
+        right = metrics.horizontalAdvance(f"{top_rate:,.0f}/s") + 10
+        area = QRectF(self.rect()).adjusted(left, line + 12, -right, -(line + 10))
+        self._paint_legend(painter, line)
         painter.setPen(QPen(palette.color(palette.ColorRole.Mid), 1))
         painter.drawRect(area)
-        text = palette.color(palette.ColorRole.WindowText)
-        if len(self._samples) < 2:
+        if len(samples) < 2:
             painter.setPen(text)
             painter.drawText(
                 area, Qt.AlignmentFlag.AlignCenter, "Start a batch to see its outcomes here"
             )
             return
-        total = max(s["done"] for s in self._samples) or 1.0
-        top_rate = max(s["rate"] for s in self._samples) or 1.0
-        count = len(self._samples)
+        self._paint_series(painter, area, total or 1.0, top_rate)
+        self._paint_axes(painter, area, total, top_rate, text)
+
+    def _paint_legend(self, painter: QPainter, line: int) -> None:
+        x = 8.0
+        metrics = painter.fontMetrics()
+        for label, colour in self.legend():
+            swatch = QColor(colour)
+            if label != "sagas/s":
+                swatch.setAlpha(150)
+                painter.fillRect(QRectF(x, 6, 14, line - 4), swatch)
+            else:
+                painter.setPen(QPen(swatch, 2))
+                painter.drawLine(QPointF(x, 4 + line / 2), QPointF(x + 14, 4 + line / 2))
+            painter.setPen(self.palette().color(self.palette().ColorRole.WindowText))
+            painter.drawText(QPointF(x + 18, 2 + metrics.ascent()), label)
+            x += 18 + metrics.horizontalAdvance(label) + 16
+
+    def _paint_series(self, painter: QPainter, area: QRectF, total: float, top_rate: float) -> None:
+        samples = self._samples
+        count = len(samples)
 
         def x(i: int) -> float:
-            return area.left() + area.width() * i / (count - 1)
+            return area.left() + area.width() * samples[i]["done"] / total
+
+        def y(value: float, scale: float) -> float:
+            return area.bottom() - area.height() * value / scale
 
         # Stacked areas, bottom up: confirmed, compensated, dead-lettered.
         below = [0.0] * count
         for key, colour in _SERIES:
-            above = [below[i] + self._samples[i][key] for i in range(count)]
-            path = QPainterPath(QPointF(x(0), area.bottom() - area.height() * below[0] / total))
+            above = [below[i] + samples[i][key] for i in range(count)]
+            path = QPainterPath(QPointF(x(0), y(below[0], total)))
             for i in range(count):
-                path.lineTo(x(i), area.bottom() - area.height() * above[i] / total)
+                path.lineTo(x(i), y(above[i], total))
             for i in reversed(range(count)):
-                path.lineTo(x(i), area.bottom() - area.height() * below[i] / total)
+                path.lineTo(x(i), y(below[i], total))
             fill = QColor(colour)
             fill.setAlpha(150)
             painter.fillPath(path, fill)
             below = above
-        # Throughput.
-        line = QPainterPath(
-            QPointF(x(0), area.bottom() - area.height() * self._samples[0]["rate"] / top_rate)
-        )
+        # Throughput (from the first report: the start has no pace of its own).
+        pace = QPainterPath(QPointF(x(0), y(samples[min(1, count - 1)]["rate"], top_rate)))
         for i in range(1, count):
-            line.lineTo(x(i), area.bottom() - area.height() * self._samples[i]["rate"] / top_rate)
+            pace.lineTo(x(i), y(samples[i]["rate"], top_rate))
         painter.setPen(QPen(QColor(_THROUGHPUT), 2))
-        painter.drawPath(line)
+        painter.drawPath(pace)
+
+    def _paint_axes(
+        self, painter: QPainter, area: QRectF, total: float, top_rate: float, text: QColor
+    ) -> None:
+        metrics = painter.fontMetrics()
+        line = metrics.height()
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        leftward = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         painter.setPen(text)
-        painter.drawText(
-            QRectF(0, area.top() - 4, 40, 16), Qt.AlignmentFlag.AlignRight, f"{total:.0f}"
-        )
-        painter.drawText(QRectF(0, area.bottom() - 12, 40, 16), Qt.AlignmentFlag.AlignRight, "0")
-        painter.setPen(theme.readable(QColor(_THROUGHPUT), palette.color(palette.ColorRole.Base)))
-        painter.drawText(
-            QRectF(area.right() + 4, area.top() - 4, 48, 16),
-            Qt.AlignmentFlag.AlignLeft,
-            f"{top_rate:.0f}/s",
-        )
+        for fraction in (0.0, 0.5, 1.0):
+            level = area.bottom() - area.height() * fraction
+            painter.drawText(
+                QRectF(0, level - line / 2, area.left() - 6, line),
+                right,
+                f"{total * fraction:,.0f}",
+            )
+        base = self.palette().color(QPalette.ColorRole.Base)
+        painter.setPen(theme.readable(QColor(_THROUGHPUT), base))
+        for fraction in (0.0, 1.0):
+            level = area.bottom() - area.height() * fraction
+            painter.drawText(
+                QRectF(area.right() + 6, level - line / 2, 200, line),
+                leftward,
+                f"{top_rate * fraction:,.0f}/s",
+            )
         painter.setPen(text)
-        painter.drawText(
-            QRectF(area.left(), area.bottom() + 4, area.width(), 16),
-            Qt.AlignmentFlag.AlignCenter,
-            "sagas done →",
-        )
+        below = QRectF(area.left(), area.bottom() + 4, area.width(), line)
+        painter.drawText(below, Qt.AlignmentFlag.AlignLeft, "0")
+        painter.drawText(below, Qt.AlignmentFlag.AlignHCenter, "sagas done →")
+        painter.drawText(below, Qt.AlignmentFlag.AlignRight, f"{total:,.0f}")
+
+
+def _world_choice() -> QComboBox:
+    """Where the batch runs: a scratch world (the default) or this world."""
+    choice = named(
+        QComboBox(),
+        "batchWorld",
+        "Which world",
+        "A scratch world of its own (made afresh, this world keeps its seats and points), "
+        "or this world (the batch spends its seats and points, as the command line does)",
+    )
+    choice.addItem("on a scratch world", True)
+    choice.addItem("on this world", False)
+    return choice
 
 
 class BatchPanel(QWidget):
@@ -158,6 +226,7 @@ class BatchPanel(QWidget):
         )
         self.seed.setRange(-1, 2_000_000_000)
         self.seed.setValue(7)
+        self.world = _world_choice()
         self.start_button = named(
             QPushButton("▶ Start batch"), "batchStartButton", "Start the batch"
         )
@@ -177,6 +246,7 @@ class BatchPanel(QWidget):
         form.addRow("Sagas", self.count)
         form.addRow("Failure rate", self.rate)
         form.addRow("Seed", self.seed)
+        form.addRow("World", self.world)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.cancel_button)
@@ -195,9 +265,13 @@ class BatchPanel(QWidget):
 
     def set_running(self, running: bool) -> None:
         """Lock the options while a batch runs."""
-        for widget in (self.count, self.rate, self.seed, self.start_button):
+        for widget in (self.count, self.rate, self.seed, self.world, self.start_button):
             widget.setEnabled(not running)
         self.cancel_button.setEnabled(running)
+
+    def on_scratch_world(self) -> bool:
+        """True when the batch is to run on a scratch world (the default)."""
+        return bool(self.world.currentData())
 
     def show_progress(self, progress: Mapping[str, Any]) -> None:
         """Show a progress report from the worker."""
@@ -246,8 +320,9 @@ class BatchPanel(QWidget):
             else self._span("vermillion", f"✖ {len(report['violations'])} violation(s)", "b")
         )
         stopped = " (cancelled)" if report["cancelled"] else ""
+        where = " on a scratch world" if report.get("scratch") else " on this world"
         return (
-            f"<b>Batch finished{stopped}</b>: {report['attempted']:,} sagas in "
+            f"<b>Batch finished{stopped}</b>{where}: {report['attempted']:,} sagas in "
             f"{report['elapsed_seconds']:.2f} s, {report['sagas_per_second']:,.0f} sagas/s, seed "
             f"{report['seed']}<br>{outcomes['confirmed']:,} confirmed · "
             f"{outcomes['compensated']:,} compensated ({report['sold_out']:,} sold out) · "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -27,6 +27,9 @@ from saga_desktop.booking import (
 )
 from saga_desktop.gui import theme
 from saga_desktop.gui._qt import named
+
+if TYPE_CHECKING:
+    from saga_desktop.booking import Preset
 
 __all__ = ["FIELDS", "BookingForm", "parse_passengers"]
 
@@ -216,6 +219,11 @@ class BookingForm(QGroupBox):
         elif "passengers" in booking:
             dropped.append("passengers")
         return dropped
+
+    @Slot(object)
+    def take_preset(self, preset: Preset) -> None:
+        """Set the request fields a lesson preset sets (and put back those others set)."""
+        self.set_booking(preset.request_data(self.booking()))
 
     def show_error(self, field: str, message: str) -> None:
         """Show ``message`` beside ``field`` (or under the form for a general error)."""

@@ -1,24 +1,22 @@
-"""The main window: pipeline, failure switches, log, world, history and dead letters."""
+"""The main window: assembled from its panels, tabs and actions; it shows one moment at a time.
+
+The window's state (its runs, which moment is shown, what the live side does)
+is :class:`~saga_desktop.gui.moment.WindowState`, which knows no Qt; the banner,
+status bar and world panel are derived from it (:mod:`saga_desktop.gui.moment_text`)
+each time a fact comes in, and the cards follow the same moment: the live run,
+a replayed event, or the run selected in the History.
+"""
 
 from __future__ import annotations
 
 import html
 import sys
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from PySide6.QtCore import (
-    QElapsedTimer,
-    QPoint,
-    Qt,
-    QThread,
-    QTimer,
-    Signal,
-    Slot,
-)
+from PySide6.QtCore import QElapsedTimer, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -35,43 +33,49 @@ from PySide6.QtGui import (
 # needed before the window's first paint.
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMenu,
-    QPlainTextEdit,
-    QPushButton,
     QScrollArea,
-    QSlider,
-    QSpinBox,
     QSplitter,
     QTabWidget,
-    QToolBar,
     QToolButton,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from saga_desktop import __version__, booking, engine
 from saga_desktop.booking import STEP_NAMES, STEP_TEXTS, default_data_dir
-from saga_desktop.gui import closing, theme
+from saga_desktop.gui import closing, moment_text, theme
 from saga_desktop.gui._qt import LazyTab, named
+from saga_desktop.gui.actions import make_actions, shortcut_rows
 from saga_desktop.gui.banner import ResultBanner
 from saga_desktop.gui.booking_form import BookingForm
+from saga_desktop.gui.breakpoints import Breakpoints
+from saga_desktop.gui.dead_letters_tab import DeadLettersTab
+from saga_desktop.gui.history_tab import HistoryTab
 from saga_desktop.gui.log_pane import LogPane
+from saga_desktop.gui.moment import (
+    LIVE,
+    Activity,
+    Banner,
+    RunRecord,
+    WindowState,
+)
 from saga_desktop.gui.notices import Notices
-from saga_desktop.gui.pipeline import PipelineView, StepCard, StepInfo
-from saga_desktop.gui.replay import ReplayController, response_from_events, what_is_left
+from saga_desktop.gui.pipeline import PipelineView, StepInfo
+from saga_desktop.gui.recorded_runs import RecordedRuns
+from saga_desktop.gui.replay import what_is_left
 from saga_desktop.gui.run_files import RunFiles
+from saga_desktop.gui.scenario_picker import ScenarioPicker
 from saga_desktop.gui.settings import WindowSettings, restore_settings, save_settings
+from saga_desktop.gui.toolbar import SPEED_INSTANT, ControlsToolbar
 from saga_desktop.gui.worker import Pacer, SagaWorker
 from saga_desktop.gui.world_panel import WorldPanel
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QDialog, QTableWidget, QTreeWidget
+    from PySide6.QtWidgets import QDialog, QPlainTextEdit, QPushButton, QTableWidget, QTreeWidget
 
     from saga_desktop.engine import SagaEvent, SagaMemoryQueue
     from saga_desktop.gui.batch_panel import BatchPanel
@@ -79,18 +83,10 @@ if TYPE_CHECKING:
 
 __all__ = ["SPEED_INSTANT", "MainWindow", "delay_for_speed"]
 
-#: The speed slider's maximum: Instant.
-SPEED_INSTANT = 100
 _DEFAULT_SPEED = 55
-# History keeps this many runs before forgetting the oldest.
-_HISTORY_LIMIT = 500
-# The History's detail shows the log lines of at most this many events of a run.
-_DETAIL_EVENTS = 2_000
 _GIL_SWITCH_SECONDS = 0.001
 # How often an idle window reads the world again (another process may be working in it).
 _POLL_MS = 3000
-# The scenario picker's entry for random failures drawn from the seed.
-_RANDOM = "__random__"
 # Runs back to back at Instant speed would repaint the whole window for every saga
 # and starve the event loop; the view follows the worker at most this often instead
 # (nothing is dropped: the log and the history get every event).
@@ -106,22 +102,6 @@ def delay_for_speed(value: int) -> float:
         return 0.0
     # Quadratic: the slow half of the slider gives a room time to follow.
     return round(0.03 + 2.5 * (1 - value / SPEED_INSTANT) ** 2, 3)
-
-
-def history_item(
-    started: str,
-    correlation_id: str,
-    outcome: str,
-    failed_step: str | None,
-    duration: str,
-    source: str = "",
-) -> QTreeWidgetItem:
-    """A History row; ``source`` says where a run not made here came from."""
-    text = outcome.replace("_", " ").capitalize() + (f" ({source})" if source else "")
-    item = QTreeWidgetItem([started, correlation_id, text, failed_step or "", duration])
-    # The row's run, whatever its texts: selecting it finds the run by this.
-    item.setData(0, Qt.ItemDataRole.UserRole, correlation_id)
-    return item
 
 
 class _Stage(Protocol):
@@ -254,7 +234,10 @@ class MainWindow(QMainWindow):
     saga_finished = Signal(object)
     #: Ask the worker to run a saga: booking data, fault specs by step key.
     run_requested = Signal(object, object)
+    #: Restock the world (the saga log stays).
     reset_requested = Signal()
+    #: Forget the saga log and start the world again.
+    erase_requested = Signal()
     recover_requested = Signal()
     refresh_requested = Signal()
     dead_letter_retry_requested = Signal(str, str)
@@ -264,7 +247,8 @@ class MainWindow(QMainWindow):
     history_requested = Signal()
     run_load_requested = Signal(str)
     scenarios_requested = Signal()
-    batch_requested = Signal(int, float, int)
+    #: count, failure rate, seed, on a scratch world
+    batch_requested = Signal(int, float, int, bool)
 
     def __init__(self, data_dir: Path | str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -273,13 +257,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"SAGA Desktop {__version__} — flight booking saga")
         self.resize(1280, 800)
         self.pacer = Pacer(delay_for_speed(_DEFAULT_SPEED))
+        #: What the window shows and knows, without Qt (see saga_desktop.gui.moment).
+        self.state = WindowState()
         self._busy = False
-        self._crashed = False
         #: Sagas whose owner died are in the world (the last snapshot said so).
         self._interrupted = False
         self._run_timer = QElapsedTimer()
-        self._runs: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._current: str | None = None
         self._closed = False
         self._animations = True
         self._presenter = False
@@ -289,13 +272,22 @@ class MainWindow(QMainWindow):
         # Made with the first live event: the engine's event types then load after
         # the window's first paint, not before.
         self._live_queue: SagaMemoryQueue | None = None
-        self._live_events: list[SagaEvent] = []
-        self._run_context: dict[str, Any] = {}
-        self._selected_run: str | None = None
+        #: The pipeline shows the live run (False while a replay or a selection holds it).
+        self.pipeline_live = True
+        self._shown_world: moment_text.WorldView | None = None
         self.scenario_dialog: QDialog | None = None
         self.settings = WindowSettings(self.data_dir)
 
-        self._build_actions()
+        actions = self.actions_by_key = make_actions(self)
+        self.run_action = actions["run"]
+        self.restart_action = actions["restart"]
+        self.pause_action = actions["pause"]
+        self.step_action = actions["step"]
+        self.reset_action = actions["reset"]
+        self.erase_action = actions["erase"]
+        self.run_all_action = actions["run_all"]
+        self.presenter_action = actions["presenter"]
+        self.dark_action = actions["dark"]
         self._build_widgets()
         self._build_trainer_widgets()
         self._build_menus()
@@ -303,6 +295,7 @@ class MainWindow(QMainWindow):
         for problem in restore_settings(self, self.settings):
             self.notices.warn(problem)
         self._update_controls()
+        self.show_moment()
         self.history_requested.emit()
 
     # -- construction -------------------------------------------------------------
@@ -310,97 +303,39 @@ class MainWindow(QMainWindow):
     def _action(
         self, text: str, name: str, shortcut: str, tip: str, slot: Any, checkable: bool = False
     ) -> QAction:
-        action = named(QAction(text, self, checkable=checkable), name)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            tip = (
-                f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})"
-            )
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
+        from saga_desktop.gui.actions import make_action
 
-    def _build_actions(self) -> None:
-        self.run_action = self._action(
-            "▶ Run", "runAction", "Ctrl+R", "Run one booking saga", self._on_run_action_triggered
-        )
-        self.pause_action = self._action(
-            "⏸ Pause",
-            "pauseAction",
-            "Ctrl+P",
-            "Pause or resume the saga",
-            self._on_pause_action_triggered,
-            checkable=True,
-        )
-        self.step_action = self._action(
-            "⏭ Step",
-            "stepAction",
-            "Ctrl+N",
-            "Advance one event while paused",
-            self._on_step_action_triggered,
-        )
-        self.reset_action = self._action(
-            "⟲ Reset world",
-            "resetAction",
-            "Ctrl+Shift+R",
-            "Back to the default flights, seats and users",
-            self._on_reset_action_triggered,
-        )
-        self.restart_action = self._action(
-            "⚡ Restart orchestrator",
-            "restartAction",
-            "Ctrl+Shift+O",
-            "Start a new orchestrator, which recovers the interrupted saga",
-            self._on_restart_action_triggered,
-        )
-
-    def _tool_button(self, action: QAction, name: str, accessible: str) -> QToolButton:
-        button = named(QToolButton(), name)
-        button.setDefaultAction(action)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        button.setAccessibleName(accessible)
-        return button
+        return make_action(self, text, name, shortcut, tip, slot, checkable)
 
     def _build_widgets(self) -> None:
-        toolbar = named(QToolBar("Controls", movable=False), "controlsToolbar")
+        toolbar = self._toolbar = ControlsToolbar(self.actions_by_key)
         self.addToolBar(toolbar)
-        self.run_button = self._tool_button(self.run_action, "runButton", "Run")
-        self.pause_button = self._tool_button(self.pause_action, "pauseButton", "Pause")
-        self.step_button = self._tool_button(self.step_action, "stepButton", "Step")
-        self.reset_button = self._tool_button(self.reset_action, "resetButton", "Reset world")
-        self.restart_button = self._tool_button(
-            self.restart_action, "restartButton", "Restart orchestrator"
-        )
-        self.speed_slider = named(QSlider(Qt.Orientation.Horizontal), "speedSlider")
-        self.speed_slider.setRange(0, SPEED_INSTANT)
+        self.run_button = toolbar.run_button
+        self.pause_button = toolbar.pause_button
+        self.step_button = toolbar.step_button
+        self.reset_button = toolbar.reset_button
+        self.restart_button = toolbar.restart_button
+        self.run_all_button = toolbar.run_all_button
+        self.speed_slider = toolbar.speed_slider
+        self.speed_label = toolbar.speed_label
+        self.scenario_picker = toolbar.scenario_picker
+        self.seed_spin = toolbar.seed_spin
+        self.seed_spin.setValue(42)
         self.speed_slider.setValue(_DEFAULT_SPEED)
-        self.speed_slider.setFixedWidth(180)
-        self.speed_slider.setToolTip("Speed: slow for teaching, far right is Instant")
-        self.speed_slider.setAccessibleName("Speed")
-        self.speed_label = named(QLabel(), "speedLabel")
-        self.speed_label.setMinimumWidth(90)
-        for widget in (self.run_button, self.pause_button, self.step_button):
-            toolbar.addWidget(widget)
-        toolbar.addSeparator()
-        toolbar.addWidget(QLabel(" Speed "))
-        toolbar.addWidget(QLabel("slow"))
-        toolbar.addWidget(self.speed_slider)
-        toolbar.addWidget(QLabel("instant "))
-        toolbar.addWidget(self.speed_label)
-        toolbar.addSeparator()
-        toolbar.addWidget(self.reset_button)
-        # A widget in a tool bar is shown and hidden through the action that holds it.
-        self._restart_slot = toolbar.addWidget(self.restart_button)
-        self._toolbar = toolbar
         self.speed_slider.valueChanged.connect(self._on_speed_slider_value_changed)
         self._on_speed_slider_value_changed(self.speed_slider.value())
 
+        self._build_stage()
+
+    def _build_stage(self) -> None:
+        """The pipeline with what is left above it, the caption and the banner below."""
         self.pipeline = PipelineView(_step_infos())
         self.pipeline.fault_plan_changed.connect(self._on_pipeline_fault_plan_changed)
         self.banner = ResultBanner()
-        self._set_banner("idle", "Flip a failure switch, then press <b>Run</b> (Ctrl+R).")
+        # Room for four lines (which run and moment, then the outcome's three): a
+        # banner that grew and shrank would re-lay out the whole pipeline each time.
+        self.banner.setMinimumHeight(4 * self.banner.fontMetrics().lineSpacing() + 28)
+        self._shown_banner: Banner | None = None
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -444,13 +379,18 @@ class MainWindow(QMainWindow):
         top.setStretchFactor(1, 1)
         top.setSizes([970, 310])
 
+        self._build_tabs()
+
+    def _build_tabs(self) -> None:
+        """The bottom tabs: log, History, Dead letters, booking form."""
         self.log = LogPane()
         # History and Dead letters are filled by the worker, which starts after the
         # first paint: their pages are here from the start, their tables (and those
         # classes' Python enums) are built then, see _build_run_tabs.
-        self.history_tab = QSplitter(Qt.Orientation.Horizontal)
-        self.dead_tab = QWidget()
-        self._run_tabs_built = False
+        self.history_tab = HistoryTab()
+        self.dead_tab = DeadLettersTab()
+        self.dead_tab.retry_requested.connect(self._on_dead_tab_retry_requested)
+        self.dead_tab.resolve_requested.connect(self._on_dead_tab_resolve_requested)
 
         self.tabs = named(QTabWidget(), "bottomTabs")
         self.tabs.addTab(self.log, "Log")
@@ -464,13 +404,17 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.booking_tab, "Booking")
 
         main = named(QSplitter(Qt.Orientation.Vertical), "mainSplitter")
-        main.addWidget(top)
+        main.addWidget(self.top_splitter)
         main.addWidget(self.tabs)
         main.setStretchFactor(0, 3)
         main.setStretchFactor(1, 2)
         main.setSizes([470, 300])
         self.setCentralWidget(main)
 
+        self._build_status_bar()
+
+    def _build_status_bar(self) -> None:
+        """Step, elapsed time and correlation id of the moment shown; the timers."""
         self.step_label = named(QLabel("Step: –"), "currentStepLabel")
         self.elapsed_label = named(QLabel("Elapsed –"), "elapsedLabel")
         self.correlation_label = named(QLabel("Correlation –"), "correlationLabel")
@@ -480,6 +424,7 @@ class MainWindow(QMainWindow):
         self.copy_button.setToolTip("Copy the correlation id")
         self.copy_button.setAccessibleName("Copy the correlation id")
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
+        self._shown_cid = ""
         status = self.statusBar()
         status.addWidget(self.step_label, 2)
         status.addWidget(self.elapsed_label, 1)
@@ -492,15 +437,13 @@ class MainWindow(QMainWindow):
         self._frame_events: list[SagaEvent] = []
         self._frame_lines: list[tuple[str, str]] = []
         self._frame_world: dict[str, Any] | None = None
-        self._frame_finished: list[tuple[dict[str, Any], float]] = []
+        self._frame_finished: list[dict[str, Any]] = []
         self._frame_clock = QElapsedTimer()
         self._frame_timer = QTimer(self, singleShot=True)
         self._frame_timer.timeout.connect(self._on_frame_timer_timeout)
         # Another process may change the world while this window idles: look again.
         self._poll_timer = QTimer(self, interval=_POLL_MS)
         self._poll_timer.timeout.connect(self._on_poll_timer_timeout)
-        self._letters: list[dict[str, Any]] | None = None
-        self._announced = True  # the "running" banner of the current run was shown
 
         # Ctrl+1 … Ctrl+N flip the failure switches.
         for number, card in enumerate(self.pipeline.cards().values(), start=1):
@@ -512,88 +455,53 @@ class MainWindow(QMainWindow):
 
     def _build_run_tabs(self) -> None:
         """Fill the History and Dead letters pages (once; see _build_widgets)."""
-        if self._run_tabs_built:  # asked by every property below: first, before any import
-            return
-        self._run_tabs_built = True
-        from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTreeWidget
-
-        self._history = named(QTreeWidget(), "historyList")
-        self._history.setHeaderLabels(
-            ["Started", "Correlation id", "Outcome", "Failed step", "Duration"]
-        )
-        self._history.setRootIsDecorated(False)
-        self._history.setAccessibleName("History of runs")
-        self._history.setToolTip(
-            "Every run since the app started; select one to see its result and log"
-        )
-        self._history.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self._history.currentItemChanged.connect(self._on_history_current_item_changed)
-        self._history_detail = named(QPlainTextEdit(readOnly=True), "historyDetail")
-        self._history_detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self._history_detail.setAccessibleName("Selected run")
-        self.history_tab.addWidget(self._history)
-        self.history_tab.addWidget(self._history_detail)
-        self.history_tab.setSizes([520, 760])
-
-        self._dead_letter_table = named(QTableWidget(0, 4), "deadLetterTable")
-        self._dead_letter_table.setHorizontalHeaderLabels(
-            ["Correlation id", "Compensation", "Attempts", "Error"]
-        )
-        header = self._dead_letter_table.horizontalHeader()
-        header.setStretchLastSection(True)
-        for column in range(3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        self._dead_letter_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self._dead_letter_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self._dead_letter_table.setAccessibleName("Dead letters")
-        self._retry_button = named(QPushButton("Retry compensation"), "retryDeadLetterButton")
-        self._retry_button.setToolTip("Run the selected compensation again")
-        self._retry_button.setAccessibleName("Retry the selected dead letter")
-        self._resolve_button = named(QPushButton("Mark resolved"), "resolveDeadLetterButton")
-        self._resolve_button.setToolTip("Record that the selected dead letter was settled by hand")
-        self._resolve_button.setAccessibleName("Mark the selected dead letter resolved")
-        self._retry_button.clicked.connect(self._on_retry_button_clicked)
-        self._resolve_button.clicked.connect(self._on_resolve_button_clicked)
-        dead_layout = QVBoxLayout(self.dead_tab)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self._retry_button)
-        buttons.addWidget(self._resolve_button)
-        buttons.addStretch(1)
-        dead_layout.addWidget(self._dead_letter_table)
-        dead_layout.addLayout(buttons)
-        # Nothing to retry yet: _update_controls keeps them in step from now on.
-        self._retry_button.setEnabled(False)
-        self._resolve_button.setEnabled(False)
+        self.history_tab.build()
+        self.dead_tab.build()
 
     @property
     def history(self) -> QTreeWidget:
         """The runs so far, newest first (built after the first paint, or when first asked for)."""
-        self._build_run_tabs()
-        return self._history
+        return self.history_tab.tree
 
     @property
     def history_detail(self) -> QPlainTextEdit:
         """The selected run's result and log."""
-        self._build_run_tabs()
-        return self._history_detail
+        return self.history_tab.detail
 
     @property
     def dead_letter_table(self) -> QTableWidget:
         """The open dead letters (built with the History tab, see :attr:`history`)."""
-        self._build_run_tabs()
-        return self._dead_letter_table
+        return self.dead_tab.table
 
     @property
     def retry_button(self) -> QPushButton:
         """Runs the selected dead letter's compensation again."""
-        self._build_run_tabs()
-        return self._retry_button
+        return self.dead_tab.retry_button
 
     @property
     def resolve_button(self) -> QPushButton:
         """Records that the selected dead letter was settled by hand."""
-        self._build_run_tabs()
-        return self._resolve_button
+        return self.dead_tab.resolve_button
+
+    @property
+    def replay_buttons(self) -> dict[str, QPushButton]:
+        """The History's replay controls, by objectName."""
+        return self.history_tab.buttons
+
+    @property
+    def _current(self) -> str | None:
+        """The correlation id of the live run."""
+        return self.state.live
+
+    @property
+    def _live_events(self) -> list[SagaEvent]:
+        """The live run's events the window has shown, oldest first."""
+        record = self.state.live_run()
+        return list(record.events or []) if record is not None else []
+
+    @property
+    def _crashed(self) -> bool:
+        return self.state.crash is not None and self.state.activity is Activity.IDLE
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
@@ -611,32 +519,17 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         run_menu = menu.addMenu("&Run")
-        for action in (self.run_action, self.pause_action, self.step_action):
-            run_menu.addAction(action)
-        run_menu.addSeparator()
-        run_menu.addAction(self.reset_action)
-        run_menu.addAction(self.restart_action)
-        run_menu.addSeparator()
-        run_menu.addAction(self.run_all_action)
+        actions = self.actions_by_key
+        for key in ("run", "pause", "step", None, "reset", "erase", "restart", None, "run_all"):
+            if key is None:
+                run_menu.addSeparator()
+            else:
+                run_menu.addAction(actions[key])
         # The cards' right-click menu, reachable from the keyboard too (Alt+R, B).
-        breakpoints = run_menu.addMenu("&Breakpoints")
-        self.breakpoint_actions: dict[tuple[str, bool], QAction] = {}
-        for name in self.pipeline.cards():
-            for compensation, text in (
-                (False, "before {} runs"),
-                (True, "before {} is compensated"),
-            ):
-                action = named(
-                    QAction(f"Pause {text.format(name)}", self, checkable=True),
-                    f"breakpointAction_{name.lower()}_{'undo' if compensation else 'run'}",
-                )
-                action.setData((name, compensation))
-                action.toggled.connect(self._on_breakpoint_action_toggled)
-                breakpoints.addAction(action)
-                self.breakpoint_actions[(name, compensation)] = action
+        self.breakpoints.add_to(run_menu.addMenu("&Breakpoints"))
         view_menu = menu.addMenu("&View")
-        view_menu.addAction(self.presenter_action)
-        view_menu.addAction(self.dark_action)
+        view_menu.addAction(actions["presenter"])
+        view_menu.addAction(actions["dark"])
         help_menu = menu.addMenu("&Help")
         shortcuts = named(QAction("Keyboard shortcuts", self), "shortcutsAction")
         shortcuts.setShortcut(QKeySequence("F1"))
@@ -651,34 +544,40 @@ class MainWindow(QMainWindow):
         self._worker = SagaWorker(self.data_dir, self.pacer)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.start)
-        self.run_requested.connect(self._worker.run_saga)
-        self.reset_requested.connect(self._worker.reset_world)
-        self.recover_requested.connect(self._worker.recover)
-        self.refresh_requested.connect(self._worker.refresh)
-        self.dead_letter_retry_requested.connect(self._worker.retry_dead_letter)
-        self.dead_letter_resolve_requested.connect(self._worker.resolve_dead_letter)
-        self._worker.events_ready.connect(self._on_worker_events_ready)
-        self._worker.world_changed.connect(self._on_worker_world_changed)
-        self._worker.saga_finished.connect(self._on_worker_saga_finished)
-        self._worker.crashed.connect(self._on_worker_crashed)
-        self._worker.stopped.connect(self._on_worker_stopped)
-        self._worker.lock_waited.connect(self._on_worker_lock_waited)
-        self._worker.recovered.connect(self._on_worker_recovered)
-        self._worker.booking_rejected.connect(self._on_worker_booking_rejected)
-        self._worker.errored.connect(self._on_worker_errored)
-        self._worker.busy_changed.connect(self._on_worker_busy_changed)
-        self.history_requested.connect(self._worker.load_history)
-        self.run_load_requested.connect(self._worker.load_run)
-        self.scenarios_requested.connect(self._worker.run_all_scenarios)
-        self._worker.history_loaded.connect(self._on_worker_history_loaded)
-        self._worker.run_loaded.connect(self._on_worker_run_loaded)
-        self._worker.scenarios_finished.connect(self._on_worker_scenarios_finished)
-        self._worker.breakpoint_hit.connect(self._on_worker_breakpoint_hit)
-        self.batch_requested.connect(self._worker.run_batch)
-        self._worker.batch_progressed.connect(self._on_worker_batch_progressed)
-        self._worker.batch_finished.connect(self._on_worker_batch_finished)
-        self._worker.warned.connect(self.notices.warn)
-        self.run_files.connect_worker(self._worker)
+        worker = self._worker
+        for signal, slot in (
+            (self.run_requested, worker.run_saga),
+            (self.reset_requested, worker.reset_world),
+            (self.erase_requested, worker.erase_history),
+            (self.recover_requested, worker.recover),
+            (self.refresh_requested, worker.refresh),
+            (self.dead_letter_retry_requested, worker.retry_dead_letter),
+            (self.dead_letter_resolve_requested, worker.resolve_dead_letter),
+            (self.history_requested, worker.load_history),
+            (self.run_load_requested, worker.load_run),
+            (self.scenarios_requested, worker.run_all_scenarios),
+            (self.batch_requested, worker.run_batch),
+            (worker.events_ready, self._on_worker_events_ready),
+            (worker.world_changed, self._on_worker_world_changed),
+            (worker.saga_finished, self._on_worker_saga_finished),
+            (worker.crashed, self._on_worker_crashed),
+            (worker.stopped, self._on_worker_stopped),
+            (worker.lock_waited, self._on_worker_lock_waited),
+            (worker.recovered, self._on_worker_recovered),
+            (worker.booking_rejected, self._on_worker_booking_rejected),
+            (worker.errored, self._on_worker_errored),
+            (worker.busy_changed, self._on_worker_busy_changed),
+            (worker.history_loaded, self.recorded.on_history_loaded),
+            (worker.run_loaded, self.recorded.on_run_loaded),
+            (worker.scenarios_finished, self._on_worker_scenarios_finished),
+            (worker.breakpoint_hit, self._on_worker_breakpoint_hit),
+            (worker.batch_progressed, self._on_worker_batch_progressed),
+            (worker.batch_finished, self._on_worker_batch_finished),
+            (worker.world_reset, self._on_worker_world_reset),
+            (worker.warned, self.notices.warn),
+        ):
+            signal.connect(slot)
+        self.run_files.connect_worker(worker)
         # The thread starts once the window has painted (see paintEvent): opening
         # the world and recovering interrupted sagas would otherwise hold the GIL
         # while the window builds and paints, a fifth of its start-up. Requests
@@ -693,21 +592,12 @@ class MainWindow(QMainWindow):
         # The rest of the window, which the first paint did not need: the tabs the
         # worker fills first (ready before its first report comes in), the presets.
         self._build_run_tabs()
-        self._add_scenario_presets()
+        self.scenarios.add_presets()
         # The worker holds the GIL in long stretches while sagas run flat out; a
         # shorter switch interval (default 5 ms) lets the GUI thread in sooner.
         sys.setswitchinterval(_GIL_SWITCH_SECONDS)
         self._thread.start()
         self._poll_timer.start()
-
-    def _add_scenario_presets(self) -> None:
-        # The presets load the guide's scenarios and the fault plans: a few
-        # milliseconds the first paint does without (the picker shows "Custom").
-        if self.scenario_picker.count() > 1:
-            return
-        for entry in booking.PRESETS:
-            self.scenario_picker.addItem(entry.title, entry.name)
-        self.scenario_picker.addItem("Random failures (seed)", _RANDOM)
 
     # -- public helpers (also used by tests and the self-test) -------------------
 
@@ -755,17 +645,23 @@ class MainWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
 
-    # -- state of the controls -----------------------------------------------------
+    # -- state of the controls, and the moment shown ------------------------------------
 
     def _update_controls(self) -> None:
         idle = not self._busy
-        self.run_action.setEnabled(idle and not self._crashed)
+        crashed = self._crashed
+        self.run_action.setEnabled(idle and not crashed)
         self.reset_action.setEnabled(idle)
+        self.erase_action.setEnabled(idle)
+        self.run_all_action.setEnabled(idle)
         # Sagas whose process died (here or in another window) wait for a recovery too.
-        recoverable = self._crashed or self._interrupted
+        recoverable = crashed or self._interrupted
         self.restart_action.setEnabled(idle and recoverable)
-        self._restart_slot.setVisible(recoverable)
-        self.step_action.setEnabled(self.pause_action.isChecked())
+        self._toolbar.set_restart_shown(recoverable)
+        # A batch or the scenarios run flat out: pausing or stepping them would be a lie.
+        paceable = self.state.activity not in (Activity.BATCH, Activity.SCENARIOS)
+        self.pause_action.setEnabled(paceable)
+        self.step_action.setEnabled(paceable and self.pause_action.isChecked())
         # The panels follow with the next frame: a run shorter than a frame never
         # greys them out and back, which would repaint half the window for nothing.
         self._schedule_frame()
@@ -774,13 +670,62 @@ class MainWindow(QMainWindow):
         idle = not self._busy
         self.pipeline.set_controls_enabled(idle)
         self.form.setEnabled(idle)
-        if self._run_tabs_built:
-            has_letters = self._dead_letter_table.rowCount() > 0
-            self._retry_button.setEnabled(idle and has_letters)
-            self._resolve_button.setEnabled(idle and has_letters)
+        self.dead_tab.set_enabled(idle)
 
-    def _set_banner(self, kind: str, html: str) -> None:
-        self.banner.show_message(kind, html)
+    def show_moment(self) -> None:
+        """Show the moment: the banner, the status bar and the world panel follow it."""
+        state = self.state
+        said = moment_text.banner(state)
+        if said != self._shown_banner:  # an unchanged banner costs nothing
+            self._shown_banner = said
+            self.banner.show_message(said.kind, said.html)
+        elapsed = self._run_timer.elapsed() / 1000 if self._run_timer.isValid() else None
+        texts = moment_text.status(state, elapsed)
+        self.step_label.setText(texts.step)
+        self.elapsed_label.setText(texts.elapsed)
+        self.correlation_label.setText(texts.correlation)
+        self._shown_cid = texts.correlation_id
+        view = moment_text.world_view(state)
+        shown, self._shown_world = self._shown_world, view
+        if view.live:
+            # The live figures reach the panel by themselves (update_state).
+            if shown is None or not shown.live or shown.title != view.title:
+                self.world.show_live(view.title)
+        elif view == shown:
+            return
+        elif view.state is not None:
+            record = state.shown_run()
+            self.world.show_moment(view.state, record.world_before if record else None, view.title)
+
+    def _say(self, kind: str, text: str) -> None:
+        """The live side's word (no run's outcome): shown on the live moment."""
+        self.state.notice = Banner(kind, text)
+        self.show_moment()
+
+    def show_live(self, *, render: bool = True) -> None:
+        """Give the pipeline, banner and world back to the live run."""
+        self.state.moment = LIVE
+        if self.replay.length:
+            self.replay.load([])
+        self.history_tab.select(None)
+        self.history_tab.show_detail("")
+        if not self.pipeline_live:
+            self.pipeline_live = True
+            record = self.state.live_run()
+            self.rebuild_live(record.events if record and record.events else [])
+        if render:
+            self.show_moment()
+
+    def rebuild_live(self, events: Sequence[SagaEvent]) -> None:
+        """Show a live run's events from its start (after a replay held the pipeline)."""
+        frame = _PipelineFrame()
+        frame.reset()
+        self._live_queue = engine.SagaMemoryQueue()
+        for event in events:
+            show_event(frame, event)
+            self._live_queue.apply(event)
+        frame.apply(self.pipeline)
+        self.what_is_left.setText(what_is_left(self._live_queue))
 
     # -- slots: controls ------------------------------------------------------------
 
@@ -790,24 +735,34 @@ class MainWindow(QMainWindow):
             return
         self.form.clear_errors()
         self._busy = True
-        self._announced = False
-        self._update_controls()
         self.world.mark_baseline()
-        self._run_context = {
-            "booking": self.form.booking(),
-            "faults": self.fault_specs(),
-            "world_before": self.world.state,
-        }
+        self.state.start(
+            Activity.SAGA,
+            {
+                "booking": self.form.booking(),
+                "faults": self.fault_specs(),
+                "scenario": self.scenarios.title(),
+                "world_before": self.state.world,
+            },
+        )
+        # Shown with the next frame: a run shorter than a frame shows only its outcome.
+        self.show_live(render=False)
+        self._update_controls()
         self._run_timer.start()
         self._elapsed_timer.start()
-        # Instant speed: the token would lag behind, so the pipeline skips animation.
         self.run_requested.emit(self.form.booking(), self.fault_specs())
 
     @Slot(bool)
     def _on_pause_action_triggered(self, paused: bool) -> None:
+        self._set_paused(paused)
+
+    def _set_paused(self, paused: bool) -> None:
         self.pacer.set_paused(paused)
+        self.pause_action.setChecked(paused)
         self.pause_action.setText("▶ Resume" if paused else "⏸ Pause")
+        self.state.paused = paused
         self._update_controls()
+        self.show_moment()
 
     @Slot()
     def _on_step_action_triggered(self) -> None:
@@ -833,35 +788,85 @@ class MainWindow(QMainWindow):
         self._animations = enabled
         self.pipeline.set_animation_duration(self._animation_ms())
 
+    def _ask(self, title: str, text: str, button: Any) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
+        cancel = QMessageBox.StandardButton.Cancel
+        return bool(QMessageBox.question(self, title, text, button | cancel, cancel) == button)
+
     @Slot()
     def _on_reset_action_triggered(self) -> None:
         from PySide6.QtWidgets import QMessageBox
 
         if self._busy:
             return
-        answer = QMessageBox.question(
-            self,
-            "Reset world",
-            "Throw away every booking, payment and saga log entry, and go back to the "
-            "default flights, seats and users?",
-            QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
+        held = self._still_held()
+        text = (
+            "Restock the world: every flight's seats, every user's points, the payments and "
+            "the bookings back to the default data? The saga log and the History stay."
+            + (f"\n\n{held} stay held until their compensation runs." if held else "")
         )
-        if answer != QMessageBox.StandardButton.Reset:
+        if not self._ask("Reset world", text, QMessageBox.StandardButton.Reset):
             return
         self.pipeline.reset()
-        self._crashed = False
-        self._set_banner("idle", "World reset to the default data.")
-        # Changes since the last run mean nothing across a reset.
+        self.pipeline_live = True
+        self.state.start(Activity.IDLE)
+        self._say("idle", "Restocking the world…")
+        # Changes since the last run mean nothing across a restock.
         self.world.forget_baseline()
         self.reset_requested.emit()
         self._update_controls()
 
+    def _still_held(self) -> str:
+        """What a restock leaves held, in words ("" for nothing): sagas owed a compensation."""
+        world = self.state.world or {}
+        letters = len({letter["correlation_id"] for letter in world.get("dead_letters", [])})
+        interrupted = len(world.get("interrupted", []))
+        parts = [
+            *([f"{letters} dead-lettered saga(s)"] if letters else []),
+            *([f"{interrupted} interrupted saga(s)"] if interrupted else []),
+        ]
+        return ("What " + " and ".join(parts) + " hold") if parts else ""
+
+    @Slot()
+    def _on_erase_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        if self._busy:
+            return
+        text = (
+            "Forget every saga in the saga log (the History, the dead letters, what "
+            "interrupted sagas would recover) and start the world again from the default "
+            "data? This cannot be undone. The log files stay."
+        )
+        if not self._ask("Erase history and world", text, QMessageBox.StandardButton.Discard):
+            return
+        self.pipeline.reset()
+        self.pipeline_live = True
+        self.replay.load([])
+        self.state.start(Activity.IDLE)
+        self.state.runs.clear()
+        self.state.live = None
+        self.state.crash = None
+        self.history_tab.forget(set())
+        self.show_on_timeline([])
+        self._say("idle", "Erasing the history and the world…")
+        self.world.forget_baseline()
+        self.erase_requested.emit()
+        self._update_controls()
+
+    @Slot(str)
+    def _on_worker_world_reset(self, message: str) -> None:
+        self._flush_frame()
+        kind = "idle" if not message.startswith("Refused") else "failure"
+        self._say(kind, message)
+
     @Slot()
     def _on_restart_action_triggered(self) -> None:
         self._busy = True
+        self.state.start(Activity.RECOVERY)
+        self._say("running", "Restarting the orchestrator: recovering the interrupted saga…")
         self._update_controls()
-        self._set_banner("running", "Restarting the orchestrator: recovering the interrupted saga…")
         self.recover_requested.emit()
 
     @Slot()
@@ -870,6 +875,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             "Failures: " + (", ".join(f"{k}={v}" for k, v in specs.items()) or "none"), 3000
         )
+        self.scenarios.switches_changed()
+
+    @Slot(object)
+    def _on_scenarios_chosen(self, banner: Banner) -> None:
+        # Choosing what to run next is about the live side.
+        self.show_live()
+        self.state.notice = banner
+        self.show_moment()
 
     @Slot(int, int)
     def _on_form_focus_changed(self, flight_id: int, user_id: int) -> None:
@@ -877,57 +890,50 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_copy_button_clicked(self) -> None:
-        if self._current:
-            QGuiApplication.clipboard().setText(self._current)
+        if self._shown_cid:
+            QGuiApplication.clipboard().setText(self._shown_cid)
             self.statusBar().showMessage("Correlation id copied", 2000)
 
     @Slot()
     def _on_elapsed_timer_timeout(self) -> None:
-        if self._run_timer.isValid():
+        if self._run_timer.isValid() and self.state.moment.kind == "live":
             self.elapsed_label.setText(f"Elapsed {self._run_timer.elapsed() / 1000:.1f} s")
 
-    def _selected_dead_letter(self) -> tuple[str, str] | None:
-        row = self.dead_letter_table.currentRow()
-        if row < 0:
-            row = 0 if self.dead_letter_table.rowCount() else -1
-        if row < 0:
-            return None
-        item = self.dead_letter_table.item(row, 0)
-        data = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        return (str(data[0]), str(data[1])) if data else None
+    def _dead_letter_action(self, correlation_id: str) -> None:
+        # The run the letter belongs to becomes the live one: the banner then says
+        # how its stuck compensation ended (read from the saga log if not at hand).
+        state = self.state
+        record = state.runs.get(correlation_id)
+        if record is None:
+            record = state.remember(
+                RunRecord(correlation_id, time.time(), source="saga log", faults_known=False)
+            )
+        state.start(Activity.IDLE)
+        if state.live != correlation_id:
+            state.live = correlation_id
+            self.pipeline_live = False
+        self.show_live()
+        if record.known_events() is None:
+            self.run_load_requested.emit(correlation_id)
 
-    @Slot()
-    def _on_retry_button_clicked(self) -> None:
-        letter = self._selected_dead_letter()
-        if letter is not None:
-            self.dead_letter_retry_requested.emit(*letter)
+    @Slot(str, str)
+    def _on_dead_tab_retry_requested(self, correlation_id: str, step: str) -> None:
+        self._dead_letter_action(correlation_id)
+        self.dead_letter_retry_requested.emit(correlation_id, step)
 
-    @Slot()
-    def _on_resolve_button_clicked(self) -> None:
-        letter = self._selected_dead_letter()
-        if letter is not None:
-            self.dead_letter_resolve_requested.emit(*letter)
+    @Slot(str, str)
+    def _on_dead_tab_resolve_requested(self, correlation_id: str, step: str) -> None:
+        self._dead_letter_action(correlation_id)
+        self.dead_letter_resolve_requested.emit(correlation_id, step)
 
     @Slot()
     def _on_shortcuts_action_triggered(self) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        rows = [
-            ("Ctrl+R", "Run one saga"),
-            ("Ctrl+P", "Pause / resume"),
-            ("Ctrl+N", "Step one event while paused"),
-            ("Ctrl+1 … Ctrl+4", "Flip the failure switch of step 1 … 4"),
-            ("Ctrl+Shift+R", "Reset world"),
-            ("Ctrl+Shift+O", "Restart orchestrator (after a crash)"),
-            ("Ctrl+Shift+A", "Run all scenarios"),
-            ("F11", "Presenter mode"),
-            ("Ctrl+Shift+D", "Dark theme"),
-            ("Ctrl+O", "Import a run"),
-            ("Right-click a card", "Breakpoints: pause before it runs / is compensated"),
-            ("Ctrl+S", "Save the log"),
-            ("F1", "This list"),
-        ]
-        table = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in rows)
+        table = "".join(
+            f"<tr><td><b>{html.escape(keys)}</b></td><td>&nbsp;&nbsp;{html.escape(what)}</td></tr>"
+            for keys, what in shortcut_rows()
+        )
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{table}</table>")
 
     @Slot()
@@ -939,71 +945,20 @@ class MainWindow(QMainWindow):
             "About SAGA Desktop",
             f"<h3>SAGA Desktop {__version__}</h3><p>Watch a flight-booking saga fail and heal "
             "itself: four local transactions, compensated newest first when one fails.</p>"
-            f"<p>Data directory: {self.data_dir}</p>",
+            f"<p>Data directory: {html.escape(str(self.data_dir))}</p>",
         )
 
     # -- trainer and explorer tools -------------------------------------------------
 
     def _build_trainer_widgets(self) -> None:
-        self.run_all_action = self._action(
-            "Run all scenarios",
-            "runAllScenariosAction",
-            "Ctrl+Shift+A",
-            "Run the guide's five test scenarios at Instant speed and show a pass/fail table",
-            self._on_run_all_action_triggered,
-        )
-        self.presenter_action = self._action(
-            "Presenter mode",
-            "presenterAction",
-            "F11",
-            "Big cards and fonts for a projector, plain-language captions, no developer detail",
-            self._on_presenter_action_triggered,
-            checkable=True,
-        )
-        self.dark_action = self._action(
-            "Dark theme",
-            "darkThemeAction",
-            "Ctrl+Shift+D",
-            "Switch between the light and the dark palette",
-            self._on_dark_action_triggered,
-            checkable=True,
-        )
         self.run_files = RunFiles(self)
-
         # Scenario picker: presets (the guide's five first), random failures from a seed.
-        # Only "Custom" is there for the first paint, see _add_scenario_presets.
-        self.scenario_picker = named(
-            QComboBox(),
-            "scenarioPicker",
-            "Scenario",
-            "Pick a scenario: it sets the failure switches",
+        # Only "Custom" is there for the first paint, see ScenarioPicker.add_presets.
+        self.scenarios = ScenarioPicker(
+            self.scenario_picker, self.seed_spin, self.fault_specs, self.pipeline.set_fault_specs
         )
-        self.scenario_picker.addItem("Custom (your switches)", "")
-        self.scenario_picker.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.scenario_picker.setMinimumContentsLength(24)
-        self.seed_spin = named(
-            QSpinBox(),
-            "seedSpin",
-            "Seed",
-            "Seed of the random failures: type it back to repeat a run",
-        )
-        self.seed_spin.setRange(0, 999_999)
-        self.seed_spin.setValue(42)
-        self.run_all_button = self._tool_button(
-            self.run_all_action, "runAllScenariosButton", "Run all scenarios"
-        )
-        self._toolbar.addSeparator()
-        self._toolbar.addWidget(QLabel(" Scenario "))
-        self._toolbar.addWidget(self.scenario_picker)
-        self._toolbar.addWidget(QLabel(" seed "))
-        self._toolbar.addWidget(self.seed_spin)
-        self._toolbar.addWidget(self.run_all_button)
-        self.scenario_picker.currentIndexChanged.connect(
-            self._on_scenario_picker_current_index_changed
-        )
-        self.seed_spin.valueChanged.connect(self._on_seed_spin_value_changed)
+        self.scenarios.chosen.connect(self._on_scenarios_chosen)
+        self.scenarios.preset_picked.connect(self.form.take_preset)
 
         # Batch and Timeline tabs: built when first shown or used (see LazyTab), since
         # most sessions never open them and the window starts sooner without them.
@@ -1014,49 +969,13 @@ class MainWindow(QMainWindow):
         self._timeline_tab = named(LazyTab(self._build_timeline_panel), "timelineTab")
         self.tabs.insertTab(2, self._timeline_tab, "Timeline")
 
-        # Replay controls in the history tab.
-        self.replay = ReplayController(self._replay_show, self._replay_reset, self)
-        self.replay.position_changed.connect(self._on_replay_position_changed)
-        buttons = QHBoxLayout()
-        self.replay_buttons: dict[str, QPushButton] = {}
-        for name, text, tip, slot in (
-            (
-                "replayButton",
-                "▶ Replay",
-                "Replay the selected run in the pipeline (nothing is re-executed)",
-                self._on_replay_button_clicked,
-            ),
-            ("replayPauseButton", "⏸", "Pause the replay", self.replay.pause),
-            ("replayBackButton", "⏮ Back", "One event back", self._on_replay_back_clicked),
-            (
-                "replayForwardButton",
-                "Forward ⏭",
-                "One event forward",
-                self._on_replay_forward_clicked,
-            ),
-        ):
-            button = named(QPushButton(text), name, tip, tip)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-            self.replay_buttons[name] = button
-        self.replay_position = named(QLabel("No run selected"), "replayPosition", "Replay position")
-        buttons.addWidget(self.replay_position, 1)
-        history_page = self.tabs.widget(1)
-        assert history_page is not None
-        self.tabs.removeTab(1)
-        page = QWidget()
-        column = QVBoxLayout(page)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(buttons)
-        column.addWidget(history_page, 1)
-        history_page.show()  # the tab widget hid it when it was taken out
-        self.tabs.insertTab(1, page, "History")
+        # The History: selecting and replaying recorded runs.
+        self.recorded = RecordedRuns(self)
+        self.replay = self.recorded.replay
+        self.replay_position = self.history_tab.position
 
-        # Breakpoints: right-click a card.
-        for card in self.pipeline.cards().values():
-            card.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-            card.customContextMenuRequested.connect(self._on_card_context_menu_requested)
-            card.setToolTip(card.toolTip() + "\nRight-click: breakpoints")
+        # Breakpoints: right-click a card, or the Run menu.
+        self.breakpoints = Breakpoints(self, self.pipeline, self.pacer)
 
     def _build_batch_panel(self) -> BatchPanel:
         from saga_desktop.gui.batch_panel import BatchPanel
@@ -1084,199 +1003,50 @@ class MainWindow(QMainWindow):
         """The Timeline tab's panel (built on first use)."""
         return cast("TimelinePanel", self._timeline_tab.content())
 
-    def _show_on_timeline(self, events: list[SagaEvent]) -> None:
+    def show_on_timeline(self, events: list[SagaEvent]) -> None:
         self._timeline_events = events
         if self._timeline_tab.built:
             self.timeline.set_events(events)
 
-    def _run_events(self, run: dict[str, Any]) -> list[SagaEvent] | None:
-        if run.get("events") is not None:
-            return list(run["events"])
-        log = (run.get("response") or {}).get("saga_log")
-        if log:
-            run["events"] = [engine.event_from_dict(entry) for entry in log]
-            return list(run["events"])
-        return None
+    # -- the History ---------------------------------------------------------------------
 
-    def _show_selected_run(self, run: dict[str, Any], events: list[SagaEvent]) -> None:
-        response = dict(run.get("response") or response_from_events(events))
-        response.pop("saga_log", None)
-        summary = "\n".join(f"{key}: {value}" for key, value in response.items())
-        # An imported run may hold 100,000 events: the Timeline's list has them all.
-        log = booking.export_log_text(events[:_DETAIL_EVENTS])
-        if len(events) > _DETAIL_EVENTS:
-            log += f"… and {len(events) - _DETAIL_EVENTS:,} more events (see the Timeline)\n"
-        self.history_detail.setPlainText(summary + "\n\n" + log.removesuffix("\n"))
-        self._show_on_timeline(events)
-        if not self._busy:
-            # The pipeline shows where the selected run ended; Replay starts it over.
-            self.replay.load(events, at_end=True)
+    def add_run(self, record: RunRecord, *, newest: bool = True) -> None:
+        """Keep ``record`` and show its History row (a run read back, imported or made)."""
+        self.recorded.add(record, newest=newest)
 
-    @Slot(object)
-    def _on_worker_history_loaded(self, sagas: list[dict[str, Any]]) -> None:
-        # Runs from before this start, read back from the durable saga log.
-        for summary in sagas:
-            cid = summary["correlation_id"]
-            if cid in self._runs:
-                continue
-            self._runs[cid] = {
-                "started": summary["started_at"],
-                "response": None,
-                "events": None,
-            }
-            self._runs.move_to_end(cid, last=False)
-            started = time.strftime("%m-%d %H:%M:%S", time.localtime(summary["started_at"]))
-            ended = summary["ended_at"]
-            duration = f"{ended - summary['started_at']:.2f} s" if ended else "–"
-            self.history.addTopLevelItem(
-                history_item(
-                    started, cid, summary["status"], summary["failed_step"], duration, "saga log"
-                )
-            )
-
-    @Slot(str, object)
-    def _on_worker_run_loaded(self, correlation_id: str, events: list[SagaEvent]) -> None:
-        run = self._runs.get(correlation_id)
-        if run is None or not events:
-            self.history_detail.setPlainText("This run is not in the saga log any more.")
-            return
-        run["events"] = list(events)
-        run["response"] = response_from_events(events)
-        if correlation_id == self._selected_run:
-            self._show_selected_run(run, list(events))
-
-    def _replay_show(self, events: Sequence[SagaEvent]) -> None:
-        # Captions, exports and the report load on first use, not at start-up.
-        frame = _PipelineFrame()
-        for event in events:
-            show_event(frame, event)
-        frame.apply(self.pipeline)
-        queue = engine.SagaMemoryQueue()
-        # The replay counts these events already: one step forward, or a seek.
-        history = self.replay.shown
-        for event in history:
-            queue.apply(event)
-        self.what_is_left.setText(what_is_left(queue))
-        if history:
-            self.caption.setText(booking.caption(history[-1], history[:-1]))
-
-    def _replay_reset(self) -> None:
-        self.pipeline.reset()
-        self.what_is_left.setText("Replay: at the start, nothing has happened yet.")
-        self.caption.setText("")
-
-    @Slot(int, int)
-    def _on_replay_position_changed(self, position: int, length: int) -> None:
-        self.replay_position.setText(
-            f"Replay: event {position} of {length}" if length else "No run selected"
-        )
-
-    @Slot()
-    def _on_replay_button_clicked(self) -> None:
-        if self._busy:
-            return
-        self.replay.set_interval(int(self.pacer.delay * 1000))
-        self.replay.play()
-
-    @Slot()
-    def _on_replay_back_clicked(self) -> None:
-        self.replay.pause()
-        self.replay.step_back()
-
-    @Slot()
-    def _on_replay_forward_clicked(self) -> None:
-        self.replay.pause()
-        self.replay.step_forward()
+    def select_run(self, correlation_id: str) -> None:
+        """Show the run ``correlation_id`` (its row becomes current): the selected moment."""
+        self.recorded.select(correlation_id)
 
     # -- scenarios -------------------------------------------------------------------
-
-    def _apply_specs(self, specs: dict[str, str]) -> None:
-        self.pipeline.set_fault_specs(specs)
-
-    @Slot(int)
-    def _on_scenario_picker_current_index_changed(self, index: int) -> None:
-        name = self.scenario_picker.itemData(index)
-        if not name:
-            return
-        if name == _RANDOM:
-            self._apply_random_plan()
-            return
-        entry = booking.preset(name)
-        self._apply_specs(dict(entry.faults))
-        self.form.set_booking(entry.request_data(self.form.booking()))
-        self._set_banner("idle", f"<b>{entry.title}</b><br>{entry.explanation}")
-
-    def _apply_random_plan(self) -> None:
-        plan = booking.random_fault_plan(self.seed_spin.value())
-        self._apply_specs(plan)
-        described = booking.describe_plan(plan)
-        self._set_banner(
-            "idle",
-            f"<b>Random failures, seed {self.seed_spin.value()}</b>: {described}.<br>"
-            "Type the same seed again to reproduce exactly this plan.",
-        )
-
-    @Slot(int)
-    def _on_seed_spin_value_changed(self, value: int) -> None:
-        if self.scenario_picker.currentData() == _RANDOM:
-            self._apply_random_plan()
 
     @Slot()
     def _on_run_all_action_triggered(self) -> None:
         if self._busy:
             return
         self._busy = True
+        self._set_paused(False)  # the scenarios run flat out: nothing to pause
+        self.state.start(Activity.SCENARIOS)
+        self._say("running", "Running the guide's five test scenarios on a scratch world…")
         self._update_controls()
-        self._set_banner("running", "Running the guide's five test scenarios on a scratch world…")
         self.scenarios_requested.emit()
 
     @Slot(object, str)
     def _on_worker_scenarios_finished(self, report: dict[str, Any], path: str) -> None:
-        import html  # only this report needs it: not loaded at start-up
-
-        from PySide6.QtWidgets import QAbstractItemView, QDialog, QTableWidget, QTableWidgetItem
+        from saga_desktop.gui.scenario_report import scenario_report_dialog
 
         if self.scenario_dialog is not None:
             # One report at a time: a new run's replaces the last (open or closed).
             self.scenario_dialog.close()
             self.scenario_dialog.deleteLater()
-        dialog = QDialog(self)
-        dialog.setObjectName("scenarioReportDialog")
-        dialog.setWindowTitle("Scenario report")
-        table = named(
-            QTableWidget(len(report["results"]), 4), "scenarioReportTable", "Scenario results"
-        )
-        table.setHorizontalHeaderLabels(["Scenario", "Result", "Compensations", "Problems"])
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        for row, entry in enumerate(report["results"]):
-            cells = [
-                entry["title"],
-                "✔ PASS" if entry["passed"] else "✖ FAIL",
-                " → ".join(entry["compensations"]) or "none",
-                "; ".join(entry["problems"]) or "",
-            ]
-            for column, text in enumerate(cells):
-                table.setItem(row, column, QTableWidgetItem(text))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
-        verdict = QLabel(
-            f"<b>{report['passed']} of {report['total']} scenarios passed.</b> "
-            f"Report written to {html.escape(path)}"
-        )
-        verdict.setWordWrap(True)
-        close = QPushButton("Close")
-        close.clicked.connect(dialog.accept)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(verdict)
-        layout.addWidget(table)
-        layout.addWidget(close)
-        dialog.resize(980, 320)
-        self.scenario_dialog = dialog
-        self._set_banner(
+        self.scenario_dialog = dialog = scenario_report_dialog(self, report, path)
+        self.state.activity = Activity.IDLE
+        self._say(
             "success" if report["all_passed"] else "failure",
             f"<b>Scenarios: {report['passed']} of {report['total']} passed</b> — "
             f"report in {html.escape(path)}",
         )
+        self._update_controls()
         dialog.show()
 
     # -- batch runs ----------------------------------------------------------------------
@@ -1286,12 +1056,17 @@ class MainWindow(QMainWindow):
         if self._busy or self._crashed:
             return
         self._busy = True
+        self.batch_running = True
+        scratch = self.batch.on_scratch_world()
+        self._set_paused(False)  # a batch runs flat out: nothing to pause or step
+        self.state.start(Activity.BATCH)
+        where = "on a scratch world" if scratch else "on this world"
+        self._say("running", f"Running a batch of {count:,} sagas at full speed {where}…")
         self._update_controls()
         self.batch.set_running(True)
-        self.batch_running = True
-        self.world.mark_baseline()
-        self._set_banner("running", f"Running a batch of {count:,} sagas at full speed…")
-        self.batch_requested.emit(count, rate, seed)
+        if not scratch:
+            self.world.mark_baseline()
+        self.batch_requested.emit(count, rate, seed, scratch)
 
     @Slot()
     def _on_batch_cancel_requested(self) -> None:
@@ -1308,74 +1083,37 @@ class MainWindow(QMainWindow):
         self.batch_running = False
         self.batch.set_running(False)
         self.batch.show_report(report)
+        self.state.activity = Activity.IDLE
         outcomes = report["outcomes"]
-        self._set_banner(
+        where = (
+            "on a scratch world (this world is unchanged)"
+            if report.get("scratch")
+            else "on this world"
+        )
+        self._say(
             "success" if report["consistent"] else "dead",
-            f"<b>Batch {'cancelled' if report['cancelled'] else 'finished'}</b>: "
+            f"<b>Batch {'cancelled' if report['cancelled'] else 'finished'}</b> {where}: "
             f"{report['attempted']:,} sagas, {outcomes['confirmed']:,} confirmed, "
             f"{outcomes['compensated']:,} compensated, "
             f"{outcomes['dead_lettered']:,} dead-lettered, "
             f"{report['sagas_per_second']:,.0f} sagas/s — "
             + ("the world adds up." if report["consistent"] else "the world does NOT add up."),
         )
+        self._update_controls()
         self.batch_finished.emit(report)
 
     # -- breakpoints -------------------------------------------------------------------
 
-    @Slot(QPoint)
-    def _on_card_context_menu_requested(self, position: QPoint) -> None:
-        card = self.sender()
-        if not isinstance(card, StepCard):
-            return
-        name = card.info().name
-        before_run, before_undo = self._breakpoints_of(name)
-        menu = QMenu(self)
-        run_bp = menu.addAction("Pause before this step runs")
-        run_bp.setCheckable(True)
-        run_bp.setChecked(before_run)
-        undo_bp = menu.addAction("Pause before it is compensated")
-        undo_bp.setCheckable(True)
-        undo_bp.setChecked(before_undo)
-        chosen = menu.exec(card.mapToGlobal(position))
-        if chosen is run_bp:
-            self.set_breakpoint(name, before_run=not before_run, before_compensation=before_undo)
-        elif chosen is undo_bp:
-            self.set_breakpoint(name, before_run=before_run, before_compensation=not before_undo)
-
     def set_breakpoint(self, step: str, *, before_run: bool, before_compensation: bool) -> None:
         """Pause the next runs before ``step`` runs and/or before it is compensated."""
-        # The Run menu's check marks are the breakpoints: a change there is applied
-        # (see _on_breakpoint_action_toggled), an unchanged one needs nothing.
-        self.breakpoint_actions[(step, False)].setChecked(before_run)
-        self.breakpoint_actions[(step, True)].setChecked(before_compensation)
-
-    def _breakpoints_of(self, step: str) -> tuple[bool, bool]:
-        """(before it runs, before it is compensated) for ``step``."""
-        actions = self.breakpoint_actions
-        return actions[(step, False)].isChecked(), actions[(step, True)].isChecked()
-
-    @Slot(bool)
-    def _on_breakpoint_action_toggled(self, on: bool) -> None:
-        action = self.sender()
-        if not isinstance(action, QAction):
-            return
-        name, _ = action.data()
-        self.pipeline.card(name).set_breakpoints(*self._breakpoints_of(name))
-        checked = [key for key, known in self.breakpoint_actions.items() if known.isChecked()]
-        self.pacer.set_breakpoints(
-            [step for step, compensation in checked if not compensation],
-            [step for step, compensation in checked if compensation],
-        )
+        self.breakpoints.set(step, before_run=before_run, before_compensation=before_compensation)
 
     @Slot(str)
     def _on_worker_breakpoint_hit(self, where: str) -> None:
         self._flush_frame()
-        self.pause_action.setChecked(True)
-        self.pause_action.setText("▶ Resume")
-        self._set_banner(
-            "running", f"<b>⏸ Breakpoint</b>: paused {where}. Press <b>Step</b> or <b>Resume</b>."
-        )
-        self._update_controls()
+        record = self.state.live_run()
+        self.state.breakpoint = (where, len(record.events or []) if record else 0)
+        self._set_paused(True)
 
     # -- presenter mode and themes ---------------------------------------------------------
 
@@ -1421,9 +1159,7 @@ class MainWindow(QMainWindow):
         """Switch the application's palette to dark (or back to light)."""
         self._dark = on
         self.dark_action.setChecked(on)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            theme.apply_theme(app, dark=on)
+        theme.apply_theme(dark=on)
 
     # -- slots: the worker ------------------------------------------------------------
 
@@ -1452,34 +1188,39 @@ class MainWindow(QMainWindow):
         world, self._frame_world = self._frame_world, None
         finished, self._frame_finished = self._frame_finished, []
         if world is not None:
-            # The dead-letter queue comes with every world snapshot.
-            self._show_dead_letters(world.get("dead_letters", []))
-            if self._interrupted != bool(world.get("interrupted")):
-                self._interrupted = not self._interrupted
-                self._update_controls()
-                if self._interrupted and not self._crashed and not self._busy:
-                    count = len(world["interrupted"])
-                    self._set_banner(
-                        "crash",
-                        f"<b>⟲ {count} saga(s) interrupted</b> — a process working in this "
-                        "data directory stopped before they ended. Press <b>Restart "
-                        "orchestrator</b> to recover them.",
-                    )
+            self._take_world(world)
         self._update_panels()
-        if self._busy and not self._announced:
-            self._announced = True
-            self._set_banner("running", "Running the booking saga…")
         if events:
             self._show_events(events, lines)
         if world is not None:
             self.world.update_state(world)
         self.world.set_running(self._busy)
-        for response, duration in finished:
-            self._add_history(response, duration)
-        if finished:
-            self._show_result(finished[-1][0])
-        for response, _ in finished:
+        for response in finished:
+            self._add_history(response)
+        self.show_moment()
+        for response in finished:
             self.saga_finished.emit(response)
+
+    def _take_world(self, world: dict[str, Any]) -> None:
+        self.state.world = world
+        # The dead-letter queue comes with every world snapshot.
+        letters = world.get("dead_letters", [])
+        if self.dead_tab.show_letters(letters):
+            self.tabs.setTabText(
+                self.tabs.indexOf(self.dead_tab),
+                f"Dead letters ({len(letters)})" if letters else "Dead letters",
+            )
+        if self._interrupted != bool(world.get("interrupted")):
+            self._interrupted = not self._interrupted
+            self._update_controls()
+            if self._interrupted and not self._crashed and not self._busy:
+                count = len(world["interrupted"])
+                self.state.notice = Banner(
+                    "crash",
+                    f"<b>⟲ {count} saga(s) interrupted</b> — a process working in this "
+                    "data directory stopped before they ended. Press <b>Restart "
+                    "orchestrator</b> to recover them.",
+                )
 
     @Slot(object)
     def _on_worker_events_ready(
@@ -1497,168 +1238,85 @@ class MainWindow(QMainWindow):
             # Hundreds of sagas a second: the log streams; the pipeline waits for the
             # end, and the History keeps the runs made one by one.
             return
-        if self.replay.length:
-            # A live run takes the pipeline back from a replay.
-            self.replay.load([])
-        frame = _PipelineFrame()
-        if self._live_queue is None:
-            self._live_queue = engine.SagaMemoryQueue()
-        for event in events:
-            if isinstance(event, engine.SagaStarted):
-                self._remember(event.correlation_id, started=event.at)
+        state = self.state
+        before = state.live
+        switched = state.take_events(events)
+        record = state.live_run()
+        if record is None or record.events is None:
+            return
+        if not self.pipeline_live or switched:
+            # A live run takes the pipeline back from a replay, and shows from its start.
+            if self.replay.length:
+                self.replay.load([])
+            self.history_tab.select(None)
+            self.pipeline_live = True
+            self.rebuild_live(record.events)
+        else:
+            frame = _PipelineFrame()
+            if self._live_queue is None or state.live != before:
                 self._live_queue = engine.SagaMemoryQueue()
-                self._live_events = []
-                self._current = event.correlation_id
-                self.correlation_label.setText(f"Correlation {event.correlation_id}")
-            if event.correlation_id == self._current:
-                show_event(frame, event)
-                self._live_queue.apply(event)
-                self._live_events.append(event)
-        frame.apply(self.pipeline)
-        self.what_is_left.setText(what_is_left(self._live_queue))
-        if self._presenter and self._live_events:
-            self.caption.setText(booking.caption(self._live_events[-1], self._live_events[:-1]))
-        last = events[-1] if events else None
-        if last is not None and self._current == last.correlation_id:
-            step = getattr(last, "compensation", None) or getattr(last, "step", None) or "–"
-            self.step_label.setText(f"Step: {step}")
-
-    def _remember(self, correlation_id: str, started: float) -> None:
-        self._runs[correlation_id] = {
-            "started": started,
-            "response": None,
-            "events": None,
-            **self._run_context,
-        }
-        while len(self._runs) > _HISTORY_LIMIT:
-            self._runs.popitem(last=False)
+            for event in events:
+                if event.correlation_id == state.live:
+                    show_event(frame, event)
+                    self._live_queue.apply(event)
+            frame.apply(self.pipeline)
+            self.what_is_left.setText(what_is_left(self._live_queue))
+        shown = record.events
+        if self._presenter and shown:
+            self.caption.setText(booking.caption(shown[-1], shown[:-1]))
 
     @Slot(object)
     def _on_worker_world_changed(self, state: dict[str, Any]) -> None:
         self._frame_world = state
         self._schedule_frame()
 
-    def _show_dead_letters(self, letters: list[dict[str, Any]]) -> None:
-        # Sent with every world snapshot: rebuilding an unchanged table costs a repaint.
-        from PySide6.QtWidgets import QTableWidgetItem
-
-        if letters == self._letters:
-            return
-        self._letters = letters
-        table = self.dead_letter_table
-        table.setRowCount(len(letters))
-        for row, letter in enumerate(letters):
-            cells = [
-                letter["correlation_id"],
-                letter["compensation"],
-                str(letter["attempts"]),
-                letter["error"],
-            ]
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if column == 0:
-                    item.setData(
-                        Qt.ItemDataRole.UserRole, (letter["correlation_id"], letter["step"])
-                    )
-                table.setItem(row, column, item)
-        self.tabs.setTabText(
-            self.tabs.indexOf(self.dead_tab),
-            f"Dead letters ({len(letters)})" if letters else "Dead letters",
-        )
-
     @Slot(object)
     def _on_worker_saga_finished(self, response: dict[str, Any]) -> None:
         self._elapsed_timer.stop()
         self._on_elapsed_timer_timeout()
-        duration = self._run_timer.elapsed() / 1000 if self._run_timer.isValid() else 0.0
         # Emitted with the frame that shows it, so the window and the signal agree.
-        self._frame_finished.append((response, duration))
+        self._frame_finished.append(response)
         self._schedule_frame()
 
-    def _show_result(self, response: dict[str, Any]) -> None:
-        if response["success"]:
-            self._set_banner(
-                "success",
-                f"<b>✔ Booking confirmed</b> — reference <b>{response['booking_reference']}</b>"
-                f" &nbsp;·&nbsp; {response['steps_completed']}/{response['total_steps']} steps",
-            )
-            return
-        results = response["compensation_result"]["results"]
-        undone = " → ".join(
-            f"{r['step']} {'✔' if r['success'] else '✖ dead-lettered'}" for r in results
-        )
-        kind = "dead" if response.get("dead_letters") else "failure"
-        title = (
-            "✖ Failed, and a compensation is stuck in the dead-letter queue"
-            if kind == "dead"
-            else "✖ Booking failed — all changes reversed"
-        )
-        self._set_banner(
-            kind,
-            f"<b>{title}</b><br>Failed step: <b>{response['failed_step']}</b> — "
-            f"{response['error']}<br>Compensations: {undone or 'none needed'}",
-        )
-
-    def _add_history(self, response: dict[str, Any], duration: float) -> None:
-        cid = response["correlation_id"]
-        run = self._runs.get(cid)
-        if run is None:
-            self._remember(cid, started=time.time())
-            run = self._runs[cid]
-        run["response"] = response
-        run["world_after"] = self.world.state
-        started = time.strftime("%H:%M:%S", time.localtime(run["started"]))
-        item = history_item(
-            started, cid, response["outcome"], response.get("failed_step"), f"{duration:.2f} s"
-        )
-        self.history.insertTopLevelItem(0, item)
-        while self.history.topLevelItemCount() > _HISTORY_LIMIT:
-            self.history.takeTopLevelItem(self.history.topLevelItemCount() - 1)
-
-    @Slot(QTreeWidgetItem, QTreeWidgetItem)
-    def _on_history_current_item_changed(
-        self, current: QTreeWidgetItem | None, previous: QTreeWidgetItem | None
-    ) -> None:
-        if current is None:
-            self.history_detail.clear()
-            return
-        run = self._runs.get(current.data(0, Qt.ItemDataRole.UserRole))
-        if run is None:
-            self.history_detail.setPlainText("This run's log was forgotten (history limit).")
-            return
-        self._selected_run = current.data(0, Qt.ItemDataRole.UserRole)
-        events = self._run_events(run)
-        if events is None:
-            # Read back from the saga log: ask the worker for its events.
-            self.history_detail.setPlainText("Reading this run from the saga log…")
-            self.run_load_requested.emit(self._selected_run)
-            return
-        self._show_selected_run(run, events)
+    def _add_history(self, response: dict[str, Any], source: str = "") -> RunRecord:
+        state = self.state
+        record = state.finish(response, state.world, time.time())
+        if source:
+            record.source = source
+        if state.activity is Activity.SAGA and response["correlation_id"] == state.live:
+            state.activity = Activity.IDLE
+            state.paused = self.pause_action.isChecked()
+        self.history_tab.show_run(record)
+        self.history_tab.forget(set(state.runs))
+        if state.moment.kind == "live" and self._timeline_tab.built:
+            # The Timeline shows the moment's run too: the one that just ended.
+            self.show_on_timeline(record.known_events() or [])
+        return record
 
     @Slot(str)
     def _on_worker_crashed(self, message: str) -> None:
+        self._stopped(
+            f"<b>💥 Orchestrator crashed</b> — {html.escape(message)}.<br>The saga is "
+            "interrupted: press <b>Restart orchestrator</b> to recover it from the durable "
+            "saga log."
+        )
+
+    def _stopped(self, text: str) -> None:
         self._flush_frame()
-        self._crashed = True
         self._elapsed_timer.stop()
         self.pipeline.set_compensating(False)
-        self._set_banner(
-            "crash",
-            f"<b>💥 Orchestrator crashed</b> — {message}.<br>The saga is interrupted: press "
-            "<b>Restart orchestrator</b> to recover it from the durable saga log.",
-        )
-        self.step_label.setText("Step: orchestrator crashed")
+        self.state.activity = Activity.IDLE
+        self.state.crash = Banner("crash", text)
         self._update_controls()
+        self.show_moment()
 
     @Slot(str)
     def _on_worker_stopped(self, message: str) -> None:
         # Unrefused, uncompensated: left for recovery, like a crash, but said as it was.
-        self._on_worker_crashed(message)
-        self._set_banner(
-            "crash",
+        self._stopped(
             f"<b>⏸ The saga stopped unfinished</b> — {html.escape(message)}<br>Press "
-            "<b>Restart orchestrator</b> once the data directory is free to recover it.",
+            "<b>Restart orchestrator</b> once the data directory is free to recover it."
         )
-        self.step_label.setText("Step: stopped, data directory busy")
 
     @Slot(str)
     def _on_worker_lock_waited(self, message: str) -> None:
@@ -1667,29 +1325,35 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_worker_recovered(self, responses: list[dict[str, Any]]) -> None:
         self._flush_frame()
-        was_crashed = self._crashed
-        self._crashed = False
+        state = self.state
+        was_crashed = state.crash is not None
+        state.crash = None
+        state.activity = Activity.IDLE
         for response in responses:
-            self._add_history(response, 0.0)
+            self._add_history(response, "recovered")
         if responses:
-            self._set_banner(
+            state.notice = Banner(
                 "failure",
                 f"<b>⟲ Recovered {len(responses)} interrupted saga(s)</b> — every step that may "
                 "have run was compensated, newest first.",
             )
-            self.saga_finished.emit(responses[-1])
         elif was_crashed:
-            self._set_banner("idle", "Orchestrator restarted: nothing to recover.")
+            state.notice = Banner("idle", "Orchestrator restarted: nothing to recover.")
         self._update_controls()
+        self.show_moment()
+        if responses:
+            self.saga_finished.emit(responses[-1])
 
     @Slot(str, str)
     def _on_worker_booking_rejected(self, field: str, message: str) -> None:
         self._busy = False
         self._elapsed_timer.stop()
+        self._run_timer.invalidate()
         self.world.set_running(False)
         self.form.show_error(field, message)
         self.tabs.setCurrentWidget(self.booking_tab)
-        self._set_banner("idle", f"<b>Nothing was run:</b> {message}")
+        self.state.activity = Activity.IDLE
+        self._say("idle", f"<b>Nothing was run:</b> {html.escape(message)}")
         self._update_controls()
 
     @Slot(str)
@@ -1701,7 +1365,9 @@ class MainWindow(QMainWindow):
         if self.batch_running:  # a batch that failed never sends batch_finished
             self.batch_running = False
             self.batch.set_running(False)
+        self.state.activity = Activity.IDLE
         self._update_controls()
+        self.show_moment()
         QMessageBox.warning(self, "SAGA Desktop", message)
 
     @Slot(bool)

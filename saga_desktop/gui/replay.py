@@ -8,64 +8,17 @@ the first n - 1 events at once".
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from saga_desktop import engine
+from saga_desktop.gui.moment import response_from_events
 
 if TYPE_CHECKING:
     from saga_desktop.engine import SagaEvent, SagaMemoryQueue
 
 __all__ = ["ReplayController", "response_from_events", "what_is_left"]
-
-
-def response_from_events(events: Sequence[SagaEvent]) -> dict[str, Any]:
-    """A summary of a recorded run in the shape of the guide's response object.
-
-    Used for runs read back from the saga log or a run file, where the
-    original response object is not at hand.
-    """
-    queue = engine.SagaMemoryQueue.from_events(events)
-    cid = events[0].correlation_id if events else ""
-    end = next(
-        (
-            e
-            for e in reversed(events)
-            if isinstance(e, engine.SagaCompleted | engine.SagaCompensated)
-        ),
-        None,
-    )
-    response: dict[str, Any] = {
-        "success": isinstance(end, engine.SagaCompleted),
-        "correlation_id": cid,
-        "outcome": queue.outcome.value,
-        "steps_completed": len(queue.completed),
-        "total_steps": len(queue.statuses),
-    }
-    if isinstance(end, engine.SagaCompleted):
-        confirm = end.results.get("CONFIRM_BOOKING", {})
-        response["booking_reference"] = confirm.get("booking_reference")
-    elif isinstance(end, engine.SagaCompensated):
-        response["failed_step"] = end.failed_step
-        response["error"] = end.error
-        results = [{"step": name, "success": True} for name in end.compensated]
-        results += [{"step": name, "success": False} for name in end.dead_letters]
-        response["compensation_result"] = {
-            "total_compensations": len(results),
-            "successful_compensations": len(end.compensated),
-            "results": results,
-        }
-        response["dead_letters"] = list(end.dead_letters)
-    else:
-        response["failed_step"] = None
-        response["error"] = "the run was interrupted (the orchestrator crashed)"
-        response["compensation_result"] = {
-            "total_compensations": 0,
-            "successful_compensations": 0,
-            "results": [],
-        }
-    return response
 
 
 def what_is_left(queue: SagaMemoryQueue) -> str:

@@ -8,16 +8,16 @@ refusal is a dialog. An export that fails, for whatever reason, is a dialog too.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from saga_desktop import booking, engine
-from saga_desktop.gui.replay import response_from_events
+from saga_desktop.gui.actions import make_action
+from saga_desktop.gui.moment import RunRecord, response_from_events
 
 if TYPE_CHECKING:
     from saga_desktop.booking import RunFile
@@ -28,19 +28,24 @@ if TYPE_CHECKING:
 __all__ = ["RunFiles"]
 
 # (text, objectName, tip, the RunFiles method it triggers), in the File menu's order.
+# "The run shown" is the moment's: the live run, the one replayed or the one selected.
 _EXPORTS = (
-    ("Export run as JSON…", "exportRunAction", "The selected run: response and every event"),
-    ("Export log as text…", "exportLogAction", "The selected run's log lines"),
+    ("Export run as JSON…", "exportRunAction", "The run shown: response and every event"),
+    ("Export log as text…", "exportLogAction", "The run shown: its log lines"),
     ("Export pipeline as PNG…", "exportPipelinePngAction", "The pipeline as shown"),
     ("Export pipeline as SVG…", "exportPipelineSvgAction", "The pipeline as shown, as SVG"),
-    ("Export timeline as PNG…", "exportTimelinePngAction", "The selected run's timeline"),
+    ("Export timeline as PNG…", "exportTimelinePngAction", "The run shown: its timeline"),
     (
         "Export timeline as SVG…",
         "exportTimelineSvgAction",
-        "The selected run's timeline, as SVG",
+        "The run shown: its timeline, as SVG",
     ),
-    ("Export HTML report…", "exportHtmlAction", "A self-contained page about the selected run"),
+    ("Export HTML report…", "exportHtmlAction", "A self-contained page about the run shown"),
 )
+
+
+def _plain(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return dict(value) if value is not None else None
 
 
 class RunFiles(QObject):
@@ -70,10 +75,11 @@ class RunFiles(QObject):
             self._on_export_html_triggered,
         )
         self.export_actions = [
-            window._action(text, name, "", tip, slot)
+            make_action(window, text, name, "", tip, slot)
             for (text, name, tip), slot in zip(_EXPORTS, slots, strict=True)
         ]
-        self.import_action = window._action(
+        self.import_action = make_action(
+            window,
             "Import run…",
             "importRunAction",
             "Ctrl+O",
@@ -89,19 +95,19 @@ class RunFiles(QObject):
 
     # -- export -----------------------------------------------------------------------
 
-    def _target(self) -> tuple[dict[str, Any], list[SagaEvent]] | None:
+    def _target(self) -> tuple[RunRecord, list[SagaEvent]] | None:
+        """The run the window shows (live, replayed or selected) and its events."""
         from PySide6.QtWidgets import QMessageBox
 
         window = self._window
-        cid = window._selected_run or window._current
-        run = window._runs.get(cid or "")
-        events = window._run_events(run) if run else None
+        run = window.state.shown_run()
+        events = run.known_events() if run else None
         if run is None or not events:
             QMessageBox.information(
                 window, "Nothing to export", "Run a saga, or select a run in the history, first."
             )
             return None
-        return run, events
+        return run, list(events)
 
     def _ask_path(self, title: str, name: str, filters: str) -> Path | None:
         from PySide6.QtWidgets import QFileDialog
@@ -140,8 +146,8 @@ class RunFiles(QObject):
 
         self._export(path, write)
 
-    def _response_of(self, run: dict[str, Any], events: list[SagaEvent]) -> dict[str, Any]:
-        response = dict(run.get("response") or response_from_events(events))
+    def _response_of(self, run: RunRecord, events: list[SagaEvent]) -> dict[str, Any]:
+        response = dict(run.response or response_from_events(events))
         response["saga_log"] = [engine.event_to_dict(event) for event in events]
         return response
 
@@ -160,10 +166,10 @@ class RunFiles(QObject):
         def write() -> None:
             data = booking.export_run(
                 self._response_of(run, events),
-                booking=run.get("booking"),
-                faults=run.get("faults") or {},
-                world_before=run.get("world_before"),
-                world_after=run.get("world_after"),
+                booking=run.booking,
+                faults=run.faults,
+                world_before=run.world_before,
+                world_after=run.world_after,
             )
             booking.write_run(path, data)
 
@@ -215,7 +221,7 @@ class RunFiles(QObject):
             self._write(path, self._window.timeline.view.to_svg)
 
     def _show_target_on_timeline(self) -> bool:
-        """Put the run the other exports take (selected, else the last) in the timeline."""
+        """Put the run shown (the moment's: live, replayed or selected) in the timeline."""
         target = self._target()
         if target is None:
             return False
@@ -239,22 +245,23 @@ class RunFiles(QObject):
         if path is not None:
             self._write(path, lambda: self.html_report(run, events))
 
-    def html_report(self, run: dict[str, Any], events: list[SagaEvent]) -> str:
-        """The self-contained HTML report of a run (its pipeline drawn at the run's end)."""
-        from saga_desktop.gui.report import html_report, widget_png
+    def html_report(self, run: RunRecord, events: list[SagaEvent]) -> str:
+        """The self-contained HTML report of a run.
 
-        window = self._window
-        window.timeline.set_events(events)
-        if not window.busy:
-            window.replay.load(events, at_end=True)
+        Its pipeline is drawn apart from the window's, from the run's own faults
+        and events (the window's switches and cards may show something else by
+        now), and nothing on screen changes.
+        """
+        from saga_desktop.gui.report import html_report, run_pipeline_png, run_timeline_svg
+
         return html_report(
             response=self._response_of(run, events),
             events=events,
-            pipeline_png=widget_png(window.pipeline),
-            timeline_svg=window.timeline.view.to_svg(),
-            faults=run.get("faults") or {},
-            world_before=run.get("world_before"),
-            world_after=run.get("world_after"),
+            pipeline_png=run_pipeline_png(events, run.faults),
+            timeline_svg=run_timeline_svg(events),
+            faults=run.faults if run.faults_known else None,
+            world_before=run.world_before,
+            world_after=run.world_after,
         )
 
     # -- import -----------------------------------------------------------------------
@@ -285,35 +292,21 @@ class RunFiles(QObject):
     @Slot(str, object)
     def _on_worker_run_file_read(self, path: str, run_file: RunFile) -> None:
         """Add the run to the History, selected, ready to replay."""
-        from saga_desktop.gui.main_window import history_item
-
         window = self._window
-        history = window.history
-        cid = run_file.correlation_id
-        # One row per run: importing a run the history has replaces its row.
-        for row in reversed(range(history.topLevelItemCount())):
-            known = history.topLevelItem(row)
-            if known is not None and known.data(0, Qt.ItemDataRole.UserRole) == cid:
-                history.takeTopLevelItem(row)
-        window._runs[cid] = {
-            "started": run_file.events[0].at,
-            "response": dict(run_file.response),
-            "events": list(run_file.events),
-            "booking": run_file.booking,
-            "faults": dict(run_file.faults),
-            "world_before": run_file.world_before,
-            "world_after": run_file.world_after,
-        }
-        item = history_item(
-            time.strftime("%m-%d %H:%M:%S", time.localtime(run_file.events[0].at)),
-            cid,
-            str(run_file.response.get("outcome", "")),
-            str(run_file.response.get("failed_step") or ""),
-            "–",
-            "imported",
+        record = RunRecord(
+            run_file.correlation_id,
+            run_file.events[0].at,
+            response=dict(run_file.response),
+            events=list(run_file.events),
+            booking=dict(run_file.booking) if run_file.booking is not None else None,
+            faults=dict(run_file.faults),
+            world_before=_plain(run_file.world_before),
+            world_after=_plain(run_file.world_after),
+            source="imported",
         )
-        history.insertTopLevelItem(0, item)
+        # One row per run: importing a run the History has replaces its row.
+        window.add_run(record)
         window.tabs.setCurrentIndex(1)
-        history.setCurrentItem(item)
+        window.select_run(record.correlation_id)
         window.statusBar().showMessage(f"Imported {Path(path).name}: press Replay", 4000)
         self.import_finished.emit(True)

@@ -181,9 +181,11 @@ def dark_palette() -> QPalette:
     return palette
 
 
-def apply_theme(app: QApplication, *, dark: bool) -> None:
-    """Give the application the dark or the light palette."""
-    app.setPalette(dark_palette() if dark else light_palette())
+def apply_theme(*, dark: bool) -> None:
+    """Give the running application the dark or the light palette."""
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        app.setPalette(dark_palette() if dark else light_palette())
 
 
 # -- colours of the window's texts ---------------------------------------------------------

@@ -217,6 +217,8 @@ class SagaWorker(QObject):
     run_file_read = Signal(str, object)
     #: A run file was refused: its path and the one-line reason.
     run_file_refused = Signal(str, str)
+    #: Reset world or Erase history ended: what happened, in words ("Refused: …" if not).
+    world_reset = Signal(str)
 
     def __init__(self, data_dir: Path, pacer: Pacer) -> None:
         super().__init__()
@@ -403,10 +405,41 @@ class SagaWorker(QObject):
 
     @Slot()
     def reset_world(self) -> None:
-        """Back to the default data (the window asked the person first)."""
-        if self._guarded("reset the world"):
-            self._open().reset_world()
+        """Restock the world; the saga log stays (the window asked the person first)."""
+        if not self._guarded("restock the world"):
+            return
+        try:
+            kept = booking.restock_world(self._open())
+        except (BookingError, engine.SagaError) as exc:
             self._emit_world()
+            self.world_reset.emit(f"Refused: {exc}")
+            return
+        self._emit_world()
+        held = (
+            f" {len(kept)} saga(s) still owed a compensation keep what they hold until it runs."
+            if kept
+            else ""
+        )
+        self.world_reset.emit(
+            "<b>World restocked</b>: the default flights, seats and points again; the "
+            f"History and the saga log are kept.{held}"
+        )
+
+    @Slot()
+    def erase_history(self) -> None:
+        """Forget the saga log and start the world again (the window asked first)."""
+        if not self._guarded("erase the history"):
+            return
+        try:
+            booking.erase_history(self._open())
+        except (BookingError, engine.SagaError) as exc:
+            self.world_reset.emit(f"Refused: {exc}")
+            return
+        self._emit_world()
+        self.world_reset.emit(
+            "<b>History erased</b>: the saga log is empty and the world is back to the "
+            "default data."
+        )
 
     @Slot(str, str)
     def retry_dead_letter(self, correlation_id: str, step: str) -> None:
@@ -491,14 +524,28 @@ class SagaWorker(QObject):
             self.busy_changed.emit(False)
         self.scenarios_finished.emit(report, str(report_path))
 
-    @Slot(int, float, int)
-    def run_batch(self, count: int, failure_rate: float, seed: int) -> None:
-        """Run a batch of sagas with random failures; ``seed`` -1 draws one."""
+    @Slot(int, float, int, bool)
+    def run_batch(self, count: int, failure_rate: float, seed: int, scratch: bool = False) -> None:
+        """Run a batch of sagas with random failures; ``seed`` -1 draws one.
+
+        ``scratch``: on a world of its own (``<data dir>/batch-world``, made afresh),
+        so this world keeps its seats and points; otherwise on this world.
+        """
         if not self._guarded("run a batch"):
             return
         try:
             plan = booking.BatchPlan(count, failure_rate, None if seed < 0 else seed)
-        except BookingError as exc:
+            orchestrator = (
+                booking.open_scratch_world(
+                    self.data_dir,
+                    listeners=(self._on_event,),
+                    busy=engine.BusyWait(limit=_LOCK_WAIT, on_wait=self._on_lock_wait),
+                    on_log_problem=self.warned.emit,
+                )
+                if scratch
+                else self._open()
+            )
+        except (BookingError, engine.SagaError) as exc:
             self.errored.emit(str(exc))
             return
         self.pacer.batch_cancelled.clear()
@@ -506,7 +553,7 @@ class SagaWorker(QObject):
         self.busy_changed.emit(True)
         try:
             report = booking.run_batch(
-                self._open(),
+                orchestrator,
                 plan,
                 on_progress=self._on_batch_progress,
                 cancelled=self.pacer.batch_cancelled,
@@ -516,11 +563,13 @@ class SagaWorker(QObject):
             self.errored.emit(f"The batch stopped: {exc}")
             return
         finally:
+            if scratch:
+                orchestrator.close()
             self._batch = False
             self._world_dirty = True
             self._flush()
             self.busy_changed.emit(False)
-        self.batch_finished.emit(report.to_dict())
+        self.batch_finished.emit(report.to_dict() | {"scratch": scratch})
 
     def _on_batch_progress(self, progress: BatchProgress) -> None:
         data = dataclasses.asdict(progress)

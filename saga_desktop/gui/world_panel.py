@@ -46,8 +46,12 @@ class WorldPanel(QFrame):
         # compares the new flight and user with themselves, not with the old ones).
         self._baseline: dict[str, Any] | None = None
         self._running = False
+        # Figures of another moment than now (a replay, a selected run) and their baseline.
+        self._moment: tuple[dict[str, Any], dict[str, Any] | None] | None = None
 
-        title = QLabel("World")
+        self.title = title = named(QLabel("World"), "worldTitle")
+        # Which moment the figures belong to ("World at event 2 of 13"): wrapped, never cut.
+        title.setWordWrap(True)
         font = QFont(title.font())
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
@@ -120,6 +124,24 @@ class WorldPanel(QFrame):
         self._running = running
         self._render()
 
+    def show_moment(
+        self, state: Mapping[str, Any], baseline: Mapping[str, Any] | None, title: str
+    ) -> None:
+        """Show the figures of another moment (a replay, a selected run) against ``baseline``.
+
+        The live snapshots keep coming in (:attr:`state`); they show again with
+        :meth:`show_live`.
+        """
+        self._moment = (dict(state), dict(baseline) if baseline is not None else None)
+        self.title.setText(title)
+        self._render()
+
+    def show_live(self, title: str = "World") -> None:
+        """Show the live world again."""
+        self._moment = None
+        self.title.setText(title)
+        self._render()
+
     @property
     def state(self) -> dict[str, Any] | None:
         """The last snapshot received (None before the first)."""
@@ -155,10 +177,11 @@ class WorldPanel(QFrame):
         }
 
     def _render(self) -> None:
-        if self._state is None:
+        state, baseline = self._moment or (self._state, self._baseline)
+        if state is None:
             return
-        state, now = self._state, self._figures(self._state)
-        then = self._figures(self._baseline) if self._baseline is not None else {}
+        now = self._figures(state)
+        then = self._figures(baseline) if baseline is not None else {}
         flight = next((f for f in state["flights"] if f["id"] == self._flight_id), None)
         user = next((u for u in state["users"] if u["id"] == self._user_id), None)
         self.flight_label.setText(
@@ -192,7 +215,7 @@ class WorldPanel(QFrame):
         )
         letters = state.get("dead_letters", [])
         self.dead_letters.setText(f"{len(letters)} open" if letters else "none")
-        text, tip = _consistency(state, self._running, self._colour)
+        text, tip = _consistency(state, self._running and self._moment is None, self._colour)
         self.consistency.setText(text)
         self.consistency.setToolTip(tip)
 

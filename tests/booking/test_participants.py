@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from saga_desktop.booking import FlightWorld, _participants
+from saga_desktop.booking import FlightWorld, _flight
 from saga_desktop.engine import StepError
 
 CID = "11111111-2222-4333-8444-555555555555"
@@ -311,7 +311,7 @@ def test_a_booking_reference_drawn_twice_is_drawn_again(world, monkeypatch):
     first = confirm(world)
     taken = bytes.fromhex(first["booking_reference"])
     draws = iter([taken, taken, bytes.fromhex("0badcafe")])
-    monkeypatch.setattr(_participants.os, "urandom", lambda size: next(draws))
+    monkeypatch.setattr(_flight.os, "urandom", lambda size: next(draws))
 
     second = world.bookings.confirm(
         "other:CONFIRM_BOOKING",

@@ -61,3 +61,24 @@ def test_backoff_shows_in_the_event_times():
     assert attempts == [1, 2, 3]
     assert [e.at for e in result.events if isinstance(e, StepRetried)] == [1000.0, 1060.0]
     assert result.events[-1].at == 1180.0
+
+
+def test_stamps_never_pass_the_wall_clock_but_timeouts_see_the_waits():
+    wall = [5000.0]
+    clock = VirtualClock(lambda: wall[0], wall=lambda: wall[0])
+
+    def late(ctx):
+        clock.sleep(3.0)  # the reply comes 3 s late: only simulated
+        return {}
+
+    definition = SagaDefinition("demo", (SagaStep("A", late, timeout=2.0),))
+    orchestrator = SagaOrchestrator(
+        definition, clock=clock.time, sleep=clock.sleep, timer=clock.simulated
+    )
+
+    result = orchestrator.run()
+
+    assert result.failed_step == "A"
+    assert "timed out" in (result.error or "")
+    assert clock.simulated() == 5003.0
+    assert max(event.at for event in result.events) == 5000.0

@@ -19,7 +19,7 @@ from gui_helpers import (
     widget,
     world_state,
 )
-from PySide6.QtWidgets import QAbstractButton, QDoubleSpinBox, QMessageBox, QSpinBox
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QDoubleSpinBox, QMessageBox, QSpinBox
 
 from saga_desktop.booking import FlightWorld
 
@@ -46,6 +46,7 @@ def _consistent(window: Any) -> bool:
 
 def test_a_batch_runs_from_the_tab_and_reports(qtbot, make_window):
     window = make_window()
+    mine = world_state(window.data_dir)
     _open_batch_tab(qtbot, window)
     _set_options(window, count=60, rate=0.5, seed=11)
     start = widget(window, "batchStartButton", QAbstractButton)
@@ -68,8 +69,45 @@ def test_a_batch_runs_from_the_tab_and_reports(qtbot, make_window):
     assert not widget(window, "batchCancelButton", QAbstractButton).isEnabled()
     assert widget(window, "runButton", QAbstractButton).isEnabled()
     qtbot.waitUntil(lambda: window.world.consistent is True, timeout=RUN_TIMEOUT)
-    bookings = world_state(window.data_dir)["bookings"]
-    assert bookings["confirmed"] >= outcomes["confirmed"]
+    # On a scratch world by default: this world keeps every seat and point.
+    assert report["scratch"] is True
+    assert "on a scratch world" in panel.counters.text()
+    assert "this world is unchanged" in window.banner.text()
+    assert world_state(window.data_dir) == mine
+    with FlightWorld(window.data_dir / "batch-world") as scratch:
+        assert scratch.snapshot().bookings["confirmed"] == outcomes["confirmed"]
+
+
+def test_a_batch_on_this_world_spends_it_and_reset_restocks_it_keeping_the_history(
+    qtbot, make_window, monkeypatch
+):
+    window = make_window()
+    assert run_saga(qtbot, window)["success"]
+    rows = history_rows(window)
+    _open_batch_tab(qtbot, window)
+    _set_options(window, count=400, rate=0.0, seed=3)
+    world = widget(window, "batchWorld", QComboBox)
+    world.setCurrentIndex(world.findText("on this world"))
+    with qtbot.waitSignal(window.batch_finished, timeout=BATCH_TIMEOUT) as finished:
+        click(qtbot, widget(window, "batchStartButton", QAbstractButton))
+    report = finished.args[0]
+    assert report["scratch"] is False
+    assert report["sold_out"] > 0  # the demo world ran out
+    assert world_state(window.data_dir)["bookings"]["confirmed"] > 100
+    refused = run_saga(qtbot, window)
+    assert refused["failed_step"] == "RESERVE_SEAT"
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Reset)
+    with qtbot.waitSignal(window.reset_requested, timeout=1_000):
+        click(qtbot, widget(window, "resetButton", QAbstractButton))
+    qtbot.waitUntil(lambda: "World restocked" in window.banner.text(), timeout=RUN_TIMEOUT)
+
+    assert world_state(window.data_dir)["bookings"] == {"confirmed": 0, "cancelled": 0}
+    assert run_saga(qtbot, window)["success"]  # the demo goes on
+    # The history was not wiped with the stock: the runs before are still listed.
+    kept = [row[1] for row in history_rows(window)]
+    assert rows[0][1] in kept
+    assert refused["correlation_id"] in kept
 
 
 def test_a_batch_can_be_cancelled_and_the_world_adds_up(qtbot, make_window):
@@ -128,3 +166,45 @@ def test_a_batch_that_fails_leaves_the_window_usable(qtbot, make_window, monkeyp
     arm(qtbot, window, "process_payment")
     run_saga(qtbot, window)
     assert statuses(window)["PROCESS_PAYMENT"] == "FAILED"
+
+
+def _progress(done: int, total: int) -> dict[str, Any]:
+    confirmed = done * 6 // 10
+    compensated = done * 3 // 10
+    return {
+        "done": done,
+        "total": total,
+        "confirmed": confirmed,
+        "compensated": compensated,
+        "dead_lettered": done - confirmed - compensated,
+        "sagas_per_second": 1000.0,
+    }
+
+
+def test_the_chart_has_a_legend_and_draws_two_sagas_or_twenty_thousand(qtbot) -> None:
+    from saga_desktop.gui.batch_panel import BatchChart
+
+    chart = BatchChart()
+    qtbot.addWidget(chart)
+    chart.resize(700, 220)
+    assert [text for text, _ in chart.legend()] == [
+        "confirmed",
+        "compensated",
+        "dead-lettered",
+        "sagas/s",
+    ]
+    # A batch of two sagas reports once, at its end: a line from nothing to two.
+    chart.add(_progress(2, 2))
+    samples = chart.samples()
+    assert [s["done"] for s in samples] == [0.0, 2.0]
+    assert not chart.grab().isNull()
+
+    chart.clear()
+    for done in range(1, 20_001):
+        chart.add(_progress(done, 20_000))
+    samples = chart.samples()
+    assert len(samples) <= 400
+    assert samples[0]["done"] == 0.0
+    assert samples[-1]["done"] == 20_000.0
+    assert [s["done"] for s in samples] == sorted(s["done"] for s in samples)
+    assert not chart.grab().isNull()

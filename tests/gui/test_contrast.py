@@ -23,7 +23,7 @@ from saga_desktop.booking import STEP_NAMES, preset
 from saga_desktop.gui.main_window import MainWindow
 from saga_desktop.gui.pipeline import STATUSES
 
-#: The banner's kinds (MainWindow._set_banner), as the window uses them.
+#: The banner's kinds, as the window's moments use them.
 KINDS = ("idle", "running", "success", "failure", "dead", "crash")
 
 
@@ -66,7 +66,7 @@ def walk(qtbot, window: MainWindow, moment: str) -> list[Text]:
 
     measure("whole window, log tab")
     for kind in KINDS:
-        window._set_banner(kind, f"<b>The {kind} banner</b> — what it says, in its colours")
+        window.banner.show_message(kind, f"<b>The {kind} banner</b> — what it says, its colours")
         measure(f"banner {kind}", window.banner)
     cards = list(window.pipeline.cards())
     for first in (0, len(cards)):
