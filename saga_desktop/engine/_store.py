@@ -154,8 +154,14 @@ class SqliteEventStore:
         # Writes only to a new file or one of an older format: opening a saga log
         # of this version changes nothing in it.
         db = self._db
-        (version,) = db.execute("PRAGMA user_version").fetchone()
-        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        # One read transaction for both: a process creating the log commits its
+        # tables and its format number together, and must be seen before or after.
+        db.execute("BEGIN")
+        try:
+            (version,) = db.execute("PRAGMA user_version").fetchone()
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        finally:
+            db.execute("COMMIT")
         if version > SCHEMA_VERSION:
             raise EventStoreError(
                 f"the saga log {self.path} was written by a newer SAGA Desktop "

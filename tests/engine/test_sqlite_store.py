@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import threading
+from pathlib import Path
 
 import pytest
 from engine_helpers import damage
@@ -303,3 +305,26 @@ def test_a_damaged_saga_log_is_refused_with_what_to_do(tmp_path):
 
     with pytest.raises(EventStoreError, match=r"damaged .*; restore it from a backup"):
         SqliteEventStore(tmp_path / "saga.db")
+
+
+def test_many_processes_opening_a_new_log_at_once_all_succeed(tmp_path: Path) -> None:
+    # A reader polling a batch's log while the batch creates it once saw the
+    # tables but not yet the format number (two reads, the commit between them).
+    errors: list[BaseException] = []
+
+    def open_it(path: Path, barrier: threading.Barrier) -> None:
+        barrier.wait(timeout=10)
+        try:
+            SqliteEventStore(path).close()
+        except BaseException as exc:  # any failure to open is the bug
+            errors.append(exc)
+
+    for attempt in range(40):
+        path = tmp_path / f"log{attempt}.db"
+        barrier = threading.Barrier(6)
+        threads = [threading.Thread(target=open_it, args=(path, barrier)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert not errors, errors[:3]
