@@ -1,0 +1,469 @@
+"""One step's card: what it does, how it is undone, its status and its fault switch."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Property, QEvent, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetricsF,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from saga_desktop.gui.pipeline._looks import (
+    _COUNTED_KINDS,
+    _DEFAULT_DURATION_MS,
+    _FAULT_ACCENT,
+    _LOOKS,
+    _PULSE_PERIOD_MS,
+    FAULT_CHOICES,
+    STATUSES,
+    StepInfo,
+    _card_fill,
+    _fault_label,
+    _scaled,
+    _with_alpha,
+)
+from saga_desktop.gui.pipeline._parts import _ElidedLabel, _NumberBadge, _StatusChip
+from saga_desktop.gui.theme import is_dark, readable
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QPropertyAnimation
+
+
+class StepCard(QFrame):
+    """One step of the saga: what it does, how it is undone, its status and its fault switch."""
+
+    status_changed = Signal(str)
+    fault_spec_changed = Signal()
+
+    def __init__(self, info: StepInfo, number: int = 1, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._info = info
+        self._number = number
+        self._status = "PENDING"
+        self._pulse = 0.0
+        self._duration = _DEFAULT_DURATION_MS
+        self._controls_enabled = True
+        self._attempt_text = ""
+        self._last_spec: str | None = None
+        key = info.name.lower()
+        self.setObjectName(f"stepNode_{info.name}")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self._compact = False
+        self._base_font = QFont(self.font())
+        self._factor = 1.0
+        # The fonts last set, as (base font's key, factor, compact): setting the same
+        # again restyles every label for nothing (three times per card at start-up).
+        self._fonts_set: tuple[str, float, bool] | None = None
+
+        self._badge = _NumberBadge(number, self)
+        self._title = QLabel(info.title, self)
+        self._title.setObjectName(f"stepTitle_{key}")
+        self._title.setWordWrap(True)
+        self._armed = QLabel("⚡", self)
+        self._armed.setObjectName(f"faultArmed_{key}")
+        self._armed.setVisible(False)
+        self._breakpoint = QLabel("⏸", self)
+        self._breakpoint.setObjectName(f"breakpoint_{key}")
+        self._breakpoint.setVisible(False)
+        self._breakpoints = (False, False)
+        self._fault_style = ""
+        self._name = _ElidedLabel(info.name, self)
+        self._name.setObjectName(f"stepName_{key}")
+        self._name.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self._description = QLabel(info.description, self)
+        self._description.setObjectName(f"stepDescription_{key}")
+        self._description.setWordWrap(True)
+        self._compensation = QLabel(f"↩ {info.compensation}", self)
+        self._compensation.setObjectName(f"stepCompensation_{key}")
+        self._compensation.setWordWrap(True)
+        self._compensation.setToolTip(f"Compensation (COMPENSATE_{info.name}): {info.compensation}")
+        self._chip = _StatusChip(self)
+        self._chip.setObjectName(f"stepStatus_{key}")
+        self._attempt = QLabel(self)
+        self._attempt.setObjectName(f"stepAttempt_{key}")
+        self._attempt.setVisible(False)
+        self._note = QLabel(self)
+        self._note.setObjectName(f"stepNote_{key}")
+        self._note.setWordWrap(True)
+
+        self._fail = QCheckBox("Fail", self)
+        self._fail.setObjectName(f"failToggle_{key}")
+        shortcut = f" ({info.shortcut})" if info.shortcut else ""
+        self._fail.setToolTip(
+            f"Inject a failure into step {number}, {info.title}, on the next run{shortcut}"
+        )
+        self._fail.setAccessibleName(f"Fail step {number} {info.title}{shortcut}")
+        self._kind = QComboBox(self)
+        self._kind.setObjectName(f"faultKind_{key}")
+        self._kind.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self._kind.setMinimumContentsLength(6)
+        self._kind.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._kind.setToolTip(f"What goes wrong in {info.title} when its fail switch is on")
+        self._kind.setAccessibleName(f"Fault kind for step {number} {info.title}")
+        for label, spec, tip in FAULT_CHOICES:
+            self._add_choice(label, spec, tip)
+        self._kind.setEnabled(False)
+
+        header = QHBoxLayout()
+        header.setSpacing(8)
+        header.addWidget(self._badge, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self._title, 1)
+        header.addWidget(self._breakpoint, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self._armed, 0, Qt.AlignmentFlag.AlignTop)
+        details = QHBoxLayout()
+        details.setSpacing(6)
+        details.addWidget(self._attempt, 0, Qt.AlignmentFlag.AlignTop)
+        details.addWidget(self._note, 1)
+        self._controls = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._controls.setSpacing(6)
+        self._controls.addWidget(self._fail)
+        self._controls.addWidget(self._kind, 1)
+        layout = self._layout = QVBoxLayout(self)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        layout.addWidget(self._name)
+        layout.addSpacing(2)
+        layout.addWidget(self._description)
+        layout.addWidget(self._compensation)
+        # The stretch sits above the status, so chips and switches line up across cards.
+        layout.addStretch(1)
+        layout.addSpacing(4)
+        layout.addWidget(self._chip)
+        layout.addLayout(details)
+        layout.addLayout(self._controls)
+
+        # Made when the card first executes: no animation is needed before the first
+        # paint, and leaving them (and their classes) out shortens the window's start.
+        self._pulse_animation: QPropertyAnimation | None = None
+
+        self._fail.toggled.connect(self._on_fail_toggled)
+        self._kind.currentIndexChanged.connect(self._on_kind_current_index_changed)
+        self.apply_fonts(self.font(), 1.0)
+        self._refresh()
+
+    # -- Qt properties ---------------------------------------------------------------
+
+    def _get_status(self) -> str:
+        return self._status
+
+    def _set_status(self, status: str) -> None:
+        self.set_status(status)
+
+    status = Property(str, _get_status, _set_status, notify=status_changed)
+
+    def _get_pulse(self) -> float:
+        return self._pulse
+
+    def _set_pulse(self, value: float) -> None:
+        self._pulse = float(value)
+        self.update()
+
+    pulse = Property(float, _get_pulse, _set_pulse)
+
+    # -- public API ------------------------------------------------------------------
+
+    def info(self) -> StepInfo:
+        return self._info
+
+    def number(self) -> int:
+        return self._number
+
+    @Slot(str)
+    def set_status(self, status: str) -> None:
+        if status not in _LOOKS:
+            raise ValueError(f"unknown status {status!r}: expected one of {', '.join(STATUSES)}")
+        if status == self._status:
+            return
+        self._status = status
+        # The card paints its own look; no style sheet keys on the status, so no
+        # re-polish (it cost a full restyle per status change in fast runs).
+        self._refresh()
+        self.status_changed.emit(status)
+
+    @Slot(int, int)
+    def set_attempt(self, attempt: int, max_attempts: int) -> None:
+        self._attempt_text = f"attempt {attempt}/{max_attempts}" if max_attempts > 1 else ""
+        self._attempt.setText(self._attempt_text)
+        self._attempt.setVisible(bool(self._attempt_text))
+        self._refresh_accessibility()
+
+    def attempt_text(self) -> str:
+        return self._attempt_text
+
+    @Slot(str)
+    def set_note(self, text: str) -> None:
+        self._note.setText(text)
+        self._refresh_accessibility()
+
+    def note(self) -> str:
+        return self._note.text()
+
+    def fault_spec(self) -> str | None:
+        if not self._fail.isChecked():
+            return None
+        spec = self._kind.currentData()
+        return str(spec) if spec is not None else None
+
+    def set_fault_spec(self, spec: str | None) -> None:
+        if spec is None:
+            self._fail.setChecked(False)
+            return
+        spec = spec.strip().lower()
+        if spec in _COUNTED_KINDS:
+            spec = f"{spec}:1"
+        index = self._kind.findData(spec)
+        if index < 0:
+            self._add_choice(_fault_label(spec), spec, "")
+            index = self._kind.count() - 1
+        self._kind.setCurrentIndex(index)
+        self._fail.setChecked(True)
+        self._emit_if_spec_changed()
+
+    @Slot(bool)
+    def set_controls_enabled(self, enabled: bool) -> None:
+        self._controls_enabled = enabled
+        self._fail.setEnabled(enabled)
+        self._kind.setEnabled(enabled and self._fail.isChecked())
+
+    def fail_toggle(self) -> QCheckBox:
+        return self._fail
+
+    def fault_kind_combo(self) -> QComboBox:
+        return self._kind
+
+    def set_animation_duration(self, ms: int) -> None:
+        self._duration = max(0, ms)
+        self._update_pulse()
+
+    def set_compact(self, compact: bool) -> None:
+        """Drop the secondary lines and stack the fault controls, for narrow cards."""
+        if compact == self._compact:
+            return
+        self._compact = compact
+        self._name.setVisible(not compact)
+        self._description.setVisible(not compact)
+        self._controls.setDirection(
+            QBoxLayout.Direction.TopToBottom if compact else QBoxLayout.Direction.LeftToRight
+        )
+        self.apply_fonts(self._base_font, self._factor)
+
+    def is_compact(self) -> bool:
+        return self._compact
+
+    def apply_fonts(self, base: QFont, factor: float) -> None:
+        """Set every font from ``base`` scaled by ``factor`` (presenter mode)."""
+        wanted = (base.key(), factor, self._compact)
+        if wanted == self._fonts_set:
+            return
+        self._fonts_set = wanted
+        self._base_font = QFont(base)
+        self._factor = factor
+        self.setFont(_scaled(base, factor))
+        self._title.setFont(_scaled(base, factor * (1.0 if self._compact else 1.15), bold=True))
+        self._badge.setFont(_scaled(base, factor, bold=True))
+        self._armed.setFont(_scaled(base, factor * 1.4, bold=True))
+        self._breakpoint.setFont(_scaled(base, factor * 1.2, bold=True))
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(max(1.0, _scaled(base, factor * 0.82).pointSizeF()))
+        self._name.setFont(mono)
+        self._description.setFont(_scaled(base, factor))
+        self._compensation.setFont(_scaled(base, factor * 0.95, italic=True))
+        self._chip.setFont(_scaled(base, factor, bold=True))
+        self._attempt.setFont(_scaled(base, factor * 0.88, bold=True))
+        self._note.setFont(_scaled(base, factor * 0.88, italic=True))
+        self._fail.setFont(_scaled(base, factor))
+        self._kind.setFont(_scaled(base, factor))
+        metrics = QFontMetricsF(self._note.font())
+        # Room for one detail line is kept, so cards do not jump when a note appears.
+        self._note.setMinimumHeight(math.ceil(metrics.height()))
+        margin = round((8 if self._compact else 12) * factor) + self._glow_margin()
+        self._layout.setContentsMargins(margin + 2, margin, margin + 2, margin)
+        self.setMinimumWidth(round(110 * factor))
+        self._chip.updateGeometry()
+        self._badge.updateGeometry()
+
+    # -- slots -------------------------------------------------------------------------
+
+    @Slot(bool)
+    def _on_fail_toggled(self, checked: bool) -> None:
+        self._kind.setEnabled(checked and self._controls_enabled)
+        self._refresh_fault()
+        self._emit_if_spec_changed()
+
+    @Slot(int)
+    def _on_kind_current_index_changed(self, index: int) -> None:
+        self._refresh_fault()
+        self._emit_if_spec_changed()
+
+    # -- painting ----------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        look = _LOOKS[self._status]
+        palette = self.palette()
+        dark = is_dark(palette)
+        accent = QColor(look.accent)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        glow = self._glow_margin()
+        rect = QRectF(self.rect()).adjusted(glow, glow, -glow, -glow)
+        radius = 10.0
+
+        # A soft drop shadow lifts the card off the window.
+        for offset, alpha in ((3.0, 0.05), (1.5, 0.08)):
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(0, 0, 0, round(255 * (alpha * (2.2 if dark else 1.0)))))
+            painter.drawRoundedRect(rect.translated(0, offset), radius, radius)
+
+        if self._status == "EXECUTING" and self._pulse > 0:
+            for spread in (1.0, 0.55):
+                grow = glow * spread * (0.5 + 0.5 * self._pulse)
+                painter.setPen(
+                    QPen(_with_alpha(accent, (0.4 if dark else 0.25) * self._pulse * spread), 2.0)
+                )
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(
+                    rect.adjusted(-grow, -grow, grow, grow), radius + grow, radius + grow
+                )
+
+        painter.setBrush(_card_fill(palette, self._status))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawRoundedRect(rect, radius, radius)
+
+        if self._status == "PENDING":
+            border = _with_alpha(palette.color(QPalette.ColorRole.WindowText), 0.28)
+        else:
+            border = accent
+        width = look.border + (1.2 * self._pulse if self._status == "EXECUTING" else 0.0)
+        pen = QPen(border, width)
+        if look.dashes:
+            pen.setDashPattern(list(look.dashes))
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        inset = width / 2
+        painter.drawRoundedRect(rect.adjusted(inset, inset, -inset, -inset), radius, radius)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._refresh()
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _glow_margin(self) -> int:
+        return 6
+
+    def _add_choice(self, label: str, spec: str, tip: str) -> None:
+        self._kind.addItem(label, spec)
+        if tip:
+            self._kind.setItemData(self._kind.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+
+    def _emit_if_spec_changed(self) -> None:
+        spec = self.fault_spec()
+        if spec != self._last_spec:
+            self._last_spec = spec
+            self.fault_spec_changed.emit()
+
+    def _refresh(self) -> None:
+        look = _LOOKS[self._status]
+        self._chip.set_look(look)
+        self._badge.set_look(look)
+        self._refresh_fault()
+        self._update_pulse()
+        self._refresh_accessibility()
+        self.update()
+
+    def set_breakpoints(self, before_run: bool, before_compensation: bool) -> None:
+        """Mark the card: the run pauses before this step runs / is compensated."""
+        self._breakpoints = (before_run, before_compensation)
+        where = [
+            w for w, on in zip(("runs", "is compensated"), self._breakpoints, strict=True) if on
+        ]
+        self._breakpoint.setVisible(bool(where))
+        text = f"Breakpoint: the run pauses before this step {' and before it '.join(where)}"
+        self._breakpoint.setToolTip(text if where else "")
+        self._breakpoint.setAccessibleName(text if where else "")
+
+    def breakpoints(self) -> tuple[bool, bool]:
+        """(pause before it runs, pause before it is compensated)."""
+        return self._breakpoints
+
+    def _refresh_fault(self) -> None:
+        armed = self._fail.isChecked()
+        self._armed.setVisible(armed)
+        # Against the tinted fill it is drawn on, not the plain card.
+        background = _card_fill(self.palette(), self._status)
+        color = readable(QColor(_FAULT_ACCENT), background)
+        style = f"color: {color.name()};"
+        # A style sheet change restyles the label: only when the colour really changed.
+        if style != self._fault_style:
+            self._fault_style = style
+            self._armed.setStyleSheet(style)
+        spec = self._kind.currentText()
+        self._armed.setToolTip(f"A fault is injected here: {spec}" if armed else "")
+        self._armed.setAccessibleName(f"Fault injected: {spec}" if armed else "")
+        self.update()
+
+    def _refresh_accessibility(self) -> None:
+        look = _LOOKS[self._status]
+        info = self._info
+        self.setAccessibleName(f"Step {self._number} {info.title}: {look.label}")
+        extra = [part for part in (self._attempt_text, self._note.text()) if part]
+        self.setAccessibleDescription(
+            f"{info.description}. Undo: {info.compensation}."
+            + (f" {', '.join(extra)}." if extra else "")
+        )
+        self._chip.setAccessibleName(f"Status: {look.label}")
+        self.setToolTip(
+            f"{info.name} — {info.description}\n"
+            f"Compensation: {info.compensation}\n"
+            f"Status: {look.symbol} {look.label}" + (f" ({', '.join(extra)})" if extra else "")
+        )
+
+    def _update_pulse(self) -> None:
+        animation = self._pulse_animation
+        if animation is None and self._status == "EXECUTING":
+            animation = self._pulse_animation = self._make_pulse_animation()
+        running = animation is not None and animation.state() == animation.State.Running
+        wanted = self._status == "EXECUTING" and self._duration > 0
+        if wanted and not running and animation is not None:
+            animation.start()
+        elif not wanted:
+            if running and animation is not None:
+                animation.stop()
+            self._set_pulse(0.0)
+
+    def _make_pulse_animation(self) -> QPropertyAnimation:
+        from PySide6.QtCore import QEasingCurve, QPropertyAnimation
+
+        animation = QPropertyAnimation(self, b"pulse", self)
+        animation.setDuration(_PULSE_PERIOD_MS)
+        animation.setStartValue(0.0)
+        animation.setKeyValueAt(0.5, 1.0)
+        animation.setEndValue(0.0)
+        animation.setEasingCurve(QEasingCurve.Type.InOutSine)
+        animation.setLoopCount(-1)
+        return animation

@@ -1,0 +1,137 @@
+"""What the pipeline's statuses look like, the fault choices a card offers, shared helpers."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtGui import QColor, QFont, QPalette
+
+from saga_desktop.gui.theme import is_dark, mix
+
+STATUSES: tuple[str, ...] = (
+    "PENDING",
+    "EXECUTING",
+    "COMPLETED",
+    "FAILED",
+    "COMPENSATING",
+    "COMPENSATED",
+)
+#: Statuses shown on the forward lane (above the cards) and on the compensation lane.
+FORWARD_STATUSES = frozenset({"EXECUTING", "COMPLETED", "FAILED"})
+COMPENSATION_STATUSES = frozenset({"COMPENSATING", "COMPENSATED"})
+
+#: The fault kinds a card offers: (label, spec as ``booking.parse_kind`` reads it, tooltip).
+FAULT_CHOICES: tuple[tuple[str, str, str], ...] = (
+    ("fail", "fail", "The participant rejects the step; nothing happens."),
+    ("transient ×1", "transient:1", "Fails once, then succeeds on the retry."),
+    ("transient ×2", "transient:2", "Fails twice, then succeeds on the third attempt."),
+    (
+        "transient ×5 (gives up)",
+        "transient:5",
+        "Fails more times than the retry policy allows: the saga gives up and compensates.",
+    ),
+    (
+        "timeout",
+        "timeout",
+        "The effect is applied but the reply comes too late, so the step is compensated too.",
+    ),
+    ("compensation fails ×1", "compensation_fail:1", "The undo fails once, then succeeds."),
+    ("compensation fails ×2", "compensation_fail:2", "The undo fails twice, then succeeds."),
+    (
+        "compensation fails for ever",
+        "compensation_fail:forever",
+        "The undo never succeeds: the step ends in the dead-letter queue.",
+    ),
+    (
+        "crash after step",
+        "crash",
+        "The orchestrator dies right after this step; recovery finishes the saga.",
+    ),
+)
+
+_COUNTED_KINDS = {"transient": "transient", "compensation_fail": "compensation fails"}
+
+
+@dataclasses.dataclass(frozen=True)
+class StepInfo:
+    """What a card shows about one step; the window builds it from the saga definition."""
+
+    name: str
+    title: str
+    description: str
+    compensation: str
+    shortcut: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Look:
+    """How one status looks: symbol and word (never colour alone), accent, border."""
+
+    symbol: str
+    label: str
+    accent: str
+    border: float
+    dashes: tuple[float, ...] = ()
+
+
+# Okabe–Ito colours, which stay distinct for the common colour-vision deficiencies;
+# the border style and the symbol tell the statuses apart even in greyscale.
+_LOOKS: dict[str, _Look] = {
+    "PENDING": _Look("○", "Pending", "#999999", 1.2),
+    "EXECUTING": _Look("▶", "Executing", "#0072B2", 2.6),
+    "COMPLETED": _Look("✔", "Completed", "#009E73", 2.2),
+    "FAILED": _Look("✖", "Failed", "#D55E00", 3.2),
+    "COMPENSATING": _Look("↺", "Compensating", "#E69F00", 2.6, (4.0, 2.5)),
+    "COMPENSATED": _Look("⟲", "Compensated", "#CC79A7", 2.2, (1.0, 2.0)),
+}
+_FORWARD_TOKEN = "#0072B2"
+_COMPENSATION_ACCENT = "#E69F00"
+_FAULT_ACCENT = "#D55E00"
+
+_DEFAULT_DURATION_MS = 350
+_PULSE_PERIOD_MS = 1300
+#: Cards narrower than this (at presenter scale 1) drop their secondary lines.
+_COMPACT_BELOW = 190
+
+
+def _card_background(palette: QPalette) -> QColor:
+    if is_dark(palette):
+        return palette.color(QPalette.ColorRole.Window).lighter(125)
+    return palette.color(QPalette.ColorRole.Base)
+
+
+def _card_fill(palette: QPalette, status: str) -> QColor:
+    """A card's background as painted: its field, tinted with the status's accent."""
+    background = _card_background(palette)
+    if status == "PENDING":
+        return background
+    return mix(background, QColor(_LOOKS[status].accent), 0.16 if is_dark(palette) else 0.09)
+
+
+def _with_alpha(color: QColor, alpha: float) -> QColor:
+    result = QColor(color)
+    result.setAlphaF(max(0.0, min(1.0, alpha)))
+    return result
+
+
+def _scaled(base: QFont, factor: float, *, bold: bool = False, italic: bool = False) -> QFont:
+    font = QFont(base)
+    if base.pointSizeF() > 0:
+        font.setPointSizeF(base.pointSizeF() * factor)
+    else:
+        font.setPixelSize(max(1, round(base.pixelSize() * factor)))
+    font.setBold(bold)
+    font.setItalic(italic)
+    return font
+
+
+def _fault_label(spec: str) -> str:
+    """The combo label of a spec that is not one of the preset choices."""
+    kind, _, count = spec.partition(":")
+    if kind in _COUNTED_KINDS and (count.isdigit() or count == "forever"):
+        return f"{_COUNTED_KINDS[kind]} {'for ever' if count == 'forever' else f'×{count}'}"
+    raise ValueError(
+        f"unknown fault {spec!r}: expected one of "
+        + ", ".join(choice[1] for choice in FAULT_CHOICES)
+        + ", transient:N or compensation_fail:N"
+    )
