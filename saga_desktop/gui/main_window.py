@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QElapsedTimer, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import (
@@ -64,7 +64,8 @@ from saga_desktop.gui.moment import (
     WindowState,
 )
 from saga_desktop.gui.notices import Notices
-from saga_desktop.gui.pipeline import PipelineView, StepInfo
+from saga_desktop.gui.pipeline import PipelineFrame as _PipelineFrame
+from saga_desktop.gui.pipeline import PipelineView, StepInfo, show_event
 from saga_desktop.gui.recorded_runs import RecordedRuns
 from saga_desktop.gui.replay import what_is_left
 from saga_desktop.gui.run_files import RunFiles
@@ -102,110 +103,6 @@ def delay_for_speed(value: int) -> float:
         return 0.0
     # Quadratic: the slow half of the slider gives a room time to follow.
     return round(0.03 + 2.5 * (1 - value / SPEED_INSTANT) ** 2, 3)
-
-
-class _Stage(Protocol):
-    """What ``show_event`` moves: the pipeline itself, or a frame gathered for it."""
-
-    def reset(self) -> None: ...
-    def set_step_status(self, name: str, status: str) -> None: ...
-    def set_attempt(self, name: str, attempt: int, max_attempts: int) -> None: ...
-    def set_note(self, name: str, text: str) -> None: ...
-    def set_compensating(self, active: bool) -> None: ...
-
-
-class _PipelineFrame:
-    """Where a frame's events leave the pipeline, applied to it in one go.
-
-    Replaying a whole saga card by card costs a restyle per status; a frame sets
-    each card once, to its last status, and leaves unchanged cards alone.
-    """
-
-    def __init__(self) -> None:
-        self._reset = False
-        # Insertion order is the order of the last change: the token ends where it should.
-        self._statuses: dict[str, str] = {}
-        self._attempts: dict[str, tuple[int, int]] = {}
-        self._notes: dict[str, str] = {}
-        self._compensating: bool | None = None
-
-    def reset(self) -> None:
-        self._reset = True
-        self._statuses.clear()
-        self._attempts.clear()
-        self._notes.clear()
-        self._compensating = False
-
-    def set_step_status(self, name: str, status: str) -> None:
-        self._statuses.pop(name, None)
-        self._statuses[name] = status
-
-    def set_attempt(self, name: str, attempt: int, max_attempts: int) -> None:
-        self._attempts[name] = (attempt, max_attempts)
-
-    def set_note(self, name: str, text: str) -> None:
-        self._notes[name] = text
-
-    def set_compensating(self, active: bool) -> None:
-        self._compensating = active
-
-    def apply(self, pipeline: PipelineView) -> None:
-        cards = pipeline.cards()
-        if self._reset:
-            for name in cards:
-                self._attempts.setdefault(name, (0, 0))
-                self._notes.setdefault(name, "")
-            untouched = {name: "PENDING" for name in cards if name not in self._statuses}
-            self._statuses = untouched | self._statuses
-        for name, status in self._statuses.items():
-            if cards[name].property("status") != status:
-                pipeline.set_step_status(name, status)
-        for name, (attempt, max_attempts) in self._attempts.items():
-            pipeline.set_attempt(name, attempt, max_attempts)
-        for name, text in self._notes.items():
-            if cards[name].note() != text:
-                pipeline.set_note(name, text)
-        if self._compensating is not None:
-            pipeline.set_compensating(self._compensating)
-
-
-def _show_attempt(pipeline: _Stage, step: str, attempt: int, max_attempts: int) -> None:
-    # A first attempt needs no counter; a retry shows "attempt 2/3".
-    pipeline.set_attempt(step, attempt, max_attempts if attempt > 1 else 1)
-
-
-def show_event(pipeline: _Stage, event: SagaEvent) -> None:
-    """Move the pipeline's cards to where ``event`` leaves them (view only)."""
-    if isinstance(event, engine.SagaStarted):
-        pipeline.reset()
-    elif isinstance(event, engine.StepStarted):
-        pipeline.set_step_status(event.step, "EXECUTING")
-        _show_attempt(pipeline, event.step, event.attempt, event.max_attempts)
-    elif isinstance(event, engine.StepRetried):
-        pipeline.set_note(event.step, f"retry in {event.delay:.2f} s")
-    elif isinstance(event, engine.StepSucceeded):
-        pipeline.set_note(event.step, "")
-        pipeline.set_step_status(event.step, "COMPLETED")
-    elif isinstance(event, engine.StepFailed):
-        pipeline.set_step_status(event.step, "FAILED")
-        pipeline.set_note(event.step, "effect unknown (timed out)" if event.timed_out else "")
-    elif isinstance(event, engine.CompensationTriggered):
-        pipeline.set_compensating(bool(event.steps))
-    elif isinstance(event, engine.CompensationStarted):
-        pipeline.set_step_status(event.step, "COMPENSATING")
-        _show_attempt(pipeline, event.step, event.attempt, event.max_attempts)
-    elif isinstance(event, engine.CompensationRetried):
-        pipeline.set_note(event.step, f"undo retry in {event.delay:.2f} s")
-    elif isinstance(event, engine.CompensationSucceeded):
-        pipeline.set_note(event.step, "")
-        pipeline.set_step_status(event.step, "COMPENSATED")
-    elif isinstance(event, engine.CompensationFailed):
-        pipeline.set_step_status(event.step, "FAILED")
-        pipeline.set_note(event.step, "undo failed")
-    elif isinstance(event, engine.DeadLettered):
-        pipeline.set_note(event.step, "dead-lettered")
-    elif isinstance(event, engine.SagaCompleted | engine.SagaCompensated):
-        pipeline.set_compensating(False)
 
 
 def _step_infos() -> list[StepInfo]:

@@ -129,10 +129,10 @@ class RecordedRuns(QObject):
     # -- replaying ------------------------------------------------------------------
 
     def _replay_show(self, events: Sequence[SagaEvent]) -> None:
-        from saga_desktop.gui.main_window import _PipelineFrame, show_event
+        from saga_desktop.gui.pipeline import PipelineFrame, show_event
 
         window = self._window
-        frame = _PipelineFrame()
+        frame = PipelineFrame()
         for event in events:
             show_event(frame, event)
         frame.apply(window.pipeline)

@@ -69,8 +69,8 @@ def run_pipeline(events: Sequence[SagaEvent], faults: Mapping[str, str] | None) 
     changed since, by now. The caller deletes it (``deleteLater``).
     """
     # Imported here: the window module imports this module's users lazily too.
-    from saga_desktop.gui.main_window import _step_infos, show_event
-    from saga_desktop.gui.pipeline import PipelineView
+    from saga_desktop.gui.main_window import _step_infos
+    from saga_desktop.gui.pipeline import PipelineView, show_event
 
     view = PipelineView(_step_infos())
     view.set_animation_duration(0)

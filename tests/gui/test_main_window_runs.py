@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 from saga_desktop.booking import STEP_NAMES, BookingSagaOrchestrator, parse_kind
 from saga_desktop.cli import main
-from saga_desktop.gui.main_window import _PipelineFrame, _step_infos, show_event
-from saga_desktop.gui.pipeline import PipelineView
+from saga_desktop.gui.main_window import _step_infos
+from saga_desktop.gui.pipeline import PipelineFrame as _PipelineFrame
+from saga_desktop.gui.pipeline import PipelineView, show_event
 
 
 def cli_response(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> dict:

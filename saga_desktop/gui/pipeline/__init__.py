@@ -12,6 +12,7 @@ Modules: ``_looks`` (statuses, looks, fault choices), ``_parts`` (chip, badge, t
 from __future__ import annotations
 
 from saga_desktop.gui.pipeline._card import StepCard
+from saga_desktop.gui.pipeline._events import PipelineFrame, show_event
 from saga_desktop.gui.pipeline._looks import (
     COMPENSATION_STATUSES,
     FAULT_CHOICES,
@@ -27,8 +28,10 @@ __all__ = [
     "FAULT_CHOICES",
     "FORWARD_STATUSES",
     "STATUSES",
+    "PipelineFrame",
     "PipelineView",
     "StepCard",
     "StepInfo",
     "_scaled",
+    "show_event",
 ]
