@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from saga_desktop.booking import _faults
 from saga_desktop.booking._datadir import SAGA_LOG_DB, checked_folder, remove_database
 from saga_desktop.booking._exceptions import DatabaseUnusable, DataDirectoryBusy, InvalidBooking
 from saga_desktop.booking._faultkinds import FAULT_KINDS, Hook
@@ -222,7 +223,9 @@ class BookingSagaOrchestrator:
     def _engine(
         self, plan: FaultPlan, definition: SagaDefinition, *, reuse: bool = False
     ) -> SagaOrchestrator:
-        crash = any(FAULT_KINDS[fault.kind].hook is Hook.ORCHESTRATOR for fault in plan.values())
+        # A live plan may gain a crash while the saga runs: its hook is always there.
+        kinds = (FAULT_KINDS[fault.kind].hook for fault in plan.values())
+        crash = isinstance(plan, _faults.LiveFaultPlan) or Hook.ORCHESTRATOR in kinds
         sink = self._sink()
         # run() is a batch's hot path: it reuses an engine built from the same parts,
         # never handed out (one with a crash hook is not reused: the hook holds its plan).
@@ -293,7 +296,7 @@ class BookingSagaOrchestrator:
         SagaResult
             How the saga ended; its response is also appended to ``saga_bookings.log``.
         """
-        plan = dict(faults or {})
+        plan = faults if isinstance(faults, _faults.LiveFaultPlan) else dict(faults or {})
         engine = self._engine(plan, self._run_definition(plan), reuse=True)
         with self._dies_with_the_saga():
             payload = request.to_payload() if isinstance(request, BookingRequest) else request

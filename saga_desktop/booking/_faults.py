@@ -17,7 +17,8 @@ Kinds, as a person types them (``STEP=KIND``):
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 
 from saga_desktop.booking._exceptions import InvalidFaultSpec
 from saga_desktop.booking._faultkinds import FAULT_KINDS, KIND_HELP, FaultKind
@@ -29,6 +30,7 @@ __all__ = [
     "Fault",
     "FaultKind",
     "FaultPlan",
+    "LiveFaultPlan",
     "parse_fault",
     "parse_kind",
     "plan_from_failure_scenarios",
@@ -77,6 +79,65 @@ class Fault:
 
 #: Step key (``process_payment``) → its fault.
 FaultPlan = Mapping[str, Fault]
+
+
+class LiveFaultPlan(Mapping[str, Fault]):
+    """A fault plan that may change while its saga runs, until each step starts.
+
+    The window changes it from its thread while the worker's saga reads it from
+    another: a change to a step that has not started yet takes effect in this run;
+    a step that has started keeps the fault it started with (its compensation
+    too), so what it did and what is undone agree. Reads and changes hold one lock.
+
+    Parameters
+    ----------
+    plan
+        Step key → fault, as the run starts.
+    """
+
+    def __init__(self, plan: FaultPlan | None = None) -> None:
+        self._lock = threading.Lock()
+        self._plan: dict[str, Fault] = dict(plan or {})
+        self._started: set[str] = set()
+
+    def __getitem__(self, key: str) -> Fault:
+        with self._lock:
+            return self._plan[key]
+
+    def __iter__(self) -> Iterator[str]:
+        with self._lock:
+            return iter(tuple(self._plan))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._plan)
+
+    def get_started(self, key: str) -> Fault | None:
+        """The fault of step ``key`` as it starts, which then stays for the run."""
+        with self._lock:
+            self._started.add(key)
+            return self._plan.get(key)
+
+    def change(self, key: str, fault: Fault | None) -> bool:
+        """Plan ``fault`` (None: no fault) for step ``key``; False if it has started."""
+        with self._lock:
+            if key in self._started:
+                return False
+            if fault is None:
+                self._plan.pop(key, None)
+            else:
+                self._plan[key] = fault
+            return True
+
+    def started(self) -> frozenset[str]:
+        """The steps whose fault can no longer change."""
+        with self._lock:
+            return frozenset(self._started)
+
+    def snapshot(self) -> dict[str, Fault]:
+        """The plan as it is now."""
+        with self._lock:
+            return dict(self._plan)
 
 
 def parse_fault(spec: str, keys: Sequence[str] = STEP_KEYS) -> tuple[str, Fault]:

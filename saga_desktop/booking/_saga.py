@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from saga_desktop.booking._faultkinds import Hook, kinds_at
-from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, step_key
+from saga_desktop.booking._faults import Fault, FaultKind, FaultPlan, LiveFaultPlan, step_key
 from saga_desktop.booking._steps import SAGA_NAME, STEP_NAMES, STEP_TEXTS, booking_spec
 from saga_desktop.engine import (
     RetryPolicy,
@@ -77,7 +77,7 @@ class FaultInjector:
         sleep: Callable[[float], None],
         errors: Mapping[str, str] | None = None,
     ) -> None:
-        self.plan = dict(plan)
+        self.plan = _own(plan)
         self.sleep = sleep
         # What an injected failure of each step says (the booking's by default).
         self.errors: Mapping[str, str] = (
@@ -95,17 +95,20 @@ class FaultInjector:
         The injector is then as good as a new one: a definition built on it can be
         reused for the next saga instead of being built again.
         """
-        self.plan = dict(plan)
+        self.plan = _own(plan)
         self._undo_failures.clear()
 
     def _fault(self, step: str, *kinds: FaultKind) -> Fault | None:
-        fault = self.plan.get(step_key(step))
+        plan = self.plan
+        # A live plan's step keeps, once started, the fault it started with.
+        key = step_key(step)
+        fault = plan.get_started(key) if isinstance(plan, LiveFaultPlan) else plan.get(key)
         return fault if fault is not None and fault.kind in kinds else None
 
     def before_action(self, context: StepContext) -> None:
         """Refuse the action now if the plan says so."""
-        if not self.plan:  # most sagas of a batch: nothing to look up
-            return
+        if not self.plan and not isinstance(self.plan, LiveFaultPlan):
+            return  # most sagas of a batch: nothing to look up
         fault = self._fault(context.step, *_BEFORE_ACTION)
         if fault is None:
             return
@@ -151,13 +154,28 @@ class CrashHook:
     """
 
     def __init__(self, plan: FaultPlan, on_crash: Callable[[str], None] | None = None) -> None:
+        # A live plan is read when each step completes (it may change until then).
+        self.live = plan if isinstance(plan, LiveFaultPlan) else None
         self.steps = {key for key, fault in plan.items() if fault.kind in _ON_ORCHESTRATOR}
         self.on_crash = on_crash or _raise_crash
 
     def __call__(self, event: SagaEvent) -> None:
         """Die if ``event`` completes a step planned to crash."""
-        if isinstance(event, StepSucceeded) and step_key(event.step) in self.steps:
+        if not isinstance(event, StepSucceeded):
+            return
+        key = step_key(event.step)
+        if self.live is not None:
+            fault = self.live.get_started(key)
+            if fault is not None and fault.kind in _ON_ORCHESTRATOR:
+                self.on_crash(event.step)
+        elif key in self.steps:
             self.on_crash(event.step)
+
+
+def _own(plan: FaultPlan) -> FaultPlan:
+    # A copy, so a caller's dict cannot change under a run; a live plan is shared on
+    # purpose (the window changes it while the saga runs).
+    return plan if isinstance(plan, LiveFaultPlan) else dict(plan)
 
 
 def _raise_crash(step: str) -> None:

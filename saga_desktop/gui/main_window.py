@@ -68,6 +68,7 @@ from saga_desktop.gui.pipeline import PipelineFrame as _PipelineFrame
 from saga_desktop.gui.pipeline import PipelineView, StepInfo, show_event
 from saga_desktop.gui.recorded_runs import RecordedRuns
 from saga_desktop.gui.replay import what_is_left
+from saga_desktop.gui.run_faults import RunFaults
 from saga_desktop.gui.run_files import RunFiles
 from saga_desktop.gui.scenario_picker import ScenarioPicker
 from saga_desktop.gui.settings import WindowSettings, restore_settings, save_settings
@@ -228,6 +229,7 @@ class MainWindow(QMainWindow):
         """The pipeline with what is left above it, the caption and the banner below."""
         self.pipeline = PipelineView(_step_infos())
         self.pipeline.fault_plan_changed.connect(self._on_pipeline_fault_plan_changed)
+        self.run_faults = RunFaults(self.pipeline, self._on_run_faults_applied)
         self.banner = ResultBanner()
         # Room for four lines (which run and moment, then the outcome's three): a
         # banner that grew and shrank would re-lay out the whole pipeline each time.
@@ -347,7 +349,8 @@ class MainWindow(QMainWindow):
             toggle = QAction(f"Toggle failure of step {number}", self)
             toggle.setShortcut(QKeySequence(f"Ctrl+{number}"))
             toggle.setObjectName(f"toggleFailAction_{number}")
-            toggle.triggered.connect(card.fail_toggle().toggle)
+            # As a click: never while the switch is greyed out.
+            toggle.triggered.connect(card.toggle_fault)
             self.addAction(toggle)
 
     def _build_run_tabs(self) -> None:
@@ -565,7 +568,11 @@ class MainWindow(QMainWindow):
 
     def _update_panels(self) -> None:
         idle = not self._busy
+        if idle:
+            self.run_faults.end()
         self.pipeline.set_controls_enabled(idle)
+        live = self.run_faults.running and self.pipeline_live
+        self.pipeline.set_live_run(live and self.state.activity is Activity.SAGA)
         self.form.setEnabled(idle)
         self.dead_tab.set_enabled(idle)
 
@@ -647,7 +654,8 @@ class MainWindow(QMainWindow):
         self._update_controls()
         self._run_timer.start()
         self._elapsed_timer.start()
-        self.run_requested.emit(self.form.booking(), self.fault_specs())
+        # The plan stays the window's: switches of steps still to come change it.
+        self.run_requested.emit(self.form.booking(), self.run_faults.start(self.fault_specs()))
 
     @Slot(bool)
     def _on_pause_action_triggered(self, paused: bool) -> None:
@@ -768,11 +776,19 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_pipeline_fault_plan_changed(self) -> None:
+        self.run_faults.switches_changed()
         specs = self.fault_specs()
         self.statusBar().showMessage(
             "Failures: " + (", ".join(f"{k}={v}" for k, v in specs.items()) or "none"), 3000
         )
         self.scenarios.switches_changed()
+
+    def _on_run_faults_applied(self, specs: dict[str, str]) -> None:
+        # The run goes by the switches as they are now: so does its record.
+        self.state.context["faults"] = specs
+        record = self.state.live_run()
+        if record is not None and record.response is None:
+            record.faults = dict(specs)
 
     @Slot(object)
     def _on_scenarios_chosen(self, banner: Banner) -> None:

@@ -344,18 +344,24 @@ class SagaWorker(QObject):
             self._emit_world()
 
     @Slot(object, object)
-    def run_saga(self, booking_data: Mapping[str, Any], fault_specs: Mapping[str, str]) -> None:
+    def run_saga(self, booking_data: Mapping[str, Any], fault_specs: Mapping[str, Any]) -> None:
         """Validate ``booking_data`` and run one saga with the given fault specs.
 
         ``fault_specs`` maps a step key (``process_payment``) to a kind spec
-        (``transient:2``).
+        (``transient:2``), or is the window's ``LiveFaultPlan``, which changes
+        while the saga runs.
         """
         if not self._guarded("run a saga"):
             return
         orchestrator = self._open()
         try:
             request = orchestrator.validate(dict(booking_data))
-            plan = {booking.step_key(k): booking.parse_kind(v) for k, v in fault_specs.items()}
+            # The window's live plan as it is: it changes while the saga runs.
+            plan = (
+                fault_specs
+                if isinstance(fault_specs, booking.LiveFaultPlan)
+                else {booking.step_key(k): booking.parse_kind(v) for k, v in fault_specs.items()}
+            )
         except InvalidBooking as exc:
             self.booking_rejected.emit(exc.field, exc.message)
             return

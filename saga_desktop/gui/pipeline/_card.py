@@ -126,6 +126,11 @@ class StepCard(QFrame):
         for label, spec, tip in FAULT_CHOICES:
             self._add_choice(label, spec, tip)
         self._kind.setEnabled(False)
+        # What a change of the switches during a run did (counts in this run, or not).
+        self._run_note = QLabel(self)
+        self._run_note.setObjectName(f"faultRunNote_{key}")
+        self._run_note.setWordWrap(True)
+        self._run_note.setVisible(False)
 
         header = QHBoxLayout()
         header.setSpacing(8)
@@ -154,6 +159,7 @@ class StepCard(QFrame):
         layout.addWidget(self._chip)
         layout.addLayout(details)
         layout.addLayout(self._controls)
+        layout.addWidget(self._run_note)
 
         # Made when the card first executes: no animation is needed before the first
         # paint, and leaving them (and their classes) out shortens the window's start.
@@ -243,10 +249,38 @@ class StepCard(QFrame):
         self._emit_if_spec_changed()
 
     @Slot(bool)
-    def set_controls_enabled(self, enabled: bool) -> None:
+    def set_controls_enabled(self, enabled: bool, why: str = "") -> None:
+        """Let the switches change or not; ``why`` says on hover why they cannot."""
         self._controls_enabled = enabled
         self._fail.setEnabled(enabled)
         self._kind.setEnabled(enabled and self._fail.isChecked())
+        number, title = self._number, self._info.title
+        tip = f"Inject a failure into step {number}, {title}, on the next run"
+        if enabled and why:
+            tip = f"{why} ({tip[:1].lower()}{tip[1:]})"
+        elif not enabled and why:
+            tip = why
+        shortcut = f" ({self._info.shortcut})" if self._info.shortcut else ""
+        self._fail.setToolTip(tip + shortcut)
+
+    def controls_enabled(self) -> bool:
+        """True when the switches may change now."""
+        return self._controls_enabled
+
+    @Slot()
+    def toggle_fault(self) -> None:
+        """Flip the fail switch, as a click does: only while it may change (Ctrl+N)."""
+        if self._controls_enabled:
+            self._fail.toggle()
+
+    def set_run_note(self, text: str) -> None:
+        """What a change of the switch during the run did ("" hides it)."""
+        self._run_note.setText(text)
+        self._run_note.setVisible(bool(text))
+
+    def run_note(self) -> str:
+        """The text of :meth:`set_run_note` (empty when none)."""
+        return self._run_note.text()
 
     def fail_toggle(self) -> QCheckBox:
         return self._fail
@@ -294,6 +328,7 @@ class StepCard(QFrame):
         self._chip.setFont(_scaled(base, factor, bold=True))
         self._attempt.setFont(_scaled(base, factor * 0.88, bold=True))
         self._note.setFont(_scaled(base, factor * 0.88, italic=True))
+        self._run_note.setFont(_scaled(base, factor * 0.82, italic=True))
         self._fail.setFont(_scaled(base, factor))
         self._kind.setFont(_scaled(base, factor))
         metrics = QFontMetricsF(self._note.font())

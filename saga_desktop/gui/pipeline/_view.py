@@ -63,6 +63,9 @@ class PipelineView(QWidget):
         self._token_at: tuple[str, str] | None = None
 
         self._cards: dict[str, StepCard] = {}
+        self._controls = True
+        self._live_run = False
+        self._ran: set[str] = set()
         self._row = QHBoxLayout()
         for number, info in enumerate(self._steps, start=1):
             card = StepCard(info, number, self)
@@ -190,8 +193,36 @@ class PipelineView(QWidget):
 
     @Slot(bool)
     def set_controls_enabled(self, enabled: bool) -> None:
-        for card in self._cards.values():
-            card.set_controls_enabled(enabled)
+        """Let every switch change (idle) or none (busy; see :meth:`set_live_run`)."""
+        self._controls = enabled
+        self._refresh_controls()
+
+    def set_live_run(self, on: bool) -> None:
+        """While a run goes on, the switches of the steps it has not reached may change."""
+        if on and not self._live_run:
+            self._ran.clear()
+        self._live_run = on
+        self._refresh_controls()
+
+    def mark_ran(self, name: str) -> None:
+        """The run has started ``name`` (the worker said so): its switches stay as they are."""
+        self._ran.add(name)
+        self._refresh_controls()
+
+    def _refresh_controls(self) -> None:
+        for name, card in self._cards.items():
+            if self._controls:
+                card.set_controls_enabled(True)
+            elif not self._live_run:
+                card.set_controls_enabled(False, "A run is in progress")
+            elif card.property("status") == "PENDING" and name not in self._ran:
+                card.set_controls_enabled(
+                    True, "The run has not reached this step: a change counts in this run"
+                )
+            else:
+                card.set_controls_enabled(
+                    False, "This step has run: its fault stays as the step started with it"
+                )
 
     @Slot(float)
     def set_presenter_scale(self, factor: float) -> None:
@@ -212,7 +243,10 @@ class PipelineView(QWidget):
 
     @Slot(str)
     def _on_card_status_changed(self, status: str) -> None:
-        # Lit arrows and lane segments follow the statuses.
+        # Lit arrows and lane segments follow the statuses; a step that has started
+        # keeps its switch during a live run.
+        if self._live_run:
+            self._refresh_controls()
         self.update()
 
     # -- events ------------------------------------------------------------------------
