@@ -81,6 +81,7 @@ if TYPE_CHECKING:
 
     from saga_desktop.engine import SagaEvent, SagaMemoryQueue
     from saga_desktop.gui.batch_panel import BatchPanel
+    from saga_desktop.gui.paced_waits import PacedWait
     from saga_desktop.gui.timeline import TimelinePanel
 
 __all__ = ["SPEED_INSTANT", "MainWindow", "delay_for_speed"]
@@ -475,6 +476,7 @@ class MainWindow(QMainWindow):
             (worker.batch_finished, self._on_worker_batch_finished),
             (worker.world_reset, self._on_worker_world_reset),
             (worker.warned, self.notices.warn),
+            (worker.wait_started, self._on_worker_wait_started),
         ):
             signal.connect(slot)
         self.run_files.connect_worker(worker)
@@ -1177,6 +1179,13 @@ class MainWindow(QMainWindow):
         shown = record.events
         if self._presenter and shown:
             self.caption.setText(booking.caption(shown[-1], shown[:-1]))
+
+    @Slot(object)
+    def _on_worker_wait_started(self, wait: PacedWait) -> None:
+        # After what came before it (the retry, the late effect in the world).
+        self._flush_frame()
+        if self.pipeline_live:
+            self.pipeline.show_wait(wait.step, wait.text, wait.seconds, wait.held)
 
     @Slot(object)
     def _on_worker_world_changed(self, state: dict[str, Any]) -> None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,15 +19,14 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from saga_desktop import booking, engine
 from saga_desktop.booking import BookingError, InvalidBooking
+from saga_desktop.gui.paced_waits import PacedClock, describe_wait
+from saga_desktop.gui.pacer import INSTANT, Pacer
 
 if TYPE_CHECKING:
     from saga_desktop.booking import BatchProgress, BookingSagaOrchestrator
     from saga_desktop.engine import SagaEvent, SagaResult
 
 __all__ = ["INSTANT", "Pacer", "SagaWorker"]
-
-#: The pacer's delay that means "do not slow down at all".
-INSTANT = 0.0
 
 
 @functools.cache
@@ -52,113 +50,6 @@ _LOCK_WAIT = 30.0
 # A running batch reports its progress (and the world) at most this often (seconds).
 _BATCH_PROGRESS_INTERVAL = 0.1
 _BATCH_WORLD_INTERVAL = 0.5
-
-
-class Pacer:
-    """Speed, pause, single step and cancel, shared by the window and the worker.
-
-    The worker calls :meth:`wait` after every event; the window sets the delay,
-    pauses, steps and cancels from its own thread. A condition variable wakes
-    the worker at once when anything changes, so a pause or a speed change
-    takes effect mid-wait.
-    """
-
-    def __init__(self, delay: float = 0.6) -> None:
-        self._condition = threading.Condition()
-        self._delay = delay
-        self._paused = False
-        self._steps = 0
-        self._before_run: frozenset[str] = frozenset()
-        self._before_compensation: frozenset[str] = frozenset()
-        self.cancelled = threading.Event()
-        #: Set to stop a batch between two sagas (closing the window sets it too).
-        self.batch_cancelled = threading.Event()
-
-    def set_breakpoints(
-        self, before_run: Iterable[str], before_compensation: Iterable[str]
-    ) -> None:
-        """Steps to pause before they run, and before they are compensated."""
-        with self._condition:
-            self._before_run = frozenset(before_run)
-            self._before_compensation = frozenset(before_compensation)
-
-    def breakpoint_for(self, event: SagaEvent) -> str | None:
-        """The breakpoint ``event`` hits, said in words, or None.
-
-        A step's first ``StepStarted`` comes before its action runs, and a
-        ``CompensationStarted`` before its undo: pausing there pauses *before*.
-        """
-        if self.cancelled.is_set():
-            return None
-        if isinstance(event, engine.StepStarted) and event.attempt == 1:
-            if event.step in self._before_run:
-                return f"before {event.step} runs"
-        elif (
-            isinstance(event, engine.CompensationStarted)
-            and event.attempt == 1
-            and event.step in self._before_compensation
-        ):
-            return f"before {event.step} is compensated"
-        return None
-
-    @property
-    def delay(self) -> float:
-        """Seconds between two events (0 is Instant)."""
-        return self._delay
-
-    @property
-    def instant(self) -> bool:
-        """True when nothing is slowed down (Instant speed, or cancelled)."""
-        return (self._delay <= INSTANT and not self._paused) or self.cancelled.is_set()
-
-    @property
-    def paused(self) -> bool:
-        """True while paused."""
-        return self._paused
-
-    def set_delay(self, seconds: float) -> None:
-        """Change the pace; a wait in progress is shortened or lengthened at once."""
-        with self._condition:
-            self._delay = max(0.0, seconds)
-            self._condition.notify_all()
-
-    def set_paused(self, paused: bool) -> None:
-        """Pause or resume."""
-        with self._condition:
-            self._paused = paused
-            self._steps = 0
-            self._condition.notify_all()
-
-    def step(self) -> None:
-        """While paused, let exactly one more event through."""
-        with self._condition:
-            self._steps += 1
-            self._condition.notify_all()
-
-    def cancel(self) -> None:
-        """Stop slowing down for good: the current saga finishes at full speed."""
-        self.cancelled.set()
-        self.batch_cancelled.set()
-        with self._condition:
-            self._condition.notify_all()
-
-    def wait(self) -> None:
-        """Block the worker for one event's worth of pacing."""
-        with self._condition:
-            deadline = time.monotonic() + self._delay
-            while not self.cancelled.is_set():
-                if self._paused:
-                    if self._steps:
-                        self._steps -= 1
-                        return
-                    self._condition.wait()
-                    # A resume restarts the delay, so the next event does not rush in.
-                    deadline = time.monotonic() + self._delay
-                    continue
-                remaining = min(deadline, time.monotonic() + self._delay) - time.monotonic()
-                if remaining <= 0:
-                    return
-                self._condition.wait(remaining)
 
 
 class SagaWorker(QObject):
@@ -196,6 +87,8 @@ class SagaWorker(QObject):
     booking_rejected = Signal(str, str)
     #: Something went wrong that a person must read.
     errored = Signal(str)
+    #: A paced run waits (backoff, a late reply): a ``PacedWait`` the card counts down.
+    wait_started = Signal(object)
     #: True while the worker is running something.
     busy_changed = Signal(bool)
     #: A breakpoint paused the run; the text says where.
@@ -230,6 +123,7 @@ class SagaWorker(QObject):
         self._world_dirty = False
         self._batch = False
         self._last_world = 0.0
+        self._last_event: SagaEvent | None = None
 
     # -- life cycle -------------------------------------------------------------
 
@@ -241,6 +135,7 @@ class SagaWorker(QObject):
                 self.data_dir,
                 listeners=[self._on_event],
                 busy=engine.BusyWait(limit=_LOCK_WAIT, on_wait=self._on_lock_wait),
+                clock=PacedClock(self._on_sleep),
             )
             if orchestrator.logs is not None:
                 orchestrator.logs.on_problem = self.warned.emit
@@ -257,6 +152,7 @@ class SagaWorker(QObject):
 
     def _on_event(self, event: SagaEvent) -> None:
         self._pending.append(event)
+        self._last_event = event
         if isinstance(event, _world_events()):
             self._world_dirty = True
         if self._batch:
@@ -278,6 +174,18 @@ class SagaWorker(QObject):
             return
         self._flush()
         self.pacer.wait()
+
+    def _on_sleep(self, seconds: float) -> None:
+        if self._batch or self.pacer.instant:
+            return
+        wait = describe_wait(self._last_event, seconds, self.pacer.delay, booking.STEP_TIMEOUT)
+        if wait is None:
+            return
+        # What a late reply hides is in the world already: shown while the wait runs.
+        self._world_dirty = True
+        self._flush()
+        self.wait_started.emit(wait)
+        self.pacer.wait(wait.held)
 
     def _on_lock_wait(self, name: str, waited: float) -> None:
         self.lock_waited.emit(

@@ -29,9 +29,7 @@ def test_a_fault_added_to_a_later_step_during_the_run_takes_effect(data_dir, boo
         if isinstance(event, engine.StepSucceeded) and event.step == "RESERVE_SEAT":
             # From another thread, as the window does.
             worker = threading.Thread(
-                target=lambda: changed.append(
-                    plan.change("process_payment", Fault(FaultKind.FAIL))
-                )
+                target=lambda: changed.append(plan.change("process_payment", Fault(FaultKind.FAIL)))
             )
             worker.start()
             worker.join(5)

@@ -6,10 +6,9 @@ that has started cannot change (Ctrl+N included), and the card says which.
 
 from __future__ import annotations
 
+from gui_helpers import RUN_TIMEOUT, click, click_run, statuses, widget
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractButton, QCheckBox, QComboBox
-
-from gui_helpers import RUN_TIMEOUT, click, click_run, statuses, widget
 
 
 def _pause_before_payment(qtbot, window) -> None:

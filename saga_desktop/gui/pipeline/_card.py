@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Property, QEvent, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import Property, QEvent, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -35,6 +36,7 @@ from saga_desktop.gui.pipeline._looks import (
     _LOOKS,
     _PULSE_PERIOD_MS,
     FAULT_CHOICES,
+    LOOK_STATUS,
     STATUSES,
     StepInfo,
     _card_fill,
@@ -60,6 +62,10 @@ class StepCard(QFrame):
         self._info = info
         self._number = number
         self._status = "PENDING"
+        #: The look shown: the status, or one that says more (see LOOK_STATUS).
+        self._shown = "PENDING"
+        self._wait: tuple[str, float, float, float] | None = None
+        self._wait_timer: QTimer | None = None
         self._pulse = 0.0
         self._duration = _DEFAULT_DURATION_MS
         self._controls_enabled = True
@@ -199,15 +205,59 @@ class StepCard(QFrame):
 
     @Slot(str)
     def set_status(self, status: str) -> None:
+        """Show ``status`` (one of the guide's, or a look of one: ``TIMED_OUT``…)."""
         if status not in _LOOKS:
             raise ValueError(f"unknown status {status!r}: expected one of {', '.join(STATUSES)}")
-        if status == self._status:
+        waited = self._stop_wait()
+        if status == self._shown and not waited:
             return
+        self._shown = status
+        status = LOOK_STATUS.get(status, status)
+        changed = status != self._status
         self._status = status
         # The card paints its own look; no style sheet keys on the status, so no
         # re-polish (it cost a full restyle per status change in fast runs).
         self._refresh()
-        self.status_changed.emit(status)
+        if changed:
+            self.status_changed.emit(status)
+
+    def shown_look(self) -> str:
+        """The look shown: the status, or the look that says more (``UNDO_FAILED``…)."""
+        return self._shown
+
+    def show_wait(self, text: str, seconds: float, held: float) -> None:
+        """Count a wait down on the card: ``text``, ``seconds`` simulated over ``held`` real."""
+        self._wait = (text, seconds, held, time.monotonic())
+        self._shown = "UNDO_WAITING" if self._status == "COMPENSATING" else "WAITING"
+        if self._wait_timer is None:
+            self._wait_timer = QTimer(self, interval=100)
+            self._wait_timer.timeout.connect(self._on_wait_timer_timeout)
+        self._wait_timer.start()
+        self._on_wait_timer_timeout()
+        self._refresh()
+
+    def waiting(self) -> bool:
+        """True while a wait counts down on the card."""
+        return self._wait is not None
+
+    @Slot()
+    def _on_wait_timer_timeout(self) -> None:
+        if self._wait is None:
+            return
+        text, seconds, held, since = self._wait
+        done = min(1.0, (time.monotonic() - since) / held) if held > 0 else 1.0
+        self.set_note(f"{text} — {seconds * (1 - done):.1f} s left")
+
+    def _stop_wait(self) -> bool:
+        """End a countdown; True if one ran."""
+        if self._wait is None:
+            return False
+        self._wait = None
+        if self._wait_timer is not None:
+            self._wait_timer.stop()
+        self._shown = self._status
+        self._note.setText("")
+        return True
 
     @Slot(int, int)
     def set_attempt(self, attempt: int, max_attempts: int) -> None:
@@ -356,7 +406,7 @@ class StepCard(QFrame):
     # -- painting ----------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        look = _LOOKS[self._status]
+        look = _LOOKS[self._shown]
         palette = self.palette()
         dark = is_dark(palette)
         accent = QColor(look.accent)
@@ -383,7 +433,7 @@ class StepCard(QFrame):
                     rect.adjusted(-grow, -grow, grow, grow), radius + grow, radius + grow
                 )
 
-        painter.setBrush(_card_fill(palette, self._status))
+        painter.setBrush(_card_fill(palette, self._shown))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRoundedRect(rect, radius, radius)
 
@@ -423,7 +473,7 @@ class StepCard(QFrame):
             self.fault_spec_changed.emit()
 
     def _refresh(self) -> None:
-        look = _LOOKS[self._status]
+        look = _LOOKS[self._shown]
         self._chip.set_look(look)
         self._badge.set_look(look)
         self._refresh_fault()
@@ -450,7 +500,7 @@ class StepCard(QFrame):
         armed = self._fail.isChecked()
         self._armed.setVisible(armed)
         # Against the tinted fill it is drawn on, not the plain card.
-        background = _card_fill(self.palette(), self._status)
+        background = _card_fill(self.palette(), self._shown)
         color = readable(QColor(_FAULT_ACCENT), background)
         style = f"color: {color.name()};"
         # A style sheet change restyles the label: only when the colour really changed.
@@ -463,7 +513,7 @@ class StepCard(QFrame):
         self.update()
 
     def _refresh_accessibility(self) -> None:
-        look = _LOOKS[self._status]
+        look = _LOOKS[self._shown]
         info = self._info
         self.setAccessibleName(f"Step {self._number} {info.title}: {look.label}")
         extra = [part for part in (self._attempt_text, self._note.text()) if part]

@@ -72,7 +72,7 @@ class PipelineFrame:
             untouched = {name: "PENDING" for name in cards if name not in self._statuses}
             self._statuses = untouched | self._statuses
         for name, status in self._statuses.items():
-            if cards[name].property("status") != status:
+            if cards[name].shown_look() != status:
                 pipeline.set_step_status(name, status)
         for name, (attempt, max_attempts) in self._attempts.items():
             pipeline.set_attempt(name, attempt, max_attempts)
@@ -96,26 +96,37 @@ def show_event(pipeline: _Stage, event: SagaEvent) -> None:
         pipeline.set_step_status(event.step, "EXECUTING")
         _show_attempt(pipeline, event.step, event.attempt, event.max_attempts)
     elif isinstance(event, engine.StepRetried):
-        pipeline.set_note(event.step, f"retry in {event.delay:.2f} s")
+        # A wait, not work: the card says what it waits for (and counts down when paced).
+        pipeline.set_step_status(event.step, "WAITING")
+        pipeline.set_note(
+            event.step,
+            f"waiting {event.delay:.1f} s before attempt {event.attempt + 1}/{event.max_attempts}",
+        )
     elif isinstance(event, engine.StepSucceeded):
         pipeline.set_note(event.step, "")
         pipeline.set_step_status(event.step, "COMPLETED")
     elif isinstance(event, engine.StepFailed):
-        pipeline.set_step_status(event.step, "FAILED")
-        pipeline.set_note(event.step, "effect unknown (timed out)" if event.timed_out else "")
+        # A late reply is not a refusal: its effect may be there, so it is undone too.
+        pipeline.set_step_status(event.step, "TIMED_OUT" if event.timed_out else "FAILED")
+        pipeline.set_note(event.step, "no reply in time: effect undone" if event.timed_out else "")
     elif isinstance(event, engine.CompensationTriggered):
         pipeline.set_compensating(bool(event.steps))
     elif isinstance(event, engine.CompensationStarted):
         pipeline.set_step_status(event.step, "COMPENSATING")
         _show_attempt(pipeline, event.step, event.attempt, event.max_attempts)
     elif isinstance(event, engine.CompensationRetried):
-        pipeline.set_note(event.step, f"undo retry in {event.delay:.2f} s")
+        pipeline.set_step_status(event.step, "UNDO_WAITING")
+        pipeline.set_note(
+            event.step,
+            f"waiting {event.delay:.1f} s before undo attempt "
+            f"{event.attempt + 1}/{event.max_attempts}",
+        )
     elif isinstance(event, engine.CompensationSucceeded):
         pipeline.set_note(event.step, "")
         pipeline.set_step_status(event.step, "COMPENSATED")
     elif isinstance(event, engine.CompensationFailed):
-        pipeline.set_step_status(event.step, "FAILED")
-        pipeline.set_note(event.step, "undo failed")
+        pipeline.set_step_status(event.step, "UNDO_FAILED")
+        pipeline.set_note(event.step, "the undo failed")
     elif isinstance(event, engine.DeadLettered):
         pipeline.set_note(event.step, "dead-lettered")
     elif isinstance(event, engine.SagaCompleted | engine.SagaCompensated):

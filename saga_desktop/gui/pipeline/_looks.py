@@ -83,6 +83,19 @@ _LOOKS: dict[str, _Look] = {
     "FAILED": _Look("✖", "Failed", "#D55E00", 3.2),
     "COMPENSATING": _Look("↺", "Compensating", "#E69F00", 2.6, (4.0, 2.5)),
     "COMPENSATED": _Look("⟲", "Compensated", "#CC79A7", 2.2, (1.0, 2.0)),
+    # Looks of a status that say more than the guide's word: a late reply is not a
+    # refusal, a failed undo is not a failed step, a wait is not work.
+    "TIMED_OUT": _Look("⌛", "Timed out", "#F0E442", 3.2, (6.0, 2.0)),
+    "UNDO_FAILED": _Look("⛔", "Undo failed", "#882255", 3.6, (2.0, 1.5)),
+    "WAITING": _Look("⏳", "Waiting", "#56B4E9", 2.6, (5.0, 3.0)),
+    "UNDO_WAITING": _Look("⏳", "Waiting", "#56B4E9", 2.6, (5.0, 3.0)),
+}
+#: Each look beyond the guide's six is shown for one of its statuses.
+LOOK_STATUS = {
+    "TIMED_OUT": "FAILED",
+    "UNDO_FAILED": "FAILED",
+    "WAITING": "EXECUTING",
+    "UNDO_WAITING": "COMPENSATING",
 }
 _FORWARD_TOKEN = "#0072B2"
 _COMPENSATION_ACCENT = "#E69F00"

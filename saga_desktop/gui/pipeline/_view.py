@@ -30,6 +30,7 @@ from saga_desktop.gui.pipeline._looks import (
     _LOOKS,
     COMPENSATION_STATUSES,
     FORWARD_STATUSES,
+    LOOK_STATUS,
     StepInfo,
     _scaled,
     _with_alpha,
@@ -141,10 +142,15 @@ class PipelineView(QWidget):
     @Slot(str, str)
     def set_step_status(self, name: str, status: str) -> None:
         self.card(name).set_status(status)
+        status = LOOK_STATUS.get(status, status)
         if status in FORWARD_STATUSES:
             self._move_token(name, "forward")
         elif status in COMPENSATION_STATUSES:
             self._move_token(name, "compensation")
+
+    def show_wait(self, name: str, text: str, seconds: float, held: float) -> None:
+        """Count down a wait (backoff, a late reply) on step ``name``'s card."""
+        self.card(name).show_wait(text, seconds, held)
 
     @Slot(str, int, int)
     def set_attempt(self, name: str, attempt: int, max_attempts: int) -> None:
