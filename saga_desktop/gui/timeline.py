@@ -53,16 +53,17 @@ from saga_desktop.gui._timeline_lanes import LaneIndex
 
 __all__ = ["KIND_COLOURS", "Bar", "TimelinePanel", "TimelineView", "build_bars"]
 
-#: Okabe–Ito colours per bar kind, as in the pipeline.
+#: One colour per bar kind, as the pipeline's looks: a late reply (yellow) is not a
+#: refusal (vermillion), and the undo's kinds (purples, wine) are not the forward ones.
 KIND_COLOURS: dict[str, str] = {
     "attempt": "#009E73",
     "attempt_failed": "#D55E00",
     "attempt_retried": "#E69F00",
-    "timeout": "#D55E00",
+    "timeout": "#F0E442",
     "backoff": "#999999",
     "compensation": "#CC79A7",
-    "compensation_failed": "#D55E00",
-    "compensation_retried": "#E69F00",
+    "compensation_retried": "#6A3D9A",
+    "compensation_failed": "#882255",
     "dead_letter": "#000000",
 }
 _KIND_LABELS = {
@@ -493,16 +494,11 @@ class TimelinePanel(QWidget):
         legend = QLabel(
             " ".join(
                 f'<span style="color:{KIND_COLOURS[k]}">■</span> {_KIND_LABELS[k]}'
-                for k in (
-                    "attempt",
-                    "attempt_retried",
-                    "backoff",
-                    "timeout",
-                    "compensation",
-                    "dead_letter",
-                )
+                for k in KIND_COLOURS  # every kind its own entry
             )
         )
+        legend.setObjectName("timelineLegend")
+        legend.setWordWrap(True)
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)

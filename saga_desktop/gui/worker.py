@@ -176,10 +176,11 @@ class SagaWorker(QObject):
         self.pacer.wait()
 
     def _on_sleep(self, seconds: float) -> None:
-        if self._batch or self.pacer.instant:
+        # Paused, a person steps event by event: a wait held then would eat a Step.
+        if self._batch or self.pacer.instant or self.pacer.paused:
             return
         wait = describe_wait(self._last_event, seconds, self.pacer.delay, booking.STEP_TIMEOUT)
-        if wait is None:
+        if wait is None or wait.held <= 0:
             return
         # What a late reply hides is in the world already: shown while the wait runs.
         self._world_dirty = True

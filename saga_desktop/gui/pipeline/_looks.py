@@ -21,12 +21,13 @@ FORWARD_STATUSES = frozenset({"EXECUTING", "COMPLETED", "FAILED"})
 COMPENSATION_STATUSES = frozenset({"COMPENSATING", "COMPENSATED"})
 
 #: The fault kinds a card offers: (label, spec as ``booking.parse_kind`` reads it, tooltip).
+#: Short labels, so a card at 1280 px shows each whole (the tooltip says the rest).
 FAULT_CHOICES: tuple[tuple[str, str, str], ...] = (
     ("fail", "fail", "The participant rejects the step; nothing happens."),
     ("transient ×1", "transient:1", "Fails once, then succeeds on the retry."),
     ("transient ×2", "transient:2", "Fails twice, then succeeds on the third attempt."),
     (
-        "transient ×5 (gives up)",
+        "transient ×5",
         "transient:5",
         "Fails more times than the retry policy allows: the saga gives up and compensates.",
     ),
@@ -35,21 +36,21 @@ FAULT_CHOICES: tuple[tuple[str, str, str], ...] = (
         "timeout",
         "The effect is applied but the reply comes too late, so the step is compensated too.",
     ),
-    ("compensation fails ×1", "compensation_fail:1", "The undo fails once, then succeeds."),
-    ("compensation fails ×2", "compensation_fail:2", "The undo fails twice, then succeeds."),
+    ("undo fails ×1", "compensation_fail:1", "The undo fails once, then succeeds."),
+    ("undo fails ×2", "compensation_fail:2", "The undo fails twice, then succeeds."),
     (
-        "compensation fails for ever",
+        "undo never",
         "compensation_fail:forever",
         "The undo never succeeds: the step ends in the dead-letter queue.",
     ),
     (
-        "crash after step",
+        "crash after",
         "crash",
         "The orchestrator dies right after this step; recovery finishes the saga.",
     ),
 )
 
-_COUNTED_KINDS = {"transient": "transient", "compensation_fail": "compensation fails"}
+_COUNTED_KINDS = {"transient": "transient", "compensation_fail": "undo fails"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,7 +143,7 @@ def _fault_label(spec: str) -> str:
     """The combo label of a spec that is not one of the preset choices."""
     kind, _, count = spec.partition(":")
     if kind in _COUNTED_KINDS and (count.isdigit() or count == "forever"):
-        return f"{_COUNTED_KINDS[kind]} {'for ever' if count == 'forever' else f'×{count}'}"
+        return "undo never" if count == "forever" else f"{_COUNTED_KINDS[kind]} ×{count}"
     raise ValueError(
         f"unknown fault {spec!r}: expected one of "
         + ", ".join(choice[1] for choice in FAULT_CHOICES)
