@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QPaintEvent,
     QPalette,
+    QResizeEvent,
     QShowEvent,
 )
 
@@ -65,7 +66,7 @@ from saga_desktop.gui.moment import (
 )
 from saga_desktop.gui.notices import Notices
 from saga_desktop.gui.pipeline import PipelineFrame as _PipelineFrame
-from saga_desktop.gui.pipeline import PipelineView, StepInfo, show_event
+from saga_desktop.gui.pipeline import PipelineView, StepInfo, presenter_scale, show_event
 from saga_desktop.gui.recorded_runs import RecordedRuns
 from saga_desktop.gui.replay import what_is_left
 from saga_desktop.gui.run_faults import RunFaults
@@ -1037,34 +1038,57 @@ class MainWindow(QMainWindow):
         self.set_presenter_mode(on)
 
     def set_presenter_mode(self, on: bool) -> None:
-        """Big cards and captions for a projector; the log and status details hide."""
+        """Full screen, big cards and captions for a projector; the log and status hide."""
+        was = self._presenter
         self._presenter = on
         self.presenter_action.setChecked(on)
-        # As big as the width allows: a projector at 1920 px takes half as much again.
-        scale = (1.55 if self.width() >= 1600 else 1.25) if on else 1.0
-        self.pipeline.set_presenter_scale(scale)
-        # Bigger figures need a wider world panel.
-        width = self.top_splitter.width() or self.width()
-        panel = int(340 * scale)
-        self.top_splitter.setSizes([width - panel, panel])
-
         self.tabs.setVisible(not on)
         self.statusBar().setVisible(not on)
         self.caption.setVisible(on)
-        font = QFont(self.font())
-        base = QApplication.font().pointSizeF()
-        font.setPointSizeF(base * (scale if on else 1.0))
-        self.world.setFont(font)
-        self.banner.setFont(font)
-        big = QFont(font)
-        big.setPointSizeF(base * (scale * 1.25 if on else 1.0))
-        self.caption.setFont(big)
+        if on and not was:
+            # Whatever the order of F11 and maximise, presenter mode is the full screen.
+            self._before_presenter = self.windowState()
+            self.showFullScreen()
+        elif was and not on:
+            self.setWindowState(getattr(self, "_before_presenter", Qt.WindowState.WindowNoState))
+        self._apply_presenter_scale()
         if on and self._live_events:
             self.caption.setText(booking.caption(self._live_events[-1], self._live_events[:-1]))
         elif on:
             self.caption.setText(
                 "Press Run: each step of the saga is explained here as it happens."
             )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """In presenter mode everything follows the screen's size (full screen comes late)."""
+        super().resizeEvent(event)
+        if self._presenter:
+            self._apply_presenter_scale()
+
+    def _apply_presenter_scale(self) -> None:
+        on = self._presenter
+        scale = presenter_scale(self.width(), self.height(), QApplication.font()) if on else 1.0
+        self.pipeline.set_presenter_scale(scale)
+        # The figures need room, but the cards are the show: the panel grows less.
+        side = 1.0 + (scale - 1.0) * 0.45
+        width = self.top_splitter.width() or self.width()
+        panel = int(320 * side)
+        self.top_splitter.setSizes([width - panel, panel])
+        base = QApplication.font().pointSizeF()
+        font = QFont(self.font())
+        font.setPointSizeF(base * side)
+        self.world.setFont(font)
+        self.banner.setFont(font)
+        big = QFont(font)
+        big.setPointSizeF(base * (scale * 0.95 if on else 1.0))
+        self.caption.setFont(big)
+        left = QFont(font)
+        left.setPointSizeF(base * (scale * 0.7 if on else 1.0))
+        self.what_is_left.setFont(left)
+        # Read from the back of a hall: full ink, not the placeholder's grey.
+        self.what_is_left.setForegroundRole(
+            QPalette.ColorRole.WindowText if on else QPalette.ColorRole.PlaceholderText
+        )
 
     @Slot(bool)
     def _on_dark_action_triggered(self, on: bool) -> None:

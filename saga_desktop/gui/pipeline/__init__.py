@@ -20,6 +20,7 @@ from saga_desktop.gui.pipeline._looks import (
     STATUSES,
     StepInfo,
     _scaled,
+    presenter_scale,
 )
 from saga_desktop.gui.pipeline._view import PipelineView
 
@@ -33,5 +34,6 @@ __all__ = [
     "StepCard",
     "StepInfo",
     "_scaled",
+    "presenter_scale",
     "show_event",
 ]

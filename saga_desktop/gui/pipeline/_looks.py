@@ -149,3 +149,20 @@ def _fault_label(spec: str) -> str:
         + ", ".join(choice[1] for choice in FAULT_CHOICES)
         + ", transient:N or compensation_fail:N"
     )
+
+
+#: Presenter mode at 1920x1080: step titles this many pixels high (the back of a hall).
+PRESENTER_TITLE_PX = 36
+
+
+def presenter_scale(width: int, height: int, base: QFont) -> float:
+    """The presenter scale for a window of ``width`` x ``height`` and the base font.
+
+    Titles are ``PRESENTER_TITLE_PX`` pixels at 1920 x 1080 and follow the smaller of
+    the two proportions at any other size, never smaller than at scale 1.
+    """
+    from PySide6.QtGui import QFontInfo
+
+    pixels = QFontInfo(base).pixelSize() or 12
+    screen = min(width / 1920, height / 1080)
+    return max(1.0, min(4.0, screen * PRESENTER_TITLE_PX / pixels))
