@@ -40,6 +40,7 @@ def test_f11_first_goes_full_screen_and_scales_with_the_screen(qtbot, make_windo
     _as_the_screen(qtbot, window)
 
     scale, title, caption, left = _sizes(window)
+    assert scale > 2.5
     assert title >= 36, f"step titles are {title} px at 1920x1080"
     assert caption >= 32, f"captions are {caption} px at 1920x1080"
     assert left >= 24, f"'Still to run' is {left} px"
