@@ -1065,15 +1065,19 @@ class MainWindow(QMainWindow):
         if self._presenter:
             self._apply_presenter_scale()
 
+    def _size_world_panel(self) -> None:
+        width = self.top_splitter.width()
+        self.top_splitter.setSizes([width - self._world_width, self._world_width])
+
     def _apply_presenter_scale(self) -> None:
         on = self._presenter
         scale = presenter_scale(self.width(), self.height(), QApplication.font()) if on else 1.0
         self.pipeline.set_presenter_scale(scale)
         # The figures need room, but the cards are the show: the panel grows less.
-        side = 1.0 + (scale - 1.0) * 0.45
-        width = self.top_splitter.width() or self.width()
-        panel = int(320 * side)
-        self.top_splitter.setSizes([width - panel, panel])
+        side = 1.0 + (scale - 1.0) * 0.25
+        self._world_width = int(320 * side)
+        # Once the splitter has its new width (it lags the window's during a resize).
+        QTimer.singleShot(0, self._size_world_panel)
         base = QApplication.font().pointSizeF()
         font = QFont(self.font())
         font.setPointSizeF(base * side)

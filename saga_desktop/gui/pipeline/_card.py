@@ -375,7 +375,9 @@ class StepCard(QFrame):
         self._name.setFont(mono)
         self._description.setFont(_scaled(base, factor))
         self._compensation.setFont(_scaled(base, factor * 0.95, italic=True))
-        self._chip.setFont(_scaled(base, factor, bold=True))
+        # The chip and the margins grow slower than the titles: at presenter scales the
+        # longest word ("Compensating") still fits a quarter of the screen.
+        self._chip.setFont(_scaled(base, factor**0.6, bold=True))
         self._attempt.setFont(_scaled(base, factor * 0.88, bold=True))
         self._note.setFont(_scaled(base, factor * 0.88, italic=True))
         self._run_note.setFont(_scaled(base, factor * 0.82, italic=True))
@@ -384,9 +386,9 @@ class StepCard(QFrame):
         metrics = QFontMetricsF(self._note.font())
         # Room for one detail line is kept, so cards do not jump when a note appears.
         self._note.setMinimumHeight(math.ceil(metrics.height()))
-        margin = round((8 if self._compact else 12) * factor) + self._glow_margin()
+        margin = round((8 if self._compact else 12) * factor**0.5) + self._glow_margin()
         self._layout.setContentsMargins(margin + 2, margin, margin + 2, margin)
-        self.setMinimumWidth(round(110 * factor))
+        self.setMinimumWidth(round(110 * factor**0.6))
         self._chip.updateGeometry()
         self._badge.updateGeometry()
 

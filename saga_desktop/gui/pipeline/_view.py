@@ -346,7 +346,8 @@ class PipelineView(QWidget):
         side = round(14 * s) - glow + 2
         self._outer.setContentsMargins(side, top, side, bottom)
         self._outer.setSpacing(0)
-        self._row.setSpacing(round(40 * s) - 2 * glow)
+        # Gaps grow slower than the cards: at presenter scales the cards get the room.
+        self._row.setSpacing(round(40 * s**0.6) - 2 * glow)
         self._update_compact()
         self.updateGeometry()
         self.update()
