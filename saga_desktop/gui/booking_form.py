@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -146,11 +147,19 @@ class BookingForm(QGroupBox):
             error.setAccessibleName(f"{captions[field]} error")
             error.hide()
             self.errors[field] = error
-            column = QVBoxLayout()
-            column.setSpacing(1)
-            column.addWidget(editor)
-            column.addWidget(error)
-            form.addRow(captions[field], column)
+            # Beside its field, not under it: an error that appears moves no field
+            # (a field that moved under the pointer was clicked by mistake).
+            row = QHBoxLayout()
+            row.setSpacing(8)
+            row.addWidget(editor)
+            row.addWidget(error, 1)
+            error.setMinimumWidth(220)
+            # Two lines of room from the start: a message that wraps grows no row.
+            error.setMinimumHeight(2 * error.fontMetrics().lineSpacing())
+            policy = error.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)  # its room is kept: nothing moves
+            error.setSizePolicy(policy)
+            form.addRow(captions[field], row)
         # An error about the whole request (not one field) goes under the form.
         self.general_error = named(QLabel(), "bookingError_general")
         theme.tint_text(self.general_error, "vermillion")
@@ -229,6 +238,7 @@ class BookingForm(QGroupBox):
         """Show ``message`` beside ``field`` (or under the form for a general error)."""
         label = self.errors.get(field, self.general_error)
         label.setText(message)
+        label.setToolTip(message)
         label.show()
 
     def error_text(self, field: str) -> str:

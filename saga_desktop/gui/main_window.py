@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QFont,
+    QFontMetrics,
     QGuiApplication,
     QKeySequence,
     QPaintEvent,
@@ -248,6 +249,8 @@ class MainWindow(QMainWindow):
         )
         self.what_is_left.setWordWrap(True)
         self.what_is_left.setMargin(4)
+        # Room for two lines from the start: the cards below do not jump when it wraps.
+        self.what_is_left.setMinimumHeight(2 * self.what_is_left.fontMetrics().lineSpacing() + 8)
         # A palette role, not a style sheet: it follows a switch to the dark theme.
         self.what_is_left.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.caption = named(
@@ -271,6 +274,9 @@ class MainWindow(QMainWindow):
         world_scroll = QScrollArea(widgetResizable=True)
         world_scroll.setFrameShape(QFrame.Shape.NoFrame)
         world_scroll.setWidget(self.world)
+        # Its figures are never cut: the panel keeps the width they need (no sideways bar).
+        world_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        world_scroll.setMinimumWidth(self.world.minimumSizeHint().width() + 16)
         right_layout.addWidget(world_scroll, 1)
 
         self.top_splitter = top = named(QSplitter(Qt.Orientation.Horizontal), "topSplitter")
@@ -1089,6 +1095,8 @@ class MainWindow(QMainWindow):
         left = QFont(font)
         left.setPointSizeF(base * (scale * 0.7 if on else 1.0))
         self.what_is_left.setFont(left)
+        lines = QFontMetrics(left).lineSpacing()
+        self.what_is_left.setMinimumHeight(2 * lines + 8)
         # Read from the back of a hall: full ink, not the placeholder's grey.
         self.what_is_left.setForegroundRole(
             QPalette.ColorRole.WindowText if on else QPalette.ColorRole.PlaceholderText
