@@ -49,6 +49,23 @@ def shoot(window: MainWindow, name: str) -> None:
     print("saved", HERE / f"{name}.png")
 
 
+def paused_mid_compensation(window: MainWindow) -> None:
+    """Run, stepping while paused, until the points are being given back."""
+    window.speed_slider.setValue(60)
+    window.pause_button.click()
+    window.run_button.click()
+    while status(window, "DEDUCT_LOYALTY_POINTS") != "COMPENSATING":
+        window.step_button.click()
+        pump(120)
+
+
+def finish(window: MainWindow) -> None:
+    """Let the paused run end at full speed."""
+    window.speed_slider.setValue(SPEED_INSTANT)
+    window.pause_button.click()
+    wait_until(lambda: not window.busy)
+
+
 def main() -> int:
     quiet_offscreen_warnings()
     create_application()
@@ -106,31 +123,36 @@ def main() -> int:
         )
         window.run_button.click()
         wait_until(lambda: status(window, "RESERVE_SEAT") == "COMPENSATED" and not window.busy)
-        window.tabs.setCurrentWidget(window.timeline)
-        window.history.setCurrentItem(window.history.topLevelItem(0))
+        window.tabs.setCurrentWidget(window._timeline_tab)
+        run = window.state.live_run()
+        assert run is not None
+        window.show_on_timeline(run.known_events() or [])
         wait_until(lambda: bool(window.timeline.view.bars()))
         shoot(window, "timeline")
-        run = window._runs[window.history.topLevelItem(0).data(0, 256)]
-        report = window.run_files.html_report(run, window._run_events(run) or [])
+        report = window.run_files.html_report(run, run.known_events() or [])
         (HERE / "report.html").write_text(report, encoding="utf-8")
         print("saved", HERE / "report.html")
+        window.tabs.setCurrentWidget(window.log)
 
-        # Presenter mode, paused mid-compensation, with its caption.
+        # Dark theme, mid-compensation, at the default size.
+        window.set_dark_theme(True)
         window.pipeline.set_fault_specs({"process_payment": "fail"})
-        window.resize(1920, 1080)  # presenter mode is for a projector
+        paused_mid_compensation(window)
+        shoot(window, "dark")
+        finish(window)
+        window.set_dark_theme(False)
+
+        # Presenter mode, F11 first (at the default size), paused mid-compensation,
+        # with its caption; the "window manager" then gives it the 1920x1080 screen.
+        window.pipeline.set_fault_specs({"process_payment": "fail"})
+        window.presenter_action.trigger()
         pump(200)
-        window.set_presenter_mode(True)
-        window.speed_slider.setValue(60)
-        window.pause_button.click()
-        window.run_button.click()
-        while status(window, "DEDUCT_LOYALTY_POINTS") != "COMPENSATING":
-            window.step_button.click()
-            pump(120)
+        window.resize(1920, 1080)
+        pump(200)
+        paused_mid_compensation(window)
         shoot(window, "presenter")
-        window.set_presenter_mode(False)
-        window.speed_slider.setValue(SPEED_INSTANT)
-        window.pause_button.click()
-        wait_until(lambda: not window.busy)
+        finish(window)
+        window.presenter_action.trigger()
         window.close()
     return 0
 

@@ -1080,7 +1080,7 @@ class MainWindow(QMainWindow):
         scale = presenter_scale(self.width(), self.height(), QApplication.font()) if on else 1.0
         self.pipeline.set_presenter_scale(scale)
         # The figures need room, but the cards are the show: the panel grows less.
-        side = 1.0 + (scale - 1.0) * 0.25
+        side = 1.0 + (scale - 1.0) * 0.15
         self._world_width = int(320 * side)
         # Once the splitter has its new width (it lags the window's during a resize).
         QTimer.singleShot(0, self._size_world_panel)

@@ -115,6 +115,8 @@ class StepCard(QFrame):
 
         self._fail = QCheckBox("Fail", self)
         self._fail.setObjectName(f"failToggle_{key}")
+        # As wide as its box and word: a click beside them (a stretched box) does nothing.
+        self._fail.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         shortcut = f" ({info.shortcut})" if info.shortcut else ""
         self._fail.setToolTip(
             f"Inject a failure into step {number}, {info.title}, on the next run{shortcut}"
@@ -368,8 +370,8 @@ class StepCard(QFrame):
         self.setFont(_scaled(base, factor))
         self._title.setFont(_scaled(base, factor * (1.0 if self._compact else 1.15), bold=True))
         self._badge.setFont(_scaled(base, factor, bold=True))
-        self._armed.setFont(_scaled(base, factor * 1.4, bold=True))
-        self._breakpoint.setFont(_scaled(base, factor * 1.2, bold=True))
+        self._armed.setFont(_scaled(base, factor**0.6 * 1.4, bold=True))
+        self._breakpoint.setFont(_scaled(base, factor**0.6 * 1.2, bold=True))
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSizeF(max(1.0, _scaled(base, factor * 0.82).pointSizeF()))
         self._name.setFont(mono)
@@ -377,12 +379,13 @@ class StepCard(QFrame):
         self._compensation.setFont(_scaled(base, factor * 0.95, italic=True))
         # The chip and the margins grow slower than the titles: at presenter scales the
         # longest word ("Compensating") still fits a quarter of the screen.
-        self._chip.setFont(_scaled(base, factor**0.6, bold=True))
+        self._chip.setFont(_scaled(base, factor**0.5, bold=True))
         self._attempt.setFont(_scaled(base, factor * 0.88, bold=True))
         self._note.setFont(_scaled(base, factor * 0.88, italic=True))
         self._run_note.setFont(_scaled(base, factor * 0.82, italic=True))
-        self._fail.setFont(_scaled(base, factor))
-        self._kind.setFont(_scaled(base, factor))
+        # The switches are for the trainer, not the hall: they grow slower.
+        self._fail.setFont(_scaled(base, factor**0.6))
+        self._kind.setFont(_scaled(base, factor**0.6))
         metrics = QFontMetricsF(self._note.font())
         # Room for one detail line is kept, so cards do not jump when a note appears.
         self._note.setMinimumHeight(math.ceil(metrics.height()))
