@@ -82,6 +82,22 @@ class StepCard(QFrame):
         # again restyles every label for nothing (three times per card at start-up).
         self._fonts_set: tuple[str, float, bool] | None = None
 
+        self._build_labels(info, key)
+        self._build_switches(info, key)
+        self._build_layout()
+
+        # Made when the card first executes: no animation is needed before the first
+        # paint, and leaving them (and their classes) out shortens the window's start.
+        self._pulse_animation: QPropertyAnimation | None = None
+
+        self._fail.toggled.connect(self._on_fail_toggled)
+        self._kind.currentIndexChanged.connect(self._on_kind_current_index_changed)
+        self.apply_fonts(self.font(), 1.0)
+        self._refresh()
+
+    def _build_labels(self, info: StepInfo, key: str) -> None:
+        """The card's texts, badge and status chip."""
+        number = self._number
         self._badge = _NumberBadge(number, self)
         self._title = QLabel(info.title, self)
         self._title.setObjectName(f"stepTitle_{key}")
@@ -113,6 +129,9 @@ class StepCard(QFrame):
         self._note.setObjectName(f"stepNote_{key}")
         self._note.setWordWrap(True)
 
+    def _build_switches(self, info: StepInfo, key: str) -> None:
+        """The fail switch, the fault kind box and the note on changes during a run."""
+        number = self._number
         self._fail = QCheckBox("Fail", self)
         self._fail.setObjectName(f"failToggle_{key}")
         # As wide as its box and word: a click beside them (a stretched box) does nothing.
@@ -140,6 +159,8 @@ class StepCard(QFrame):
         self._run_note.setWordWrap(True)
         self._run_note.setVisible(False)
 
+    def _build_layout(self) -> None:
+        """Header, texts, then status and switches at the bottom (aligned across cards)."""
         header = QHBoxLayout()
         header.setSpacing(8)
         header.addWidget(self._badge, 0, Qt.AlignmentFlag.AlignTop)
@@ -168,15 +189,6 @@ class StepCard(QFrame):
         layout.addLayout(details)
         layout.addLayout(self._controls)
         layout.addWidget(self._run_note)
-
-        # Made when the card first executes: no animation is needed before the first
-        # paint, and leaving them (and their classes) out shortens the window's start.
-        self._pulse_animation: QPropertyAnimation | None = None
-
-        self._fail.toggled.connect(self._on_fail_toggled)
-        self._kind.currentIndexChanged.connect(self._on_kind_current_index_changed)
-        self.apply_fonts(self.font(), 1.0)
-        self._refresh()
 
     # -- Qt properties ---------------------------------------------------------------
 
