@@ -14,12 +14,14 @@ if TYPE_CHECKING:
     from saga_desktop.engine._clock import VirtualClock
     from saga_desktop.engine._definition import (
         NO_RETRY,
+        RETRIABLE_ATTEMPTS,
         Action,
         BareAction,
         RetryPolicy,
         SagaDefinition,
         SagaStep,
         StepContext,
+        StepRole,
         compensation_name,
     )
     from saga_desktop.engine._describe import (
@@ -83,6 +85,7 @@ __all__ = [
     "EVENT_TYPES",
     "LOGGER_NAME",
     "NO_RETRY",
+    "RETRIABLE_ATTEMPTS",
     "SCHEMA_VERSION",
     "Action",
     "BareAction",
@@ -124,6 +127,7 @@ __all__ = [
     "StepError",
     "StepFailed",
     "StepRetried",
+    "StepRole",
     "StepStarted",
     "StepStatus",
     "StepSucceeded",
@@ -144,12 +148,14 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     "_clock": ("VirtualClock",),
     "_definition": (
         "NO_RETRY",
+        "RETRIABLE_ATTEMPTS",
         "Action",
         "BareAction",
         "RetryPolicy",
         "SagaDefinition",
         "SagaStep",
         "StepContext",
+        "StepRole",
         "compensation_name",
     ),
     "_describe": (

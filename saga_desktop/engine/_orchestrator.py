@@ -15,6 +15,7 @@ from saga_desktop.engine._definition import (
     SagaDefinition,
     SagaStep,
     StepContext,
+    StepRole,
 )
 from saga_desktop.engine._events import (
     CompensationFailed,
@@ -241,8 +242,9 @@ class _Plan:
     """What the hot path reads of a definition, read once per definition.
 
     ``steps`` holds ``(name, action, step, takes_context, max_attempts)`` of
-    every step, the action ``None`` when the step has a timeout (it goes the
-    general way): reading a slotted step's fields cost a tenth of a lean saga.
+    every step, the action ``None`` when the step has a timeout or is retriable
+    (it goes the general way): reading a slotted step's fields cost a tenth of
+    a lean saga.
     ``by_name`` maps a step's name to the step and its compensation's name, so
     that a saga of a thousand steps undoes them in linear time.
     """
@@ -255,7 +257,9 @@ class _Plan:
         self.steps: tuple[tuple[str, Callable[..., Any] | None, SagaStep, bool, int], ...] = tuple(
             (
                 step.name,
-                step.action if step.timeout is None else None,
+                step.action
+                if step.timeout is None and step.role is not StepRole.RETRIABLE
+                else None,
                 step,
                 step.takes_context,
                 step.retry.max_attempts,
@@ -277,6 +281,7 @@ class _Run:
     """
 
     __slots__ = (
+        "attempt",
         "compensations",
         "correlation_id",
         "deferred",
@@ -301,6 +306,8 @@ class _Run:
         self.events = events
         self.compensations: list[CompensationRecord] = []
         self.timed_out: str | None = None
+        #: The attempt :meth:`SagaOrchestrator._execute` ended on.
+        self.attempt = 0
         #: Whether anybody sees the events (a sink, a listener, the kept log):
         #: when nobody does, they are not even built.
         self.observed = False
@@ -437,7 +444,7 @@ class SagaOrchestrator:
                         failure = self._execute(run, step, refused=exc)
                         if failure is None:
                             continue
-                        return self._compensate(run, failed_step=name, error=failure)
+                        return self._failed(run, step, failure)
                     error = _describe_error(exc)
                     records, parked = self._undo_unobserved(
                         cid, payload, results, reversed(results)
@@ -462,7 +469,7 @@ class SagaOrchestrator:
                 run = _Run(cid, payload, None, results)
                 failure = self._execute(run, step)
                 if failure is not None:
-                    return self._compensate(run, failed_step=name, error=failure)
+                    return self._failed(run, step, failure)
         return _new_tuple(
             SagaResult, (cid, _COMPLETED, len(steps), len(results), results, None, None, (), ())
         )
@@ -495,7 +502,7 @@ class SagaOrchestrator:
             failure = self._execute(run, step, refused=refused)
             refused = None
             if failure is not None:
-                return self._compensate(run, failed_step=step.name, error=failure)
+                return self._failed(run, step, failure)
         if run.observed:
             self._emit(
                 run,
@@ -683,7 +690,9 @@ class SagaOrchestrator:
         """Finish a saga that an earlier orchestrator left interrupted.
 
         Every step that may have run (it was started) and is not undone yet is
-        compensated, newest first. A history without any :class:`StepStarted`
+        compensated, newest first. A saga whose pivot had completed goes forward
+        instead: its retriable steps that had not succeeded run (again: they are
+        idempotent), and it completes. A history without any :class:`StepStarted`
         comes from a saga written ahead of its start only (see the class), of
         which any step may have run: then every step of the definition (that
         the saga's :class:`SagaStarted` lists) not undone yet is compensated.
@@ -700,8 +709,9 @@ class SagaOrchestrator:
         Returns
         -------
         SagaResult
-            The saga's end, always a compensation. Its compensations include
-            those the earlier orchestrator finished or dead-lettered.
+            The saga's end: a compensation, or past the pivot a completion (or a
+            dead letter). Its compensations include those the earlier
+            orchestrator finished or dead-lettered.
 
         Raises
         ------
@@ -736,6 +746,11 @@ class SagaOrchestrator:
                         event.step, event.compensation, False, event.attempts, event.error
                     )
                 )
+        pivot = self.definition.pivot
+        if pivot is not None and self.definition.steps[pivot].name in run.results:
+            # Past the point of no return: the saga goes forward, never back.
+            later = self.definition.steps[pivot + 1 :]
+            return self._run_steps(run, [step for step in later if step.name not in run.results])
         failed = [e for e in history if isinstance(e, StepFailed)]
         undone = {e.step for e in history if isinstance(e, CompensationSucceeded | DeadLettered)}
         begun: list[str] = []
@@ -756,15 +771,28 @@ class SagaOrchestrator:
             recovery=True,
         )
 
-    def retry_dead_letter(self, correlation_id: str, step_name: str) -> CompensationRecord:
+    def retry_dead_letter(
+        self,
+        correlation_id: str,
+        step_name: str,
+        *,
+        history: Sequence[SagaEvent] = (),
+    ) -> CompensationRecord:
         """Try once more (with the step's compensation policy) to undo a dead letter.
+
+        A retriable step's dead letter is its action, parked after its safety
+        limit (see :meth:`_failed`): retrying it runs the action again, then the
+        retriable steps after it, and the saga completes.
 
         Parameters
         ----------
         correlation_id
             The saga the dead letter belongs to.
         step_name
-            The step whose compensation was dead-lettered.
+            The step whose compensation (or, if retriable, action) was dead-lettered.
+        history
+            The saga's events so far: their payload and results are what a
+            retried action is given (a compensation needs neither).
 
         Returns
         -------
@@ -772,6 +800,8 @@ class SagaOrchestrator:
             ``success`` tells whether the dead letter left the queue.
         """
         step = self.definition.step(step_name)
+        if step.role is StepRole.RETRIABLE:
+            return self._retry_forward(correlation_id, step, history)
         run = self._new_run(correlation_id, {})
         record = self._undo(run, step, step.compensation_name, dead_letter_on_failure=False)
         if record.success and run.observed:
@@ -781,6 +811,32 @@ class SagaOrchestrator:
                     correlation_id, self.clock(), step.name, step.compensation_name, "retried"
                 ),
             )
+        self._commit(run)
+        return record
+
+    def _retry_forward(
+        self, correlation_id: str, step: SagaStep, history: Sequence[SagaEvent]
+    ) -> CompensationRecord:
+        # A parked retriable step, and the retriable steps after it: the saga
+        # goes forward from where it stopped, and completes.
+        started = history[0] if history and isinstance(history[0], SagaStarted) else None
+        run = self._new_run(correlation_id, started.payload if started is not None else {})
+        for event in history:
+            if isinstance(event, StepSucceeded):
+                run.results[event.step] = event.result
+        steps = self.definition.steps
+        index = steps.index(step)
+        error = self._execute(run, step)
+        record = CompensationRecord(step.name, step.name, error is None, run.attempt, error)
+        if error is None:
+            if run.observed:
+                self._emit(
+                    run,
+                    DeadLetterResolved(
+                        correlation_id, self.clock(), step.name, step.name, "retried"
+                    ),
+                )
+            self._run_steps(run, [s for s in steps[index + 1 :] if s.name not in run.results])
         self._commit(run)
         return record
 
@@ -871,15 +927,20 @@ class SagaOrchestrator:
         """Run ``step`` with its retry policy; return the error, or None on success.
 
         ``refused`` is the error of a first attempt that :meth:`run` already made.
+        A retriable step is tried again after any error, and after a late reply
+        (its effect is unknown, and its idempotency key makes a repeat safe),
+        until it succeeds or reaches its safety limit (:attr:`SagaStep.max_attempts`).
         """
         cid, name, observed, timeout = run.correlation_id, step.name, run.observed, step.timeout
+        retriable = step.role is StepRole.RETRIABLE
+        max_attempts = step.max_attempts
         attempt, started_at = 1, 0.0
         while True:
+            run.attempt = attempt
+            late: str | None = None
             if refused is None:
                 if observed:
-                    self._emit(
-                        run, StepStarted(cid, self.clock(), name, attempt, step.retry.max_attempts)
-                    )
+                    self._emit(run, StepStarted(cid, self.clock(), name, attempt, max_attempts))
                     self._commit(run)
                 if timeout is not None:
                     started_at = self.timer()
@@ -890,43 +951,27 @@ class SagaOrchestrator:
                 except Exception as exc:
                     refused = exc
                 else:
-                    if timeout is not None and self.timer() - started_at > timeout:
-                        # The effect may have happened: it is undone like a completed step's.
-                        run.timed_out = name
-                        if observed:
-                            self._emit(
-                                run,
-                                StepFailed(
-                                    cid,
-                                    self.clock(),
-                                    name,
-                                    attempt,
-                                    f"no reply within {timeout:g} s: effect unknown",
-                                    injected=False,
-                                    timed_out=True,
-                                ),
-                            )
-                        return f"{name} timed out after {timeout:g} s"
-                    run.results[name] = result
-                    if observed:
-                        self._emit(
-                            run, StepSucceeded(cid, self.clock(), name, attempt, dict(result))
-                        )
-                    return None
-            error = _describe_error(refused)
-            injected = isinstance(refused, StepError) and refused.injected
-            retryable = isinstance(refused, TransientStepError)
+                    if timeout is None or self.timer() - started_at <= timeout:
+                        self._succeeded(run, step, attempt, result)
+                        return None
+                    late = f"no reply within {timeout:g} s: effect unknown"
+                    if not retriable or attempt >= max_attempts:
+                        return self._timed_out(run, step, attempt, late)
+            if late is not None:
+                error, injected, retryable = late, False, True
+            else:
+                assert refused is not None
+                error = _describe_error(refused)
+                injected = isinstance(refused, StepError) and refused.injected
+                retryable = retriable or isinstance(refused, TransientStepError)
             # Dropped, so that the error's traceback (which sees this frame) makes no cycle.
             refused = None
-            policy = step.retry
-            if retryable and attempt < policy.max_attempts:
-                delay = policy.delay(attempt, self.rng)
+            if retryable and attempt < max_attempts:
+                delay = step.retry.delay(attempt, self.rng)
                 if observed:
                     self._emit(
                         run,
-                        StepRetried(
-                            cid, self.clock(), name, attempt, policy.max_attempts, delay, error
-                        ),
+                        StepRetried(cid, self.clock(), name, attempt, max_attempts, delay, error),
                     )
                 self.sleep(delay)
                 attempt += 1
@@ -936,6 +981,58 @@ class SagaOrchestrator:
                     run, StepFailed(cid, self.clock(), name, attempt, error, injected, False)
                 )
             return error
+
+    def _succeeded(
+        self, run: _Run, step: SagaStep, attempt: int, result: Mapping[str, Any]
+    ) -> None:
+        run.results[step.name] = result
+        if run.observed:
+            self._emit(
+                run,
+                StepSucceeded(run.correlation_id, self.clock(), step.name, attempt, dict(result)),
+            )
+            if step.role is StepRole.PIVOT and run.staging is not None:
+                # Past the point of no return: recovery must know it, or it would
+                # undo a saga that may only go forward (see recover()).
+                run.staging.commit()
+
+    def _timed_out(self, run: _Run, step: SagaStep, attempt: int, error: str) -> str:
+        # The effect may have happened: it is undone like a completed step's
+        # (unless the step is retriable: then it is dead-lettered, see _failed).
+        name, timeout = step.name, step.timeout
+        if step.role is not StepRole.RETRIABLE:
+            run.timed_out = name
+        if run.observed:
+            self._emit(
+                run,
+                StepFailed(
+                    run.correlation_id, self.clock(), name, attempt, error, False, timed_out=True
+                ),
+            )
+        return f"{name} timed out after {timeout:g} s"
+
+    def _failed(self, run: _Run, step: SagaStep, error: str) -> SagaResult:
+        """End a saga whose ``step`` failed for good: compensate, or park it if past the pivot.
+
+        A retriable step fails only once its safety limit is spent. It comes after
+        the pivot, so nothing is compensated: the step itself waits in the
+        dead-letter queue (``compensation`` is the step's own name: its action, not
+        an undo, is what a retry runs), and the saga ends dead-lettered.
+        """
+        if step.role is not StepRole.RETRIABLE:
+            return self._compensate(run, failed_step=step.name, error=error)
+        attempts = run.attempt
+        run.compensations.append(
+            _new_tuple(CompensationRecord, (step.name, step.name, False, attempts, error))
+        )
+        if run.observed:
+            self._emit(
+                run,
+                DeadLettered(
+                    run.correlation_id, self.clock(), step.name, step.name, attempts, error
+                ),
+            )
+        return self._end_compensated(run, failed_step=step.name, error=error)
 
     def _compensate(
         self,
