@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         StepError,
         TransientStepError,
     )
+    from saga_desktop.engine._handlers import EventHandler
     from saga_desktop.engine._log import SagaLog
     from saga_desktop.engine._orchestrator import (
         CompensationRecord,
@@ -100,6 +101,7 @@ __all__ = [
     "DeadLetterResolved",
     "DeadLettered",
     "DefinitionError",
+    "EventHandler",
     "EventSink",
     "EventStoreBusy",
     "EventStoreError",
@@ -195,6 +197,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "StepError",
         "TransientStepError",
     ),
+    "_handlers": ("EventHandler",),
     "_log": ("SagaLog",),
     "_orchestrator": (
         "CompensationRecord",
