@@ -69,7 +69,7 @@ class _Plan:
     name, so that a saga of a thousand steps undoes them in linear time.
     """
 
-    __slots__ = ("by_name", "definition", "names", "steps")
+    __slots__ = ("by_name", "definition", "names", "steps", "undos")
 
     def __init__(self, definition: SagaDefinition) -> None:
         self.definition = definition
@@ -87,6 +87,17 @@ class _Plan:
             for step in definition.steps
         )
         self.by_name = {step.name: (step, step.compensation_name) for step in definition.steps}
+        #: Of each step, what the first attempt at its undo reads.
+        self.undos: dict[str, tuple[SagaStep, str, Callable[..., Any], bool, int]] = {
+            step.name: (
+                step,
+                step.compensation_name,
+                step.compensation,
+                step.takes_context,
+                step.compensation_retry.max_attempts,
+            )
+            for step in definition.steps
+        }
 
 
 class _Run:
@@ -210,7 +221,7 @@ class SagaMachine:
                 for later in undo[undo.index(name) + 1 :]:
                     later_step, later_name = by_name[later]
                     records.append(self._undo(run, later_step, later_name))
-                return self._end_compensated(run, failed_step=failed_step, error=error)
+                return self._end_compensated(run, failed_step, error)
             records.append(_new_tuple(CompensationRecord, (name, undo_name, True, 1, None)))
         count = len(plan.steps)
         return _new_tuple(
@@ -363,7 +374,7 @@ class SagaMachine:
         )
         if run.rec is not None:
             run.rec.emit((DeadLettered, self.clock(), step.name, step.name, attempts, error))
-        return self._end_compensated(run, failed_step=step.name, error=error)
+        return self._end_compensated(run, step.name, error)
 
     def _compensate(
         self,
@@ -382,38 +393,35 @@ class SagaMachine:
             steps = tuple(reversed(undo))
         if run.rec is not None:
             run.rec.emit((CompensationTriggered, self.clock(), failed_step, steps, recovery))
-        by_name = self._plan_of(self.definition).by_name
+        undos = self._plan_of(self.definition).undos
         records = run.compensations
         rec, clock, cid = run.rec, self.clock, run.correlation_id
+        emit = rec.emit if rec is not None else None
+        payload, results = run.payload, run.results
         for name in steps:
-            step, undo_name = by_name[name]
+            step, undo_name, compensation, takes_context, max_attempts = undos[name]
             # The first attempt right here (most undos need no other): one that
             # fails goes on in _undo, with its retries and its dead letter.
-            if rec is not None:
-                rec.emit(
-                    (
-                        CompensationStarted,
-                        clock(),
-                        name,
-                        undo_name,
-                        1,
-                        step.compensation_retry.max_attempts,
-                    )
-                )
+            if emit is not None:
+                emit((CompensationStarted, clock(), name, undo_name, 1, max_attempts))
             try:
-                result = _call(step.compensation, step, cid, 1, run.payload, run.results)
+                result = (
+                    compensation(_new_tuple(StepContext, (cid, name, 1, payload, results)))
+                    if takes_context
+                    else compensation()
+                )
             except ParticipantUnavailable:
                 raise  # not a refusal: the saga stops here, left to recovery
             except Exception as exc:
                 records.append(self._undo(run, step, undo_name, failed=exc))
                 continue
-            if rec is not None:
-                rec.emit((CompensationSucceeded, clock(), name, undo_name, 1, result or {}))
+            if emit is not None:
+                emit((CompensationSucceeded, clock(), name, undo_name, 1, result or {}))
             records.append(_new_tuple(CompensationRecord, (name, undo_name, True, 1, None)))
-        return self._end_compensated(run, failed_step=failed_step, error=error, recovery=recovery)
+        return self._end_compensated(run, failed_step, error, recovery)
 
     def _end_compensated(
-        self, run: _Run, *, failed_step: str | None, error: str, recovery: bool = False
+        self, run: _Run, failed_step: str | None, error: str, recovery: bool = False
     ) -> SagaResult:
         # A compensated saga's last event and its result.
         parked = tuple([r.compensation for r in run.compensations if not r.success])
@@ -432,7 +440,7 @@ class SagaMachine:
                 )
             )
         outcome = SagaOutcome.DEAD_LETTERED if parked else SagaOutcome.COMPENSATED
-        return self._result(run, outcome, failed_step=failed_step, error=error)
+        return self._result(run, outcome, failed_step, error)
 
     def _undo(
         self,
@@ -445,24 +453,17 @@ class SagaMachine:
     ) -> CompensationRecord:
         """Run ``step``'s compensation (called ``name``) with its retry policy.
 
-        ``failed`` is the error of a first attempt already made (unwatched).
+        ``failed`` is the error of a first attempt already made.
         """
-        policy = step.compensation_retry
-        cid, rec = run.correlation_id, run.rec
+        tries = step.compensation_retry.max_attempts
+        cid, emit, clock, undone = run.correlation_id, None, self.clock, step.name
+        if run.rec is not None:
+            emit = run.rec.emit
         attempt = 1
         while True:
             if failed is None:
-                if rec is not None:
-                    rec.emit(
-                        (
-                            CompensationStarted,
-                            self.clock(),
-                            step.name,
-                            name,
-                            attempt,
-                            policy.max_attempts,
-                        )
-                    )
+                if emit is not None:
+                    emit((CompensationStarted, clock(), undone, name, attempt, tries))
                 try:
                     result = _call(step.compensation, step, cid, attempt, run.payload, run.results)
                 except ParticipantUnavailable:
@@ -470,53 +471,30 @@ class SagaMachine:
                 except Exception as exc:
                     failed = exc
                 else:
-                    if rec is not None:
-                        rec.emit(
-                            (
-                                CompensationSucceeded,
-                                self.clock(),
-                                step.name,
-                                name,
-                                attempt,
-                                result or {},
-                            )
-                        )
-                    return _new_tuple(CompensationRecord, (step.name, name, True, attempt, None))
+                    if emit is not None:
+                        emit((CompensationSucceeded, clock(), undone, name, attempt, result or {}))
+                    return _new_tuple(CompensationRecord, (undone, name, True, attempt, None))
             # Any error of an undo is worth retrying: an undo has no other way out.
             injected = isinstance(failed, StepError) and failed.injected
             error = describe_error(failed)
             failed = None  # its traceback sees this frame: dropped, so that it makes no cycle
-            if attempt < policy.max_attempts:
-                delay = policy.delay(attempt, self.rng)
-                if rec is not None:
-                    rec.emit(
-                        (
-                            CompensationRetried,
-                            self.clock(),
-                            step.name,
-                            name,
-                            attempt,
-                            policy.max_attempts,
-                            delay,
-                            error,
-                        )
-                    )
+            if attempt < tries:
+                delay = step.compensation_retry.delay(attempt, self.rng)
+                if emit is not None:
+                    emit((CompensationRetried, clock(), undone, name, attempt, tries, delay, error))
                 self.sleep(delay)
                 attempt += 1
                 continue
-            if rec is not None:
-                rec.emit(
-                    (CompensationFailed, self.clock(), step.name, name, attempt, error, injected)
-                )
+            if emit is not None:
+                emit((CompensationFailed, clock(), undone, name, attempt, error, injected))
                 if dead_letter_on_failure:
-                    rec.emit((DeadLettered, self.clock(), step.name, name, attempt, error))
-            return _new_tuple(CompensationRecord, (step.name, name, False, attempt, error))
+                    emit((DeadLettered, clock(), undone, name, attempt, error))
+            return _new_tuple(CompensationRecord, (undone, name, False, attempt, error))
 
     def _result(
         self,
         run: _Run,
         outcome: SagaOutcome,
-        *,
         failed_step: str | None = None,
         error: str | None = None,
     ) -> SagaResult:
