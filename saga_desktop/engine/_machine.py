@@ -250,8 +250,11 @@ class SagaMachine:
         rec, clock = run.rec, self.clock
         emit = rec.emit if rec is not None else None
         cid, payload, results = run.correlation_id, run.payload, run.results
-        plan = self._plan_of(self.definition)
-        for name, action, takes_context, max_attempts, step in plan.steps[start:]:
+        plan = self._plan
+        if plan.definition is not self.definition:
+            plan = self._plan_of(self.definition)
+        steps = plan.steps if start == 0 else plan.steps[start:]
+        for name, action, takes_context, max_attempts, step in steps:
             if action is None or refused is not None:
                 failure = self._execute(run, step, refused)
                 refused = None
