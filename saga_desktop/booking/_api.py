@@ -457,8 +457,15 @@ class BookingSagaOrchestrator:
         return matches[0]
 
     def retry_dead_letter(self, letter: DeadLetter) -> bool:
-        """Run a dead letter's compensation again; return True if it left the queue."""
-        record = self.orchestrator().retry_dead_letter(letter.correlation_id, letter.step)
+        """Run a dead letter's compensation again; return True if it left the queue.
+
+        A retriable step's dead letter is its action: that runs again, with the
+        saga's request and results from the saga log, and the saga goes on.
+        """
+        history = self.store.history(letter.correlation_id) if self.store is not None else ()
+        record = self.orchestrator().retry_dead_letter(
+            letter.correlation_id, letter.step, history=history
+        )
         return record.success
 
     def resolve_dead_letter(self, letter: DeadLetter) -> None:

@@ -89,6 +89,7 @@ def _step(spec: StepSpec, service: object, injector: FaultInjector) -> SagaStep:
         # Every step has a timeout, so that a timeout fault can be injected on any of
         # them; the file may give its own.
         timeout=spec.timeout if spec.timeout is not None else STEP_TIMEOUT,
+        role=spec.role,
     )
 
 

@@ -32,7 +32,7 @@ from saga_desktop.booking._response import saga_response
 from saga_desktop.booking._saga import FaultInjector
 from saga_desktop.booking._sagadef import check_request, injected_errors, service_definition
 from saga_desktop.booking._services import SERVICE_KINDS, ServiceParticipant, StockService
-from saga_desktop.booking._spec import SagaSpec, Take, resolve
+from saga_desktop.booking._spec import SagaSpec, StepRole, Take, resolve
 from saga_desktop.engine import EventStoreError, SagaDefinition, SagaResult, SqliteEventStore
 from saga_desktop.engine._owners import dead_owners
 from saga_desktop.engine._sqlite import BusyWait
@@ -253,6 +253,24 @@ class ServiceWorld:
         """Every way the world does not add up (see :meth:`snapshot`)."""
         return list(self.snapshot(store).violations)
 
+    def _parked_effects(self, parked: frozenset[str], holding: set[str]) -> set[str]:
+        # A parked undo: its step's effect stays until a person settles it. A parked
+        # retriable step (past the pivot, nothing is undone): every step before it
+        # holds its effect, and its own is unknown (a late reply), so either is right.
+        forward = [
+            step
+            for step in self.spec.steps
+            if step.name in parked and step.role is StepRole.RETRIABLE
+        ]
+        if not forward:
+            return set(parked)
+        stuck = forward[0]
+        names = self.spec.step_names
+        expected = set(names[: names.index(stuck.name)]) | set(parked)
+        if stuck.name not in holding:
+            expected.discard(stuck.name)
+        return expected
+
     def _saga_problems(
         self,
         held: Mapping[str, Mapping[tuple[str, str], Any]],
@@ -273,7 +291,7 @@ class ServiceWorld:
             if status == "COMPLETED":
                 expected = set(steps)
             elif status in ("COMPENSATED", "DEAD_LETTERED", "RUNNING"):
-                expected = set(parked)
+                expected = self._parked_effects(parked, holding)
             elif status is None:
                 expected = set()
             else:

@@ -26,10 +26,12 @@ A value written ``"{field}"`` is read from the request when the saga runs.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
+
+# The engine acts on the roles; a saga file names them (one enum for both).
+from saga_desktop.engine import StepRole
 
 __all__ = [
     "FIELD_PATTERN",
@@ -63,19 +65,6 @@ def resolve(value: Any, request: Mapping[str, Any]) -> Any:
     """``value``, or the request's field when ``value`` names one (``"{price}"``)."""
     field = request_field(value)
     return request[field] if field is not None else value
-
-
-class StepRole(enum.Enum):
-    """Where a step stands in the saga's structure.
-
-    Compensatable steps come first, then at most one pivot (the point of no
-    return), then retriable steps, which are retried until they succeed and
-    never compensated.
-    """
-
-    COMPENSATABLE = "compensatable"
-    PIVOT = "pivot"
-    RETRIABLE = "retriable"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

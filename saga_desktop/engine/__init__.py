@@ -14,12 +14,14 @@ if TYPE_CHECKING:
     from saga_desktop.engine._clock import VirtualClock
     from saga_desktop.engine._definition import (
         NO_RETRY,
+        RETRIABLE_ATTEMPTS,
         Action,
         BareAction,
         RetryPolicy,
         SagaDefinition,
         SagaStep,
         StepContext,
+        StepRole,
         compensation_name,
     )
     from saga_desktop.engine._describe import (
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
         StepError,
         TransientStepError,
     )
+    from saga_desktop.engine._handlers import EventHandler
     from saga_desktop.engine._log import SagaLog
     from saga_desktop.engine._orchestrator import (
         CompensationRecord,
@@ -83,6 +86,7 @@ __all__ = [
     "EVENT_TYPES",
     "LOGGER_NAME",
     "NO_RETRY",
+    "RETRIABLE_ATTEMPTS",
     "SCHEMA_VERSION",
     "Action",
     "BareAction",
@@ -97,6 +101,7 @@ __all__ = [
     "DeadLetterResolved",
     "DeadLettered",
     "DefinitionError",
+    "EventHandler",
     "EventSink",
     "EventStoreBusy",
     "EventStoreError",
@@ -124,6 +129,7 @@ __all__ = [
     "StepError",
     "StepFailed",
     "StepRetried",
+    "StepRole",
     "StepStarted",
     "StepStatus",
     "StepSucceeded",
@@ -144,12 +150,14 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     "_clock": ("VirtualClock",),
     "_definition": (
         "NO_RETRY",
+        "RETRIABLE_ATTEMPTS",
         "Action",
         "BareAction",
         "RetryPolicy",
         "SagaDefinition",
         "SagaStep",
         "StepContext",
+        "StepRole",
         "compensation_name",
     ),
     "_describe": (
@@ -189,6 +197,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "StepError",
         "TransientStepError",
     ),
+    "_handlers": ("EventHandler",),
     "_log": ("SagaLog",),
     "_orchestrator": (
         "CompensationRecord",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import random
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -11,14 +12,36 @@ from saga_desktop.engine._exceptions import DefinitionError
 
 __all__ = [
     "NO_RETRY",
+    "RETRIABLE_ATTEMPTS",
     "Action",
     "BareAction",
     "RetryPolicy",
     "SagaDefinition",
     "SagaStep",
     "StepContext",
+    "StepRole",
     "compensation_name",
 ]
+
+#: The safety limit of a retriable step: it is retried until it succeeds, but at
+#: most this many attempts in all (or its retry policy's, if that allows more), so
+#: that a step that can never succeed ends in a dead letter, not in an endless loop.
+RETRIABLE_ATTEMPTS = 10
+
+
+class StepRole(enum.Enum):
+    """Where a step stands in the saga's structure.
+
+    Compensatable steps come first, then at most one pivot (the point of no
+    return), then retriable steps, which are retried until they succeed and
+    never compensated. A failure at or before the pivot compensates the steps
+    that completed, newest first; once the pivot has completed, the saga only
+    goes forward.
+    """
+
+    COMPENSATABLE = "compensatable"
+    PIVOT = "pivot"
+    RETRIABLE = "retriable"
 
 
 def compensation_name(step: str) -> str:
@@ -156,6 +179,8 @@ class SagaStep:
     timeout
         Seconds the action may take; a later reply counts as a failure whose
         effect is unknown, so the step is compensated. ``None``: no limit.
+    role
+        Compensatable (the default), pivot or retriable (see :class:`StepRole`).
     takes_context
         Whether the action and the compensation are called with a
         :class:`StepContext` (the default) or with no argument at all. A step
@@ -174,11 +199,19 @@ class SagaStep:
     compensation_retry: RetryPolicy = NO_RETRY
     timeout: float | None = None
     takes_context: bool = True
+    role: StepRole = StepRole.COMPENSATABLE
 
     @property
     def compensation_name(self) -> str:
         """``COMPENSATE_<NAME>``."""
         return compensation_name(self.name)
+
+    @property
+    def max_attempts(self) -> int:
+        """Attempts the action gets in all: its policy's, or a retriable step's safety limit."""
+        if self.role is StepRole.RETRIABLE:
+            return max(RETRIABLE_ATTEMPTS, self.retry.max_attempts)
+        return self.retry.max_attempts
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -188,7 +221,9 @@ class SagaDefinition:
     Raises
     ------
     DefinitionError
-        When there is no step, or a name is empty or repeated.
+        When there is no step, a name is empty or repeated, or the roles break
+        the saga's structure (two pivots, a compensatable step after the pivot,
+        a retriable step before it).
     """
 
     name: str
@@ -204,6 +239,15 @@ class SagaDefinition:
             if step.name in seen:
                 raise DefinitionError(f"saga {self.name!r} repeats step {step.name!r}")
             seen.add(step.name)
+        _check_roles(self.name, self.steps)
+
+    @property
+    def pivot(self) -> int | None:
+        """The index of the pivot step (the point of no return), or ``None``."""
+        for index, step in enumerate(self.steps):
+            if step.role is StepRole.PIVOT:
+                return index
+        return None
 
     @property
     def step_names(self) -> tuple[str, ...]:
@@ -222,3 +266,26 @@ class SagaDefinition:
             if step.name == name:
                 return step
         raise KeyError(name)
+
+
+def _check_roles(saga: str, steps: tuple[SagaStep, ...]) -> None:
+    # Compensatable steps, at most one pivot, then retriable steps: the structure
+    # that makes "undo what was done" and "only forward" never meet.
+    pivot: str | None = None
+    for step in steps:
+        if step.role is StepRole.PIVOT:
+            if pivot is not None:
+                raise DefinitionError(
+                    f"saga {saga!r} has two pivots ({pivot} and {step.name}): at most one"
+                )
+            pivot = step.name
+        elif step.role is StepRole.COMPENSATABLE and pivot is not None:
+            raise DefinitionError(
+                f"saga {saga!r}: the compensatable step {step.name} follows the pivot {pivot}; "
+                "after the point of no return only retriable steps run"
+            )
+        elif step.role is StepRole.RETRIABLE and pivot is None:
+            raise DefinitionError(
+                f"saga {saga!r}: the retriable step {step.name} comes before any pivot; "
+                "retriable steps follow the pivot"
+            )

@@ -2,165 +2,24 @@
 
 What the log keeps are entries, each an event or a tuple:
 
-* an event already built (a saga somebody else watches, a recovery, a retry,
-  or the rest of a saga that left the lean path);
-* ``(lean_story, correlation_id, definition, payload, results, times, ...)``:
-  a whole saga of the orchestrator's lean path, built by :func:`lean_story`.
+* an event already built (a saga somebody else watches too);
+* ``(correlation_id, entries)``: a saga that only the log watches, from its
+  start, each event kept as its type, time and fields by a
+  :class:`~saga_desktop.engine._recorders.CompactRecorder` and built when read.
 """
 
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from saga_desktop.engine._events import (
-    CompensationStarted,
-    CompensationSucceeded,
-    CompensationTriggered,
-    SagaCompensated,
-    SagaCompleted,
-    SagaEvent,
-    SagaStarted,
-    StepFailed,
-    StepStarted,
-    StepSucceeded,
-)
+from saga_desktop.engine._events import SagaEvent
+from saga_desktop.engine._recorders import unpack
 
-if TYPE_CHECKING:
-    from saga_desktop.engine._definition import SagaDefinition
+__all__ = ["SagaLog"]
 
-__all__ = ["SagaLog", "lean_story"]
-
-
-def _saga_started(
-    correlation_id: str,
-    at: float,
-    saga_name: str,
-    steps: tuple[str, ...],
-    payload: Mapping[str, Any],
-) -> SagaStarted:
-    return SagaStarted(correlation_id, at, saga_name, steps, dict(payload))
-
-
-def _step_succeeded(
-    correlation_id: str, at: float, step: str, attempt: int, result: Mapping[str, Any]
-) -> StepSucceeded:
-    return StepSucceeded(correlation_id, at, step, attempt, dict(result))
-
-
-def _compensation_succeeded(
-    correlation_id: str,
-    at: float,
-    step: str,
-    compensation: str,
-    attempt: int,
-    result: Mapping[str, Any],
-) -> CompensationSucceeded:
-    return CompensationSucceeded(correlation_id, at, step, compensation, attempt, dict(result))
-
-
-def _saga_completed(
-    correlation_id: str,
-    at: float,
-    steps_completed: int,
-    results: Mapping[str, Mapping[str, Any]],
-) -> SagaCompleted:
-    return SagaCompleted(
-        correlation_id,
-        at,
-        steps_completed,
-        {name: dict(result) for name, result in results.items()},
-    )
-
-
-def lean_story(
-    correlation_id: str,
-    definition: SagaDefinition,
-    payload: Mapping[str, Any],
-    results: Mapping[str, Mapping[str, Any]],
-    times: Sequence[float],
-    failed_step: str | None = None,
-    error: str = "",
-    injected: bool = False,
-    undo: tuple[str, ...] = (),
-    undone: Sequence[Mapping[str, Any]] = (),
-) -> list[SagaEvent]:
-    """The events of one saga of the orchestrator's lean path, from what it kept.
-
-    A saga that runs each step once and, if one refuses, undoes the others at
-    the first attempt, is told by what it keeps anyway (its definition,
-    payload and results), why it failed, what its undos returned, and the
-    clock's reading for each event (events with no participant call between
-    them share one): one log entry instead of eleven event objects.
-
-    Parameters
-    ----------
-    correlation_id, definition, payload, results
-        The saga's id, definition, payload and results (the completed steps).
-    times
-        The time of each event that happened, in order.
-    failed_step, error, injected
-        The step that refused, its error and whether it was injected.
-    undo
-        The steps to undo, newest first.
-    undone
-        What each undo returned, for those that succeeded, in ``undo``'s order.
-
-    Returns
-    -------
-    list of SagaEvent
-        The events that have a time: a saga that left the lean path (a retry, a
-        timeout, an undo that failed) has only its events up to then here.
-    """
-    plan = _story_plan(definition, payload, results, failed_step, error, injected, undo, undone)
-    # Only the events that happened have a time: zip stops at the last one.
-    return [
-        build(correlation_id, at, *fields) for (build, fields), at in zip(plan, times, strict=False)
-    ]
-
-
-def _story_plan(
-    definition: SagaDefinition,
-    payload: Mapping[str, Any],
-    results: Mapping[str, Mapping[str, Any]],
-    failed_step: str | None,
-    error: str,
-    injected: bool,
-    undo: tuple[str, ...],
-    undone: Sequence[Mapping[str, Any]],
-) -> Iterator[tuple[Callable[..., SagaEvent], tuple[Any, ...]]]:
-    # Every event a lean saga can have, in the order the orchestrator emits them.
-    steps = definition.steps
-    yield _saga_started, (definition.name, definition.step_names, payload)
-    completed = len(results)
-    for step in steps[:completed]:
-        yield StepStarted, (step.name, 1, step.retry.max_attempts)
-        yield _step_succeeded, (step.name, 1, results[step.name])
-    if failed_step is None:
-        if completed < len(steps):  # the step at which the saga left the lean path
-            step = steps[completed]
-            yield StepStarted, (step.name, 1, step.retry.max_attempts)
-        yield _saga_completed, (completed, results)
-        return
-    by_name = {step.name: step for step in steps}  # definition.step() is a linear search
-    failed = by_name[failed_step]
-    yield StepStarted, (failed.name, 1, failed.retry.max_attempts)
-    yield StepFailed, (failed.name, 1, error, injected, False)
-    yield CompensationTriggered, (failed.name, undo, False)
-    compensated = []
-    for name, result in zip(undo, [*undone, None], strict=False):
-        step = by_name[name]
-        undo_name = step.compensation_name
-        yield CompensationStarted, (name, undo_name, 1, step.compensation_retry.max_attempts)
-        if result is None:  # the undo that failed: the saga left the lean path here
-            return
-        yield _compensation_succeeded, (name, undo_name, 1, result)
-        compensated.append(undo_name)
-    yield SagaCompensated, (failed.name, error, completed, tuple(compensated), (), False)
-
-
-#: An entry of the log (see the module): an event, or a lean saga's story.
+#: An entry of the log (see the module): an event, or a compactly recorded saga.
 Record = SagaEvent | tuple[Any, ...]
 
 
@@ -173,14 +32,13 @@ class SagaLog:
     have been given, event for event.
 
     When nothing else watches the sagas (no sink, no listener, no kept
-    events), each saga is recorded as one entry when it ends, and its events
-    are built when they are read: building eleven event objects per saga, and
-    keeping them, cost three times as much as running the saga
-    (``tests/benchmarks/run_benchmarks.py --only engine``). So such a saga's
-    events appear together, when it ends (one that retries or times out goes on
-    event by event from there), and sagas run in several threads at once
-    appear in the order they end. Otherwise each event is recorded as it
-    happens, as one entry.
+    events), each saga is recorded as one entry from its start, its events
+    kept as their fields and built when they are read: building eleven event
+    objects per saga, and keeping them, cost three times as much as running
+    the saga (``tests/benchmarks/run_benchmarks.py --only engine``). So such a
+    saga's events are together in the log, and sagas run in several threads at
+    once appear in the order they start. Otherwise each event is recorded as
+    it happens, as one entry.
 
     The log is bounded, as a log pane is: it keeps the latest ``max_entries``
     entries (about 11 events each for lean sagas of four steps). Recording is
@@ -224,7 +82,8 @@ class SagaLog:
     def __len__(self) -> int:
         """How many events the log holds."""
         return sum(
-            len(record[5]) if isinstance(record, tuple) else 1 for record in list(self._records)
+            len(unpack(*record)) if isinstance(record, tuple) else 1
+            for record in list(self._records)
         )
 
     def __iter__(self) -> Iterator[SagaEvent]:
@@ -239,7 +98,7 @@ class SagaLog:
         return [
             event
             for record in list(self._records)
-            if (record[1] if isinstance(record, tuple) else record.correlation_id) == correlation_id
+            if (record[0] if isinstance(record, tuple) else record.correlation_id) == correlation_id
             for event in _built(record)
         ]
 
@@ -251,4 +110,4 @@ class SagaLog:
 def _built(record: Record) -> list[SagaEvent]:
     if isinstance(record, SagaEvent):
         return [record]
-    return lean_story(*record[1:])
+    return unpack(*record)

@@ -28,12 +28,13 @@ from saga_desktop.engine._events import (
     StepStarted,
     StepSucceeded,
 )
+from saga_desktop.engine._handlers import EventHandler
 from saga_desktop.engine._status import SagaOutcome, StepStatus
 
 __all__ = ["SagaMemoryQueue"]
 
 
-class SagaMemoryQueue:
+class SagaMemoryQueue(EventHandler):
     """Pending, executing, completed and failed steps, and the compensation stack.
 
     Attributes
@@ -110,63 +111,74 @@ class SagaMemoryQueue:
         return queue
 
     def apply(self, event: SagaEvent) -> None:
-        """Advance the queue by one event."""
-        if isinstance(event, SagaStarted):
-            self._reset()
-            self.correlation_id = event.correlation_id
-            self.pending.extend(event.steps)
-            self.statuses = dict.fromkeys(event.steps, StepStatus.PENDING)
-        elif isinstance(event, StepStarted):
-            if self.pending and self.pending[0] == event.step:
-                self.pending.popleft()
-            self.executing = event.step
-            self.statuses[event.step] = StepStatus.EXECUTING
-        elif isinstance(event, StepSucceeded):
-            self.executing = None
-            self.completed.append(event.step)
+        """Advance the queue by one event (through its ``on_<event>`` method)."""
+        self.handle(event)
+
+    def on_saga_started(self, event: SagaStarted) -> None:
+        self._reset()
+        self.correlation_id = event.correlation_id
+        self.pending.extend(event.steps)
+        self.statuses = dict.fromkeys(event.steps, StepStatus.PENDING)
+
+    def on_step_started(self, event: StepStarted) -> None:
+        if self.pending and self.pending[0] == event.step:
+            self.pending.popleft()
+        self.executing = event.step
+        self.statuses[event.step] = StepStatus.EXECUTING
+
+    def on_step_succeeded(self, event: StepSucceeded) -> None:
+        self.executing = None
+        self.completed.append(event.step)
+        self.compensation_stack.append(event.step)
+        self.statuses[event.step] = StepStatus.COMPLETED
+
+    def on_step_failed(self, event: StepFailed) -> None:
+        self.executing = None
+        self.failed.append(event.step)
+        self.statuses[event.step] = StepStatus.FAILED
+        if event.timed_out:
+            # The effect may have happened: it has to be undone like a completed step.
             self.compensation_stack.append(event.step)
-            self.statuses[event.step] = StepStatus.COMPLETED
-        elif isinstance(event, StepFailed):
-            self.executing = None
-            self.failed.append(event.step)
-            self.statuses[event.step] = StepStatus.FAILED
-            if event.timed_out:
-                # The effect may have happened: it has to be undone like a completed step.
-                self.compensation_stack.append(event.step)
-        elif isinstance(event, CompensationTriggered):
-            # The stack is popped from its end, so the first step to undo goes last.
-            self.compensation_stack = list(reversed(event.steps))
-        elif isinstance(event, CompensationStarted):
-            if self.compensation_stack and self.compensation_stack[-1] == event.step:
-                self.compensation_stack.pop()
-            self.compensating = event.step
-            self.statuses[event.step] = StepStatus.COMPENSATING
-        elif isinstance(event, CompensationSucceeded):
-            self.compensating = None
-            self.compensated.append(event.step)
-            self.statuses[event.step] = StepStatus.COMPENSATED
-            if event.step in self.dead_letters:
-                self.dead_letters.remove(event.step)
-        elif isinstance(event, CompensationFailed):
-            # The attempt is over; a retried dead letter that fails again has no DeadLettered.
-            self.compensating = None
-            self.statuses[event.step] = StepStatus.FAILED
-        elif isinstance(event, DeadLettered):
-            self.compensating = None
-            self.dead_letters.append(event.step)
-            self.statuses[event.step] = StepStatus.FAILED
-        elif isinstance(event, DeadLetterResolved):
-            if event.step in self.dead_letters:
-                self.dead_letters.remove(event.step)
-            if not self.dead_letters and self.outcome is SagaOutcome.DEAD_LETTERED:
-                self.outcome = SagaOutcome.COMPENSATED
-        elif isinstance(event, SagaCompleted):
-            self.outcome = SagaOutcome.COMPLETED
-        elif isinstance(event, SagaCompensated):
-            self.compensating = None
-            self.outcome = (
-                SagaOutcome.DEAD_LETTERED if event.dead_letters else SagaOutcome.COMPENSATED
-            )
+
+    def on_compensation_triggered(self, event: CompensationTriggered) -> None:
+        # The stack is popped from its end, so the first step to undo goes last.
+        self.compensation_stack = list(reversed(event.steps))
+
+    def on_compensation_started(self, event: CompensationStarted) -> None:
+        if self.compensation_stack and self.compensation_stack[-1] == event.step:
+            self.compensation_stack.pop()
+        self.compensating = event.step
+        self.statuses[event.step] = StepStatus.COMPENSATING
+
+    def on_compensation_succeeded(self, event: CompensationSucceeded) -> None:
+        self.compensating = None
+        self.compensated.append(event.step)
+        self.statuses[event.step] = StepStatus.COMPENSATED
+        if event.step in self.dead_letters:
+            self.dead_letters.remove(event.step)
+
+    def on_compensation_failed(self, event: CompensationFailed) -> None:
+        # The attempt is over; a retried dead letter that fails again has no DeadLettered.
+        self.compensating = None
+        self.statuses[event.step] = StepStatus.FAILED
+
+    def on_dead_lettered(self, event: DeadLettered) -> None:
+        self.compensating = None
+        self.dead_letters.append(event.step)
+        self.statuses[event.step] = StepStatus.FAILED
+
+    def on_dead_letter_resolved(self, event: DeadLetterResolved) -> None:
+        if event.step in self.dead_letters:
+            self.dead_letters.remove(event.step)
+        if not self.dead_letters and self.outcome is SagaOutcome.DEAD_LETTERED:
+            self.outcome = SagaOutcome.COMPENSATED
+
+    def on_saga_completed(self, event: SagaCompleted) -> None:
+        self.outcome = SagaOutcome.COMPLETED
+
+    def on_saga_compensated(self, event: SagaCompensated) -> None:
+        self.compensating = None
+        self.outcome = SagaOutcome.DEAD_LETTERED if event.dead_letters else SagaOutcome.COMPENSATED
 
     def status(self) -> dict[str, Any]:
         """Return a snapshot of the queue as plain data (the guide's status tracking)."""

@@ -339,3 +339,31 @@ def unavoidable_costs(repeats: int = 5, number: int = 20_000) -> dict[str, float
         f"events as objects (x {events:.1f}), for a listener": events
         * best(lambda: kept.append(StepStarted("cid", 1.0, "STEP_1", 1, 1))),
     }
+
+
+def six_vs_four(sagas: int, rounds: int) -> tuple[float, float, float]:
+    """Time per saga of a six-step and a four-step saga, engine + saga log, paired rounds.
+
+    Both have the guide's shape: 70 % succeed, the rest fail evenly over steps
+    2 to n (then every earlier step is undone). Returns (four, six, median of
+    the rounds' six/four ratios).
+    """
+    rng = random.Random(6)
+    plans: dict[int, list[int]] = {
+        steps: [0 if rng.random() < 0.7 else rng.randint(2, steps) for _ in range(sagas)]
+        for steps in (4, 6)
+    }
+    scripts = {steps: _Script() for steps in (4, 6)}
+    runs = {steps: _engine_runner(scripts[steps], steps, log="saga log") for steps in (4, 6)}
+    for steps in (4, 6):
+        _timed(runs[steps], scripts[steps], plans[steps][: min(500, sagas)])
+    times: dict[int, list[float]] = {4: [], 6: []}
+    ratios = []
+    for number in range(rounds):
+        order = (4, 6) if number % 2 == 0 else (6, 4)
+        elapsed = {}
+        for steps in order:
+            elapsed[steps] = _timed(runs[steps], scripts[steps], plans[steps])[0] / sagas
+            times[steps].append(elapsed[steps])
+        ratios.append(elapsed[6] / elapsed[4])
+    return statistics.median(times[4]), statistics.median(times[6]), statistics.median(ratios)

@@ -147,7 +147,18 @@ def engine_section(sagas: int, rounds: int) -> tuple[list[str], list[Budget], di
         full = timings[bench_engine.FULL].vs_saga_py or float("inf")
         budgets.append(("1a engine lean vs saga-py", lean <= 1.0, f"{lean:.2f}x", "<= 1.00x"))
         budgets.append(("1b engine + saga log vs saga-py", full <= 2.0, f"{full:.2f}x", "<= 2.00x"))
+    four, six, six_ratio = bench_engine.six_vs_four(sagas, rounds)
+    lines += [
+        "",
+        "A six-step saga against the four-step one (engine + saga log, the same shape of "
+        f"mix): {four * 1e6:.2f} µs and {six * 1e6:.2f} µs per saga, {six_ratio:.2f}x "
+        "(median of paired rounds; linear in steps would be 1.50x)",
+    ]
+    budgets.append(
+        ("1c six steps vs four, per saga", six_ratio <= 1.5, f"{six_ratio:.2f}x", "<= 1.50x")
+    )
     data: dict[str, Any] = {name: t.per_saga for name, t in timings.items()}
+    data["six vs four steps"] = {"four": four, "six": six, "ratio": six_ratio}
     data["vs saga-py"] = {name: t.vs_saga_py for name, t in timings.items()}
     data["built per saga"] = costs
     return lines, budgets, data
