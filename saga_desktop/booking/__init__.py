@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         UnreadableFile,
         WorldError,
     )
+    from saga_desktop.booking._faultkinds import FaultChoice, fault_choices
     from saga_desktop.booking._faults import (
         DEFAULT_FAILURE_RATE,
         KIND_HELP,
@@ -201,6 +202,7 @@ __all__ = [
     "DatabaseUnusable",
     "Debit",
     "Fault",
+    "FaultChoice",
     "FaultInjector",
     "FaultKind",
     "FaultPlan",
@@ -241,6 +243,7 @@ __all__ = [
     "erase_history",
     "export_log_text",
     "export_run",
+    "fault_choices",
     "generated_scenarios",
     "guide_response",
     "json_type",
@@ -326,6 +329,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "UnreadableFile",
         "WorldError",
     ),
+    "_faultkinds": ("FaultChoice", "fault_choices"),
     "_files": (
         "json_type",
         "read_json_file",

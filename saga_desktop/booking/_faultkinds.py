@@ -54,7 +54,8 @@ class FaultChoice:
     spec
         As a person types it (``transient:2``).
     label
-        What the menu shows (``transient`` and the count, as the window writes it).
+        What the menu shows: short, so a card at 1280 px shows it whole (the
+        tooltip says the rest).
     tooltip
         What the choice does, in a sentence.
     weight
@@ -123,7 +124,7 @@ FAULT_KINDS: dict[FaultKind, FaultKindEntry] = {
                 FaultChoice("transient:3", "transient ×3", "Fails three times.", 2, in_menu=False),
                 FaultChoice(
                     "transient:5",
-                    "transient ×5 (gives up)",
+                    "transient ×5",
                     "Fails more times than the retry policy allows: the saga gives up and "
                     "compensates.",
                 ),
@@ -155,20 +156,20 @@ FAULT_KINDS: dict[FaultKind, FaultKindEntry] = {
             choices=(
                 FaultChoice(
                     "compensation_fail:1",
-                    "compensation fails ×1",
+                    "undo fails ×1",
                     "The undo fails once, then succeeds.",
                     2,
                     True,
                 ),
                 FaultChoice(
                     "compensation_fail:2",
-                    "compensation fails ×2",
+                    "undo fails ×2",
                     "The undo fails twice, then succeeds.",
                     2,
                 ),
                 FaultChoice(
                     "compensation_fail:forever",
-                    "compensation fails for ever",
+                    "undo never",
                     "The undo never succeeds: the step ends in the dead-letter queue.",
                     2,
                 ),
@@ -182,7 +183,7 @@ FAULT_KINDS: dict[FaultKind, FaultKindEntry] = {
             choices=(
                 FaultChoice(
                     "crash",
-                    "crash after step",
+                    "crash after",
                     "The orchestrator dies right after this step; recovery finishes the saga.",
                     1,
                 ),

@@ -6,6 +6,7 @@ import dataclasses
 
 from PySide6.QtGui import QColor, QFont, QPalette
 
+from saga_desktop.booking import fault_choices
 from saga_desktop.gui.theme import is_dark, mix
 
 STATUSES: tuple[str, ...] = (
@@ -20,34 +21,10 @@ STATUSES: tuple[str, ...] = (
 FORWARD_STATUSES = frozenset({"EXECUTING", "COMPLETED", "FAILED"})
 COMPENSATION_STATUSES = frozenset({"COMPENSATING", "COMPENSATED"})
 
-#: The fault kinds a card offers: (label, spec as ``booking.parse_kind`` reads it, tooltip).
-#: Short labels, so a card at 1280 px shows each whole (the tooltip says the rest).
-FAULT_CHOICES: tuple[tuple[str, str, str], ...] = (
-    ("fail", "fail", "The participant rejects the step; nothing happens."),
-    ("transient ×1", "transient:1", "Fails once, then succeeds on the retry."),
-    ("transient ×2", "transient:2", "Fails twice, then succeeds on the third attempt."),
-    (
-        "transient ×5",
-        "transient:5",
-        "Fails more times than the retry policy allows: the saga gives up and compensates.",
-    ),
-    (
-        "timeout",
-        "timeout",
-        "The effect is applied but the reply comes too late, so the step is compensated too.",
-    ),
-    ("undo fails ×1", "compensation_fail:1", "The undo fails once, then succeeds."),
-    ("undo fails ×2", "compensation_fail:2", "The undo fails twice, then succeeds."),
-    (
-        "undo never",
-        "compensation_fail:forever",
-        "The undo never succeeds: the step ends in the dead-letter queue.",
-    ),
-    (
-        "crash after",
-        "crash",
-        "The orchestrator dies right after this step; recovery finishes the saga.",
-    ),
+#: The fault kinds a card offers: (label, spec as ``booking.parse_kind`` reads it,
+#: tooltip), from the registry of failure kinds.
+FAULT_CHOICES: tuple[tuple[str, str, str], ...] = tuple(
+    (choice.label, choice.spec, choice.tooltip) for choice in fault_choices(menu=True)
 )
 
 _COUNTED_KINDS = {"transient": "transient", "compensation_fail": "undo fails"}
