@@ -10,10 +10,14 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
 RUNS = 200
 TICK_MS = 5
-# Machines here are shared and noisy: one scheduler hiccup must not fail the test,
-# while a GUI thread that does real work per event (a database read, a repaint per
-# event instead of per frame) shows up in the 99th percentile at once.
-MAX_STALL_MS = 250
+# Machines here are shared and noisy: one scheduler hiccup (253 ms was seen once on
+# CI, with p99 at 25 ms) must not fail the test, while a GUI thread that does real
+# work per event (a database read, a repaint per event instead of per frame) shows
+# up in the 99th percentile at once, and one that blocks per saga shows up as many
+# long stalls. So: a few long stalls are tolerated, none beyond a second.
+LONG_STALL_MS = 150
+MAX_LONG_STALLS = 3
+MAX_STALL_MS = 1000
 # The 50 ms budget itself is checked by tests/benchmarks/window_benchmark.py (a figure
 # on a quiet machine); this test only catches a GUI thread that really does work it
 # should not, with room for a loaded CI machine (41 ms p99 was seen under load 2).
@@ -74,6 +78,7 @@ def test_two_hundred_sagas_in_a_row_keep_the_window_responsive(qtbot, make_windo
         f"median {statistics.median(gaps_ms):.1f} ms"
     )
     assert worst < MAX_STALL_MS
+    assert sum(gap > LONG_STALL_MS for gap in gaps_ms) <= MAX_LONG_STALLS
     assert p99 < P99_STALL_MS
 
     assert len({r["correlation_id"] for r in responses}) == RUNS
