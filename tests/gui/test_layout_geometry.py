@@ -54,6 +54,27 @@ def _overlaps(card: QWidget) -> list[str]:
     ]
 
 
+def _escapes(card: QWidget) -> list[str]:
+    """Parts drawn outside their card, and title words wider than the title's line."""
+    wrong = [
+        f"{child.objectName()} leaves the card"
+        for child in card.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        if child.isVisible() and not card.rect().contains(child.geometry())
+    ]
+    for title in card.findChildren(QLabel):
+        if title.objectName().startswith("stepTitle_"):
+            room = title.contentsRect().width()
+            wrong += [
+                f"{title.objectName()}: {word!r} is cut"
+                for word in title.text().split()
+                if title.fontMetrics().horizontalAdvance(word) > room
+            ]
+            lines = title.heightForWidth(room)
+            if lines > title.height():
+                wrong.append(f"{title.objectName()}: {lines} px of text in {title.height()} px")
+    return wrong
+
+
 def _settle(qtbot, window, width: int, height: int) -> None:
     window.resize(width, height)
     qtbot.waitUntil(lambda: window.width() == width)
@@ -69,6 +90,7 @@ def _check(window) -> None:
     assert not scroll.verticalScrollBar().isVisible(), "the world panel grew a scrollbar"
     for card in window.pipeline.cards().values():
         assert _overlaps(card) == [], card.objectName()
+        assert _escapes(card) == [], card.objectName()
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (1920, 1080)])
@@ -83,11 +105,29 @@ def test_nothing_is_cut_or_overlaps_idle_and_after_a_run(qtbot, make_window, wid
     _check(window)
 
 
+def test_nothing_is_cut_or_overlaps_at_the_minimum_size(qtbot, make_window) -> None:
+    window = make_window()
+    smallest = window.minimumSizeHint()
+    _settle(qtbot, window, smallest.width(), smallest.height())
+    assert window.pipeline.card("RESERVE_SEAT").is_compact()
+    _check(window)
+    arm(qtbot, window, "process_payment", "transient:5")
+    arm(qtbot, window, "confirm_booking")
+    run_saga(qtbot, window, timeout=RUN_TIMEOUT)
+    qtbot.wait(50)
+    _check(window)
+
+
 def test_presenter_mode_at_1920x1080_cuts_nothing(qtbot, make_window) -> None:
     window = make_window()
     window.presenter_action.trigger()
     qtbot.wait(100)
     _settle(qtbot, window, 1920, 1080)
+    _check(window)
+    # ⚡ and ⏸ beside "Process payment" took the room its last word needed.
+    arm(qtbot, window, "process_payment")
+    window.pipeline.card("PROCESS_PAYMENT").set_breakpoints(True, True)
+    qtbot.wait(50)
     _check(window)
 
 

@@ -6,16 +6,15 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Property, QEvent, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Property, QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
     QFontMetricsF,
-    QPainter,
     QPaintEvent,
     QPalette,
-    QPen,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -29,6 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from saga_desktop.gui.pipeline._card_paint import (
+    font_to_fit,
+    longest_word,
+    paint_card,
+    pulse_animation,
+)
 from saga_desktop.gui.pipeline._looks import (
     _COUNTED_KINDS,
     _DEFAULT_DURATION_MS,
@@ -42,10 +47,9 @@ from saga_desktop.gui.pipeline._looks import (
     _card_fill,
     _fault_label,
     _scaled,
-    _with_alpha,
 )
 from saga_desktop.gui.pipeline._parts import _ElidedLabel, _NumberBadge, _StatusChip
-from saga_desktop.gui.theme import is_dark, readable
+from saga_desktop.gui.theme import readable
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QPropertyAnimation
@@ -102,6 +106,7 @@ class StepCard(QFrame):
         self._title = QLabel(info.title, self)
         self._title.setObjectName(f"stepTitle_{key}")
         self._title.setWordWrap(True)
+        self._title_font = self._title.font()  # as wanted; _fit_title may shrink it
         self._armed = QLabel("⚡", self)
         self._armed.setObjectName(f"faultArmed_{key}")
         self._armed.setVisible(False)
@@ -161,19 +166,20 @@ class StepCard(QFrame):
 
     def _build_layout(self) -> None:
         """Header, texts, then status and switches at the bottom (aligned across cards)."""
-        header = QHBoxLayout()
+        header = self._header = QHBoxLayout()
         header.setSpacing(8)
         header.addWidget(self._badge, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self._title, 1)
-        header.addWidget(self._breakpoint, 0, Qt.AlignmentFlag.AlignTop)
-        header.addWidget(self._armed, 0, Qt.AlignmentFlag.AlignTop)
-        details = QHBoxLayout()
+        details = self._details = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         details.setSpacing(6)
         details.addWidget(self._attempt, 0, Qt.AlignmentFlag.AlignTop)
         details.addWidget(self._note, 1)
         self._controls = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self._controls.setSpacing(6)
-        self._controls.addWidget(self._fail)
+        self._fail_row = QHBoxLayout()
+        self._fail_row.setSpacing(6)
+        self._fail_row.addWidget(self._fail)
+        self._controls.addLayout(self._fail_row)
         self._controls.addWidget(self._kind, 1)
         layout = self._layout = QVBoxLayout(self)
         layout.setSpacing(4)
@@ -185,7 +191,11 @@ class StepCard(QFrame):
         # The stretch sits above the status, so chips and switches line up across cards.
         layout.addStretch(1)
         layout.addSpacing(4)
-        layout.addWidget(self._chip)
+        self._status_row = QHBoxLayout()
+        self._status_row.setSpacing(6)
+        self._status_row.addWidget(self._chip)
+        layout.addLayout(self._status_row)
+        self._place_marks()
         layout.addLayout(details)
         layout.addLayout(self._controls)
         layout.addWidget(self._run_note)
@@ -363,9 +373,15 @@ class StepCard(QFrame):
         self._compact = compact
         self._name.setVisible(not compact)
         self._description.setVisible(not compact)
-        self._controls.setDirection(
+        self._place_marks()
+        direction = (
             QBoxLayout.Direction.TopToBottom if compact else QBoxLayout.Direction.LeftToRight
         )
+        self._controls.setDirection(direction)
+        # "attempt 6/6" beside its note does not fit a narrow card: it goes above it,
+        # and may break after "attempt" rather than be cut.
+        self._details.setDirection(direction)
+        self._attempt.setWordWrap(compact)
         self.apply_fonts(self._base_font, self._factor)
 
     def is_compact(self) -> bool:
@@ -380,7 +396,8 @@ class StepCard(QFrame):
         self._base_font = QFont(base)
         self._factor = factor
         self.setFont(_scaled(base, factor))
-        self._title.setFont(_scaled(base, factor * (1.0 if self._compact else 1.15), bold=True))
+        self._title_font = _scaled(base, factor * (1.0 if self._compact else 1.15), bold=True)
+        self._title.setFont(self._title_font)
         self._badge.setFont(_scaled(base, factor, bold=True))
         self._armed.setFont(_scaled(base, factor**0.6 * 1.4, bold=True))
         self._breakpoint.setFont(_scaled(base, factor**0.6 * 1.2, bold=True))
@@ -403,7 +420,12 @@ class StepCard(QFrame):
         self._note.setMinimumHeight(math.ceil(metrics.height()))
         margin = round((8 if self._compact else 12) * factor**0.5) + self._glow_margin()
         self._layout.setContentsMargins(margin + 2, margin, margin + 2, margin)
-        self.setMinimumWidth(round(110 * factor**0.6))
+        # Counted with a compact card's margins and gaps: the pipeline turns its cards
+        # compact before they get this narrow, and the window's minimum stays small.
+        compact_margin = round(8 * factor**0.5) + self._glow_margin()
+        self.setMinimumWidth(max(round(110 * factor**0.6), self._header_width(compact_margin)))
+        self._fit_title()
+        self._fit_height()
         self._chip.updateGeometry()
         self._badge.updateGeometry()
 
@@ -423,50 +445,7 @@ class StepCard(QFrame):
     # -- painting ----------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        look = _LOOKS[self._shown]
-        palette = self.palette()
-        dark = is_dark(palette)
-        accent = QColor(look.accent)
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        glow = self._glow_margin()
-        rect = QRectF(self.rect()).adjusted(glow, glow, -glow, -glow)
-        radius = 10.0
-
-        # A soft drop shadow lifts the card off the window.
-        for offset, alpha in ((3.0, 0.05), (1.5, 0.08)):
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(0, 0, 0, round(255 * (alpha * (2.2 if dark else 1.0)))))
-            painter.drawRoundedRect(rect.translated(0, offset), radius, radius)
-
-        if self._status == "EXECUTING" and self._pulse > 0:
-            for spread in (1.0, 0.55):
-                grow = glow * spread * (0.5 + 0.5 * self._pulse)
-                painter.setPen(
-                    QPen(_with_alpha(accent, (0.4 if dark else 0.25) * self._pulse * spread), 2.0)
-                )
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawRoundedRect(
-                    rect.adjusted(-grow, -grow, grow, grow), radius + grow, radius + grow
-                )
-
-        painter.setBrush(_card_fill(palette, self._shown))
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawRoundedRect(rect, radius, radius)
-
-        if self._status == "PENDING":
-            border = _with_alpha(palette.color(QPalette.ColorRole.WindowText), 0.28)
-        else:
-            border = accent
-        width = look.border + (1.2 * self._pulse if self._status == "EXECUTING" else 0.0)
-        pen = QPen(border, width)
-        if look.dashes:
-            pen.setDashPattern(list(look.dashes))
-            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        inset = width / 2
-        painter.drawRoundedRect(rect.adjusted(inset, inset, -inset, -inset), radius, radius)
+        paint_card(self, self._shown, self._status, self._pulse, self._glow_margin())
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -474,6 +453,65 @@ class StepCard(QFrame):
             self._refresh()
 
     # -- helpers -----------------------------------------------------------------------
+
+    def _place_marks(self) -> None:
+        """⏸ and ⚡ go where the card has room to spare.
+
+        Beside the title they took the room of its last word; beside the status of a
+        compact card, the room of the status. So: beside the status, or beside the
+        fail switch of a compact card (whose fault box goes underneath).
+        """
+        for row in (self._status_row, self._fail_row):
+            while row.count() > 1:
+                row.takeAt(1)
+        row = self._fail_row if self._compact else self._status_row
+        row.addStretch(1)
+        row.addWidget(self._breakpoint, 0, Qt.AlignmentFlag.AlignVCenter)
+        row.addWidget(self._armed, 0, Qt.AlignmentFlag.AlignVCenter)
+
+    def _fit_title(self) -> None:
+        """Beside the number, shrink the title until its longest word fits its line."""
+        margins = self._layout.contentsMargins()
+        room = self.width() - margins.left() - margins.right()
+        room -= self._badge.sizeHint().width() + self._header.spacing()
+        font = font_to_fit(self._title_font, self._info.title, room)
+        if font != self._title.font():
+            self._title.setFont(font)
+
+    def _fit_height(self) -> None:
+        """Keep the height the texts need at the card's width.
+
+        Wrapped labels report a height for no particular width, so the window could
+        squeeze a narrow card until its title or switches are cut.
+        """
+        self._layout.invalidate()
+        if self._factor != 1.0:
+            # Presenter mode sizes its fonts from the screen's height: a card held at
+            # its full height there would push the compensation lane off the screen.
+            self.setMinimumHeight(0)
+            return
+        width = max(self.width(), self.minimumWidth())
+        self.setMinimumHeight(max(0, self._layout.heightForWidth(width)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Follow the width with the height the wrapped texts need."""
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_title()
+            self._fit_height()
+
+    def _header_width(self, margin: int) -> int:
+        """The narrowest card whose header (number and title) cuts no word of the title.
+
+        A wrapped title still cuts a word wider than its line ("Reserv", "paymen" at
+        the window's minimum size), and the card's own minimum width overrides its
+        layout's: so the header's needs are added up here. In presenter mode the
+        title shrinks to its line instead (``_fit_title``): six cards of 36 px words
+        would not fit a 1920 px screen.
+        """
+        title = longest_word(self._title_font, self._info.title) if self._factor == 1.0 else 0
+        self._title.setMinimumWidth(title)
+        return 2 * (margin + 2) + self._badge.sizeHint().width() + self._header.spacing() + title
 
     def _glow_margin(self) -> int:
         return 6
@@ -505,6 +543,7 @@ class StepCard(QFrame):
             w for w, on in zip(("runs", "is compensated"), self._breakpoints, strict=True) if on
         ]
         self._breakpoint.setVisible(bool(where))
+        self._fit_title()
         text = f"Breakpoint: the run pauses before this step {' and before it '.join(where)}"
         self._breakpoint.setToolTip(text if where else "")
         self._breakpoint.setAccessibleName(text if where else "")
@@ -516,6 +555,7 @@ class StepCard(QFrame):
     def _refresh_fault(self) -> None:
         armed = self._fail.isChecked()
         self._armed.setVisible(armed)
+        self._fit_title()
         # Against the tinted fill it is drawn on, not the plain card.
         background = _card_fill(self.palette(), self._shown)
         color = readable(QColor(_FAULT_ACCENT), background)
@@ -548,7 +588,7 @@ class StepCard(QFrame):
     def _update_pulse(self) -> None:
         animation = self._pulse_animation
         if animation is None and self._status == "EXECUTING":
-            animation = self._pulse_animation = self._make_pulse_animation()
+            animation = self._pulse_animation = pulse_animation(self, _PULSE_PERIOD_MS)
         running = animation is not None and animation.state() == animation.State.Running
         wanted = self._status == "EXECUTING" and self._duration > 0
         if wanted and not running and animation is not None:
@@ -557,15 +597,3 @@ class StepCard(QFrame):
             if running and animation is not None:
                 animation.stop()
             self._set_pulse(0.0)
-
-    def _make_pulse_animation(self) -> QPropertyAnimation:
-        from PySide6.QtCore import QEasingCurve, QPropertyAnimation
-
-        animation = QPropertyAnimation(self, b"pulse", self)
-        animation.setDuration(_PULSE_PERIOD_MS)
-        animation.setStartValue(0.0)
-        animation.setKeyValueAt(0.5, 1.0)
-        animation.setEndValue(0.0)
-        animation.setEasingCurve(QEasingCurve.Type.InOutSine)
-        animation.setLoopCount(-1)
-        return animation
