@@ -160,3 +160,37 @@ def test_the_booking_fields_stay_put_when_an_error_appears(qtbot, make_window) -
     QApplication.processEvents()
     assert widget(window, "bookingError_user_id", QLabel).isVisible()
     assert {f.objectName(): f.geometry() for f in fields} == before
+
+
+def test_the_lanes_are_redrawn_whole_when_the_cards_move(qtbot, make_window) -> None:
+    """Lanes and arrows hang off the cards: a card that moves repaints all of them.
+
+    Without it Qt repaints only the strips a card left and entered, and the old lanes
+    stay on screen beside the new ones (the "ghost lanes" seen after a resize).
+    """
+    from PySide6.QtCore import QObject, QRect
+
+    window = make_window()
+    _settle(qtbot, window, 1280, 800)
+    pipeline = window.pipeline
+    painted: list[QRect] = []
+
+    class Spy(QObject):
+        def eventFilter(self, watched, event):  # noqa: N802 - Qt's name
+            if watched is pipeline and event.type() == event.Type.Paint:
+                painted.append(event.region().boundingRect())
+            return False
+
+    spy = Spy()
+    pipeline.installEventFilter(spy)
+    qtbot.wait(50)
+    card = pipeline.card("RESERVE_SEAT")
+    before = card.geometry()
+    painted.clear()
+    # A long note makes one card taller: the row grows and every card moves up.
+    card.set_note("waiting 0.4 s before attempt 2/3 " * 6)
+    qtbot.waitUntil(lambda: card.geometry() != before)
+    qtbot.wait(50)
+    pipeline.removeEventFilter(spy)
+    assert painted, "the pipeline was not repainted at all"
+    assert any(rect.contains(pipeline.rect()) for rect in painted), painted

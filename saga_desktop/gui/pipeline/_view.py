@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Property, QEvent, QPointF, Qt, Signal, Slot
+from PySide6.QtCore import Property, QEvent, QObject, QPointF, Qt, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QFontMetricsF,
@@ -72,6 +72,7 @@ class PipelineView(QWidget):
             card = StepCard(info, number, self)
             card.fault_spec_changed.connect(self._on_card_fault_spec_changed)
             card.status_changed.connect(self._on_card_status_changed)
+            card.installEventFilter(self)
             self._cards[info.name] = card
             self._row.addWidget(card, 1)
         layout = self._outer = QVBoxLayout(self)
@@ -271,6 +272,16 @@ class PipelineView(QWidget):
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
             self._apply_scale()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A card that moves or resizes repaints the lanes and arrows hung off it.
+
+        Qt would repaint only the strips the card left and entered, and the old lanes
+        would stay on screen beside the new ones.
+        """
+        if event.type() in (QEvent.Type.Move, QEvent.Type.Resize):
+            self.update()
+        return super().eventFilter(watched, event)
 
     def event(self, event: QEvent) -> bool:
         result = super().event(event)
