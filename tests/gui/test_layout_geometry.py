@@ -176,7 +176,7 @@ def test_the_lanes_are_redrawn_whole_when_the_cards_move(qtbot, make_window) -> 
     painted: list[QRect] = []
 
     class Spy(QObject):
-        def eventFilter(self, watched, event):  # noqa: N802 - Qt's name
+        def eventFilter(self, watched, event):
             if watched is pipeline and event.type() == event.Type.Paint:
                 painted.append(event.region().boundingRect())
             return False
