@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QElapsedTimer, QThread, QTimer, Slot
+from PySide6.QtCore import SIGNAL, QElapsedTimer, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
@@ -32,6 +32,8 @@ from saga_desktop.gui.breakpoints import Breakpoints
 from saga_desktop.gui.moment import WindowState
 from saga_desktop.gui.recorded_runs import RecordedRuns
 from saga_desktop.gui.run_files import RunFiles
+from saga_desktop.gui.saga_gallery import open_saga
+from saga_desktop.gui.saga_menu import SagaMenu
 from saga_desktop.gui.scenario_picker import ScenarioPicker
 from saga_desktop.gui.settings import WindowSettings, restore_settings, save_settings
 from saga_desktop.gui.toolbar import SPEED_INSTANT
@@ -40,6 +42,7 @@ from saga_desktop.gui.window_looks import WindowLooks
 from saga_desktop.gui.worker import Pacer, SagaWorker
 
 if TYPE_CHECKING:
+    from saga_desktop.booking import SagaSpec
     from saga_desktop.engine import SagaEvent, SagaMemoryQueue
     from saga_desktop.gui.batch_panel import BatchPanel
     from saga_desktop.gui.timeline import TimelinePanel
@@ -62,17 +65,36 @@ class MainWindow(WindowLooks):
     ----------
     data_dir
         The world's directory (default: the per-user data directory).
+    saga
+        A saga file (its path, or its :class:`~saga_desktop.booking.SagaSpec`) to
+        run instead of the flight booking; its world is a folder of ``data_dir``.
+
+    Raises
+    ------
+    saga_desktop.booking.InvalidSagaFile
+        When ``saga`` is a path to a file that does not load.
     """
 
-    def __init__(self, data_dir: Path | str | None = None, parent: QWidget | None = None) -> None:
+    #: File › New saga… was chosen: the saga editor, when there is one, listens here.
+    new_saga_requested = Signal()
+
+    def __init__(
+        self,
+        data_dir: Path | str | None = None,
+        parent: QWidget | None = None,
+        *,
+        saga: SagaSpec | Path | str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self.saga = open_saga(saga) if isinstance(saga, Path | str) else saga
         self.setObjectName("mainWindow")
-        self.setWindowTitle(f"SAGA Desktop {__version__} — flight booking saga")
+        what = "flight booking" if self.saga is None else self.saga.title
+        self.setWindowTitle(f"SAGA Desktop {__version__} — {what} saga")
         self.resize(1280, 800)
         self.pacer = Pacer(delay_for_speed(DEFAULT_SPEED))
         #: What the window shows and knows, without Qt (see saga_desktop.gui.moment).
-        self.state = WindowState()
+        self.state = WindowState(saga=self.saga)
         self._busy = False
         #: Sagas whose owner died are in the world (the last snapshot said so).
         self._interrupted = False
@@ -91,8 +113,7 @@ class MainWindow(WindowLooks):
         self._shown_world: moment_text.WorldView | None = None
         self.scenario_dialog: QDialog | None = None
         self.settings = WindowSettings(self.data_dir)
-
-        self.saga = None
+        self.saga_menu = SagaMenu(self)
         actions = self.actions_by_key = make_actions(self)
         self.run_action = actions["run"]
         self.restart_action = actions["restart"]
@@ -115,10 +136,10 @@ class MainWindow(WindowLooks):
 
     def _build_menus(self) -> None:
         """The menu bar, from :data:`~saga_desktop.gui.actions.MENUS`."""
-        groups: dict[str, Callable[[QMenu], None]] = {
+        groups: dict[str, Callable[[QMenu], object]] = {
             "@exports": lambda menu: menu.addActions(self.run_files.export_actions),
             "@import": lambda menu: menu.addAction(self.run_files.import_action),
-            "@gallery": self._add_gallery_menu,
+            "@gallery": self.saga_menu.fill_gallery,
             # The cards' right-click menu, reachable from the keyboard too (Alt+R, B).
             "@breakpoints": lambda menu: self.breakpoints.add_to(menu.addMenu("&Breakpoints")),
         }
@@ -134,7 +155,7 @@ class MainWindow(WindowLooks):
 
     def _start_worker(self) -> None:
         self._thread = named(QThread(), "sagaWorkerThread")
-        self._worker = SagaWorker(self.data_dir, self.pacer)
+        self._worker = SagaWorker(self.data_dir, self.pacer, self.saga)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.start)
         worker = self._worker
@@ -233,7 +254,11 @@ class MainWindow(WindowLooks):
         # Scenario picker: presets (the guide's five first), random failures from a seed.
         # Only "Custom" is there for the first paint, see ScenarioPicker.add_presets.
         self.scenarios = ScenarioPicker(
-            self.scenario_picker, self.seed_spin, self.fault_specs, self.pipeline.set_fault_specs
+            self.scenario_picker,
+            self.seed_spin,
+            self.fault_specs,
+            self.pipeline.set_fault_specs,
+            self.saga,
         )
         self.scenarios.chosen.connect(self._on_scenarios_chosen)
         self.scenarios.preset_picked.connect(self.form.take_preset)
@@ -273,19 +298,35 @@ class MainWindow(WindowLooks):
 
     # -- sagas: the gallery, a file, a new one --------------------------------------------
 
-    def _add_gallery_menu(self, menu: QMenu) -> None:
-        """File, Saga gallery: the saga files that come with the app."""
-        gallery = named(menu.addMenu("Saga &gallery"), "sagaGalleryMenu")
-        gallery.setToolTipsVisible(True)
+    @property
+    def successor(self) -> MainWindow | None:
+        """The window that took this one's place (another saga opened), if any."""
+        return self.saga_menu.successor
+
+    def open_saga_file(self, path: Path | str) -> MainWindow | None:
+        """Open the saga file ``path`` in this window's place; None (and a dialog) if refused."""
+        return self.saga_menu.open_file(path)
 
     @Slot()
     def _on_open_saga_action_triggered(self) -> None:
-        pass
+        self.saga_menu.ask_and_open()
 
     @Slot()
     def _on_new_saga_action_triggered(self) -> None:
-        pass
+        from PySide6.QtWidgets import QMessageBox
+
+        # The editor connects here (it is a module of its own); without it, say so.
+        if self.receivers(SIGNAL("new_saga_requested()")) > 0:
+            self.new_saga_requested.emit()
+            return
+        QMessageBox.information(
+            self,
+            "New saga",
+            "The saga editor is not in this build. Write a saga file (see the files in "
+            "File › Saga gallery) and open it with File › Open saga….",
+        )
 
     @Slot()
     def _on_flight_booking_action_triggered(self) -> None:
-        pass
+        if self.saga is not None:
+            self.saga_menu.replace(None)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from saga_desktop import engine
 
 if TYPE_CHECKING:
+    from saga_desktop.booking import SagaSpec
     from saga_desktop.engine import SagaEvent
 
 __all__ = [
@@ -225,6 +226,8 @@ class WindowState:
         )
     )
     world: dict[str, Any] | None = None
+    #: The saga file's saga the window runs (None for the flight booking).
+    saga: SagaSpec | None = None
     #: What the next run started here runs under.
     context: RunContext = dataclasses.field(default_factory=RunContext)
 

@@ -54,9 +54,11 @@ from saga_desktop.gui.pipeline import PipelineFrame as _PipelineFrame
 from saga_desktop.gui.pipeline import PipelineView, StepInfo, show_event
 from saga_desktop.gui.recorded_runs import RecordedRuns
 from saga_desktop.gui.replay import ReplayController, what_is_left
+from saga_desktop.gui.request_form import RequestForm
 from saga_desktop.gui.run_faults import RunFaults
 from saga_desktop.gui.run_files import RunFiles
 from saga_desktop.gui.scenario_picker import ScenarioPicker
+from saga_desktop.gui.services_panel import ServicesPanel
 from saga_desktop.gui.settings import WindowSettings
 from saga_desktop.gui.toolbar import SPEED_INSTANT, ControlsToolbar
 from saga_desktop.gui.worker import Pacer, SagaWorker
@@ -126,6 +128,7 @@ def step_infos(spec: SagaSpec | None = None) -> list[StepInfo]:
             description=step.description,
             compensation=step.compensation,
             shortcut=f"Ctrl+{number}" if number <= 9 else "",
+            role="" if step.role.value == "compensatable" else step.role.value,
         )
         for number, step in enumerate(spec.steps, start=1)
     ]
@@ -188,8 +191,8 @@ class WindowBase(QMainWindow):
     _shown_banner: Banner | None
     what_is_left: QLabel
     caption: QLabel
-    world: WorldPanel
-    form: BookingForm
+    world: WorldPanel | ServicesPanel
+    form: BookingForm | RequestForm
     top_splitter: QSplitter
     log: LogPane
     history_tab: HistoryTab
@@ -305,7 +308,9 @@ class WindowBase(QMainWindow):
         idle = not self._busy
         crashed = self._crashed
         self.run_action.setEnabled(idle and not crashed)
-        self.reset_action.setEnabled(idle)
+        # A saga file's world starts again only with its history (Erase): the restock
+        # of seats and points is the flight booking's.
+        self.reset_action.setEnabled(idle and self.saga is None)
         self.erase_action.setEnabled(idle)
         self.run_all_action.setEnabled(idle)
         # Sagas whose process died (here or in another window) wait for a recovery too.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from typing import Any
 
@@ -217,7 +218,13 @@ class WindowControls(WindowLive):
         self._busy = True
         self._set_paused(False)  # the scenarios run flat out: nothing to pause
         self.state.start(Activity.SCENARIOS)
-        self._say("running", "Running the guide's five test scenarios on a scratch world…")
+        what = (
+            "the guide's five test scenarios"
+            if self.saga is None
+            else f"the {len(self.saga.steps) + 1} generated scenarios of "
+            f"{html.escape(self.saga.title)}"
+        )
+        self._say("running", f"Running {what} on a scratch world…")
         self._update_controls()
         self.scenarios_requested.emit()
 

@@ -34,7 +34,9 @@ from saga_desktop.gui.history_tab import HistoryTab
 from saga_desktop.gui.log_pane import LogPane
 from saga_desktop.gui.notices import Notices
 from saga_desktop.gui.pipeline import PipelineView
+from saga_desktop.gui.request_form import RequestForm
 from saga_desktop.gui.run_faults import RunFaults
+from saga_desktop.gui.services_panel import ServicesPanel
 from saga_desktop.gui.toolbar import ControlsToolbar
 from saga_desktop.gui.window_base import DEFAULT_SPEED, step_infos
 from saga_desktop.gui.world_panel import WorldPanel
@@ -104,8 +106,10 @@ def build_stage(window: MainWindow) -> None:
     left_layout.addWidget(window.caption)
     left_layout.addWidget(window.banner)
 
-    window.world = WorldPanel()
-    window.form = BookingForm()
+    saga = window.saga
+    # A saga file's world and request are its own: every service, every request field.
+    window.world = WorldPanel() if saga is None else ServicesPanel(saga)
+    window.form = BookingForm() if saga is None else RequestForm(saga)
     window.form.focus_changed.connect(window._on_form_focus_changed)
     right = QWidget()
     right_layout = QVBoxLayout(right)
@@ -149,7 +153,7 @@ def build_tabs(window: MainWindow) -> None:
     booking_layout = QHBoxLayout(window.booking_tab)
     booking_layout.addWidget(window.form)
     booking_layout.addStretch(1)
-    window.tabs.addTab(window.booking_tab, "Booking")
+    window.tabs.addTab(window.booking_tab, "Booking" if window.saga is None else "Request")
 
     main = named(QSplitter(Qt.Orientation.Vertical), "mainSplitter")
     main.addWidget(window.top_splitter)

@@ -125,7 +125,7 @@ class WindowLive(WindowBase):
             self.what_is_left.setText(what_is_left(self._live_queue))
         shown = record.events
         if self._presenter and shown:
-            self.caption.setText(booking.caption(shown[-1], shown[:-1]))
+            self.caption.setText(booking.caption(shown[-1], shown[:-1], self.saga))
 
     @Slot(object)
     def _on_worker_wait_started(self, wait: PacedWait) -> None:

@@ -45,7 +45,9 @@ class WindowLooks(WindowControls):
             self.setWindowState(getattr(self, "_before_presenter", Qt.WindowState.WindowNoState))
         self._apply_presenter_scale()
         if on and self._live_events:
-            self.caption.setText(booking.caption(self._live_events[-1], self._live_events[:-1]))
+            self.caption.setText(
+                booking.caption(self._live_events[-1], self._live_events[:-1], self.saga)
+            )
         elif on:
             self.caption.setText(
                 "Press Run: each step of the saga is explained here as it happens."
@@ -117,7 +119,13 @@ class WindowLooks(WindowControls):
             "About SAGA Desktop",
             f"<h3>SAGA Desktop {__version__}</h3><p>Watch a flight-booking saga fail and heal "
             "itself: four local transactions, compensated newest first when one fails.</p>"
-            f"<p>Data directory: {html.escape(str(self.data_dir))}</p>",
+            + (
+                f"<p>Running the saga file {html.escape(self.saga.source or self.saga.name)}: "
+                f"{html.escape(self.saga.title)}, {len(self.saga.steps)} steps.</p>"
+                if self.saga is not None
+                else ""
+            )
+            + f"<p>Data directory: {html.escape(str(self.data_dir))}</p>",
         )
 
     @Slot()
