@@ -458,14 +458,18 @@ def _cmd_window(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
         # Nobody needs to watch the self-test: offscreen runs the same window.
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    # Read before Qt starts: a bad saga file is one line and exit 2, with no window.
+    saga = _saga(args) if getattr(args, "saga", None) is not None else None
+    if saga is not None and saga.world is not None:
+        saga = None  # the flight booking's own file: the built-in booking's window
     if args.self_test:
         from saga_desktop.gui.self_test import run_self_test
 
         data_dir = getattr(args, "data_dir", None)
-        return run_self_test(Path(data_dir) if data_dir else None)
+        return run_self_test(Path(data_dir) if data_dir else None, saga)
     from saga_desktop.gui.app import run_app
 
-    return run_app(_data_dir(args))
+    return run_app(_data_dir(args), saga)
 
 
 _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {

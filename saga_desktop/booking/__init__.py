@@ -116,6 +116,7 @@ if TYPE_CHECKING:
     )
     from saga_desktop.booking._sagascenarios import (
         GeneratedScenario,
+        check_saga_scenario,
         generated_scenarios,
         run_saga_scenarios,
     )
@@ -237,6 +238,7 @@ __all__ = [
     "booking_definition",
     "caption",
     "captions",
+    "check_saga_scenario",
     "check_scenario",
     "default_data_dir",
     "describe_plan",
@@ -305,7 +307,12 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "spec_from_data",
     ),
     "_response": ("saga_response",),
-    "_sagascenarios": ("GeneratedScenario", "generated_scenarios", "run_saga_scenarios"),
+    "_sagascenarios": (
+        "GeneratedScenario",
+        "check_saga_scenario",
+        "generated_scenarios",
+        "run_saga_scenarios",
+    ),
     "_sagaworld": ("SAGAS_FOLDER", "ServiceSnapshot", "ServiceWorld", "saga_world_dir"),
     "_spec": (
         "Credit",

@@ -295,7 +295,9 @@ _RANDOM_KINDS: tuple[tuple[str, int], ...] = tuple(
 )
 
 
-def random_fault_plan(seed: int, *, failure_rate: float = 0.6) -> dict[str, str]:
+def random_fault_plan(
+    seed: int, *, failure_rate: float = 0.6, keys: Sequence[str] = STEP_KEYS
+) -> dict[str, str]:
     """Draw a fault plan from a seed a person can see and type again.
 
     Parameters
@@ -304,6 +306,8 @@ def random_fault_plan(seed: int, *, failure_rate: float = 0.6) -> dict[str, str]
         The same seed always gives the same plan.
     failure_rate
         Chance, from 0 to 1, that a given step gets a fault.
+    keys
+        The saga's step keys (the flight booking's by default).
 
     Returns
     -------
@@ -321,7 +325,7 @@ def random_fault_plan(seed: int, *, failure_rate: float = 0.6) -> dict[str, str]
     kinds = [kind for kind, _ in _RANDOM_KINDS]
     weights = [weight for _, weight in _RANDOM_KINDS]
     plan: dict[str, str] = {}
-    for key in STEP_KEYS:
+    for key in keys:
         # Both draws happen for every step, so a plan at one rate shares its
         # kinds with the same seed at another rate.
         hit = rng.random() < failure_rate

@@ -20,7 +20,12 @@ from saga_desktop.booking._spec import SagaSpec, StepRole
 if TYPE_CHECKING:
     from saga_desktop.booking._api import BookingSagaOrchestrator
 
-__all__ = ["GeneratedScenario", "generated_scenarios", "run_saga_scenarios"]
+__all__ = [
+    "GeneratedScenario",
+    "check_saga_scenario",
+    "generated_scenarios",
+    "run_saga_scenarios",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -124,6 +129,20 @@ def _problems(
     if not after["consistent"]:
         problems.extend(f"inconsistent: {v}" for v in after["violations"])
     return problems
+
+
+def check_saga_scenario(
+    scenario: GeneratedScenario,
+    response: Mapping[str, Any],
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+) -> list[str]:
+    """What is wrong with a generated scenario's run (empty when it passed).
+
+    ``before`` and ``after`` are the world's snapshots (``ServiceSnapshot.to_dict()``)
+    around the run, as ``--self-test --saga FILE`` takes them from the window.
+    """
+    return _problems(scenario, response, before, after)
 
 
 def run_saga_scenarios(orchestrator: BookingSagaOrchestrator, spec: SagaSpec) -> dict[str, Any]:

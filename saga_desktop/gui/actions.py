@@ -19,6 +19,7 @@ from saga_desktop.gui._qt import named
 
 __all__ = [
     "ACTIONS",
+    "MENUS",
     "ActionSpec",
     "make_action",
     "make_actions",
@@ -45,6 +46,8 @@ class ActionSpec:
     accessible: str = ""
     #: What the F1 help says it does ("" for the tip).
     help: str = ""
+    #: A platform's own key for it (a ``QKeySequence.StandardKey`` name), over ``shortcut``.
+    standard: str = ""
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -95,15 +98,62 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Switch between the light and the dark palette", "_on_dark_action_triggered",
         checkable=True,
     ),
+    ActionSpec(
+        "save_log", "Save log…", "saveLogAction", "Ctrl+S", "Save the log to a file",
+        "_on_save_log_action_triggered", help="Save the log", standard="Save",
+    ),
+    ActionSpec(
+        "open_saga", "Open saga…", "openSagaAction", "Ctrl+Shift+S",
+        "Open a saga file (TOML or JSON) and run it in this window",
+        "_on_open_saga_action_triggered", help="Open a saga file",
+    ),
+    ActionSpec(
+        "new_saga", "New saga…", "newSagaAction", "",
+        "Write a saga of your own: its steps, services and starting stock",
+        "_on_new_saga_action_triggered",
+    ),
+    ActionSpec(
+        "flight_booking", "The flight booking", "flightBookingAction", "",
+        "Go back to the guide's flight booking saga", "_on_flight_booking_action_triggered",
+    ),
+    ActionSpec(
+        "quit", "Quit", "quitAction", "", "Close the window", "close", standard="Quit",
+    ),
+    ActionSpec(
+        "shortcuts", "Keyboard shortcuts", "shortcutsAction", "F1",
+        "Every keyboard shortcut", "_on_shortcuts_action_triggered", help="This list",
+    ),
+    ActionSpec(
+        "about", "About SAGA Desktop", "aboutAction", "", "Version and data directory",
+        "_on_about_action_triggered",
+    ),
+)  # fmt: skip
+
+#: The menu bar, declared as data: (title, entries) where an entry is an action's
+#: key, None for a separator, or ``@name`` for a group the window fills itself
+#: (``@exports`` and ``@import``: the run files; ``@gallery``: the saga gallery;
+#: ``@breakpoints``: the cards' breakpoints).
+MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
+    (
+        "&File",
+        (
+            "open_saga", "@gallery", "new_saga", "flight_booking", None,
+            "save_log", None, "@exports", None, "@import", None, "quit",
+        ),
+    ),
+    (
+        "&Run",
+        ("run", "pause", "step", None, "reset", "erase", "restart", None, "run_all",
+         "@breakpoints"),
+    ),
+    ("&View", ("presenter", "dark")),
+    ("&Help", ("shortcuts", "about")),
 )  # fmt: skip
 
 # Shortcuts that are not actions of ACTIONS: (keys, what they do), for the F1 help.
 _OTHER_SHORTCUTS = (
-    ("Ctrl+1 … Ctrl+4", "Flip the failure switch of step 1 … 4"),
     ("Ctrl+O", "Import a run"),
     ("Right-click a card", "Breakpoints: pause before it runs / is compensated"),
-    ("Ctrl+S", "Save the log"),
-    ("F1", "This list"),
 )
 
 
@@ -115,12 +165,18 @@ def make_action(
     tip: str,
     slot: Callable[..., Any],
     checkable: bool = False,
+    standard: str = "",
 ) -> QAction:
     """A named action of ``parent`` with its shortcut in its tooltip, triggering ``slot``."""
     action = named(QAction(text, parent, checkable=checkable), name)
-    if shortcut:
-        action.setShortcut(QKeySequence(shortcut))
-        native = QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
+    keys = (
+        QKeySequence(getattr(QKeySequence.StandardKey, standard))
+        if standard
+        else QKeySequence(shortcut)
+    )
+    if not keys.isEmpty():
+        action.setShortcut(keys)
+        native = keys.toString(QKeySequence.SequenceFormat.NativeText)
         tip = f"{tip} ({native})"
     action.setToolTip(tip)
     action.setStatusTip(tip)
@@ -140,6 +196,7 @@ def make_actions(window: QWidget, specs: Sequence[ActionSpec] = ACTIONS) -> dict
             spec.tip,
             getattr(window, spec.slot),
             spec.checkable,
+            spec.standard,
         )
         for spec in specs
     }
@@ -159,10 +216,12 @@ def spec(key: str) -> ActionSpec:
     return next(entry for entry in ACTIONS if entry.key == key)
 
 
-def shortcut_rows() -> list[tuple[str, str]]:
-    """(keys, what they do) of every shortcut, for the F1 help."""
+def shortcut_rows(steps: int = 4) -> list[tuple[str, str]]:
+    """(keys, what they do) of every shortcut, for the F1 help (``steps``: the saga's cards)."""
     rows = [(entry.shortcut, entry.help or entry.tip) for entry in ACTIONS if entry.shortcut]
-    return rows + list(_OTHER_SHORTCUTS)
+    last = min(steps, 9)
+    switches = (f"Ctrl+1 … Ctrl+{last}", f"Flip the failure switch of step 1 … {last}")
+    return [switches, *rows, *_OTHER_SHORTCUTS]
 
 
 def place_keeper(button: QToolButton) -> QWidget:

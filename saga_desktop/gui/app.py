@@ -8,6 +8,7 @@ import socket
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QEvent,
@@ -24,8 +25,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from saga_desktop import __version__
 from saga_desktop._resources import icon_path
-from saga_desktop.gui.closing import close_without_asking
+from saga_desktop.gui.closing import close_without_asking, latest
 from saga_desktop.gui.theme import light_palette
+
+if TYPE_CHECKING:
+    from saga_desktop.booking import SagaSpec
 
 __all__ = [
     "EXIT_AFTER_PAINT_ENV",
@@ -81,13 +85,16 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_app(data_dir: Path) -> int:
-    """Open the main window on ``data_dir`` and run until it closes; return the exit code."""
+def run_app(data_dir: Path, saga: SagaSpec | None = None) -> int:
+    """Open the main window on ``data_dir`` and run until it closes; return the exit code.
+
+    ``saga``: a saga file's saga to open the window on (the flight booking when None).
+    """
     quiet_offscreen_warnings()
     app = create_application()
     from saga_desktop.gui.main_window import MainWindow
 
-    window = MainWindow(data_dir=data_dir)
+    window = MainWindow(data_dir=data_dir, saga=saga)
     if os.environ.get(EXIT_AFTER_PAINT_ENV):
         # Start-up benchmarks: quit as soon as the window has painted once.
         window.installEventFilter(_QuitOnFirstPaint(window))
@@ -95,7 +102,11 @@ def run_app(data_dir: Path) -> int:
     with _CloseOnSignals(window) as signals:
         code = int(app.exec())
     # However the loop ended (last window closed, or quit()), stop the worker cleanly.
-    window.shutdown()
+    # Every window that took another's place (File > Open saga) too.
+    shown: MainWindow | None = window
+    while shown is not None:
+        shown.shutdown()
+        shown = shown.successor
     if signals.received is not None:  # Ctrl-C or kill: the shell's 128 + signal
         return 128 + signals.received
     return code
@@ -147,7 +158,7 @@ class _CloseOnSignals(QObject):
         if self.received is None:
             self.received = number
             # Nobody at the window to answer a question: the same clean stop, unasked.
-            close_without_asking(self._window)
+            close_without_asking(latest(self._window))
 
     @Slot()
     def _drain(self) -> None:

@@ -13,7 +13,7 @@ import weakref
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QWidget
 
-__all__ = ["ask_to_quit", "close_without_asking", "may_close", "question"]
+__all__ = ["ask_to_quit", "close_without_asking", "latest", "may_close", "question"]
 
 # Windows told to close without asking (by a signal, by the self-test).
 _UNASKED: weakref.WeakSet[QWidget] = weakref.WeakSet()
@@ -56,6 +56,13 @@ def may_close(window: QWidget, event: QCloseEvent, *, busy: bool, batch: bool) -
         return True
     event.ignore()
     return False
+
+
+def latest(window: QWidget) -> QWidget:
+    """The window now in ``window``'s place: another saga opened replaces a window."""
+    while (successor := getattr(window, "successor", None)) is not None:
+        window = successor
+    return window
 
 
 def close_without_asking(window: QWidget) -> None:

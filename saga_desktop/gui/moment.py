@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from saga_desktop import engine
 
 if TYPE_CHECKING:
+    from saga_desktop.booking import SagaSpec
     from saga_desktop.engine import SagaEvent
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Activity",
     "Banner",
     "Moment",
+    "RunContext",
     "RunRecord",
     "WindowState",
     "response_from_events",
@@ -67,6 +69,20 @@ class Banner:
 
     kind: str
     html: str
+
+
+@dataclasses.dataclass(slots=True)
+class RunContext:
+    """What the next run started in this window runs under, kept in its record."""
+
+    #: The request (the booking, or a saga file's request fields).
+    booking: dict[str, Any] | None = None
+    #: The failure switches as ``{step key: kind spec}``.
+    faults: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: The scenario picked ("" for none).
+    scenario: str = ""
+    #: The world's snapshot before the run.
+    world_before: dict[str, Any] | None = None
 
 
 @dataclasses.dataclass(slots=True)
@@ -210,8 +226,10 @@ class WindowState:
         )
     )
     world: dict[str, Any] | None = None
-    #: What the next run started here ran under (booking, faults, scenario, world before).
-    context: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: The saga file's saga the window runs (None for the flight booking).
+    saga: SagaSpec | None = None
+    #: What the next run started here runs under.
+    context: RunContext = dataclasses.field(default_factory=RunContext)
 
     # -- the runs -----------------------------------------------------------------
 
@@ -244,14 +262,22 @@ class WindowState:
 
     # -- facts from the live side -----------------------------------------------
 
-    def start(self, activity: Activity, context: Mapping[str, Any] | None = None) -> None:
-        """The live side begins something: the window shows it."""
+    def start(
+        self, activity: Activity, context: RunContext | Mapping[str, Any] | None = None
+    ) -> None:
+        """The live side begins something: the window shows it.
+
+        ``context`` is what a run started now runs under (its fields as a
+        mapping are taken too).
+        """
         self.activity = activity
         self.moment = LIVE
         self.notice = None
         self.breakpoint = None
         if context is not None:
-            self.context = dict(context)
+            self.context = (
+                context if isinstance(context, RunContext) else RunContext(**dict(context))
+            )
 
     def take_events(self, events: Iterable[SagaEvent]) -> bool:
         """Record live events; return True when the live run changed to one seen before.
@@ -271,10 +297,10 @@ class WindowState:
                         cid,
                         event.at,
                         events=[],
-                        booking=context.get("booking"),
-                        faults=dict(context.get("faults") or {}),
-                        scenario=str(context.get("scenario", "")),
-                        world_before=context.get("world_before"),
+                        booking=context.booking,
+                        faults=dict(context.faults),
+                        scenario=context.scenario,
+                        world_before=context.world_before,
                     )
                 )
                 self.live = cid

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from saga_desktop import booking, engine
 from saga_desktop.gui.moment import Activity, Banner, Moment, RunRecord, response_from_events
+from saga_desktop.gui.saga_figures import saga_world_at
 
 if TYPE_CHECKING:
+    from saga_desktop.booking import SagaSpec
     from saga_desktop.engine import SagaEvent
     from saga_desktop.gui.moment import WindowState
 
@@ -35,9 +37,9 @@ def _ended(events: Sequence[SagaEvent]) -> bool:
     return any(isinstance(e, engine.SagaCompleted | engine.SagaCompensated) for e in events)
 
 
-def _said(events: Sequence[SagaEvent]) -> str:
+def _said(events: Sequence[SagaEvent], saga: SagaSpec | None = None) -> str:
     """The last event, in the captions' plain words."""
-    return _esc(booking.caption(events[-1], list(events[:-1])))
+    return _esc(booking.caption(events[-1], list(events[:-1]), saga))
 
 
 def _compensations(
@@ -68,19 +70,24 @@ def outcome_banner(
     events: Sequence[SagaEvent],
     open_letters: frozenset[tuple[str, str]] | None,
     head: str = "",
+    saga: SagaSpec | None = None,
 ) -> Banner:
     """A run's outcome, worded as things stand: ``events`` may hold a later retry's.
 
     ``open_letters`` are the dead letters open now (None: as the events say);
-    ``head`` (markup) says which run and moment this is.
+    ``head`` (markup) says which run and moment this is; ``saga`` names a saga
+    file's saga (the flight booking's words when None).
     """
     top = f"{head}<br>" if head else ""
+    steps = f"{response.get('steps_completed')}/{response.get('total_steps')} steps"
+    noun = "Booking" if saga is None else _esc(saga.title)
+    if response.get("success") and saga is not None:
+        return Banner("success", f"{top}<b>✔ {noun} completed</b> — {steps}")
     if response.get("success"):
         return Banner(
             "success",
             f"{top}<b>✔ Booking confirmed</b> — reference "
-            f"<b>{_esc(response.get('booking_reference'))}</b> &nbsp;·&nbsp; "
-            f"{response.get('steps_completed')}/{response.get('total_steps')} steps",
+            f"<b>{_esc(response.get('booking_reference'))}</b> &nbsp;·&nbsp; {steps}",
         )
     if response.get("outcome") == "RUNNING":
         return Banner(
@@ -100,10 +107,10 @@ def outcome_banner(
     elif was_stuck:
         kind, title = (
             "failure",
-            "✖ Booking failed — reversed once the stuck compensation was settled",
+            f"✖ {noun} failed — reversed once the stuck compensation was settled",
         )
     else:
-        kind, title = "failure", "✖ Booking failed — all changes reversed"
+        kind, title = "failure", f"✖ {noun} failed — all changes reversed"
     failed = response.get("failed_step") or "none (the run was recovered after a crash)"
     return Banner(
         kind,
@@ -133,9 +140,9 @@ def _replay_banner(state: WindowState, moment: Moment) -> Banner:
     if not shown:
         return Banner("idle", f"{head}: at the start, nothing has happened yet.")
     if not _ended(shown):
-        return Banner("running", f"{head}<br>{_said(shown)}")
+        return Banner("running", f"{head}<br>{_said(shown, state.saga)}")
     # As it was then: the dead letters are those the replayed events leave open.
-    return outcome_banner(response_from_events(shown), shown, None, head)
+    return outcome_banner(response_from_events(shown), shown, None, head, state.saga)
 
 
 def _selected_banner(state: WindowState, moment: Moment) -> Banner:
@@ -146,7 +153,9 @@ def _selected_banner(state: WindowState, moment: Moment) -> Banner:
     head = _run_head(record, "Selected in the History:")
     if response is None:
         return Banner("idle", f"{head}<br>Reading this run from the saga log…")
-    return outcome_banner(response, record.known_events() or [], state.open_letters(), head)
+    return outcome_banner(
+        response, record.known_events() or [], state.open_letters(), head, state.saga
+    )
 
 
 def _paused_banner(state: WindowState, events: Sequence[SagaEvent]) -> Banner:
@@ -156,7 +165,8 @@ def _paused_banner(state: WindowState, events: Sequence[SagaEvent]) -> Banner:
     if not events:
         return Banner("running", f"<b>⏸ Paused</b> before the saga's first event. {step}")
     return Banner(
-        "running", f"<b>⏸ Paused</b> after event {len(events)}: {_said(events)}<br>{step}"
+        "running",
+        f"<b>⏸ Paused</b> after event {len(events)}: {_said(events, state.saga)}<br>{step}",
     )
 
 
@@ -168,7 +178,8 @@ def _live_banner(state: WindowState) -> Banner:
             events = []  # the run just started: its saga has no event yet
         if state.paused:
             return _paused_banner(state, events)
-        return Banner("running", "Running the booking saga…")
+        what = "booking" if state.saga is None else _esc(state.saga.title)
+        return Banner("running", f"Running the {what} saga…")
     if state.activity is not Activity.IDLE:
         return state.notice or Banner("running", "Working…")
     if state.crash is not None:
@@ -178,7 +189,9 @@ def _live_banner(state: WindowState) -> Banner:
     response = record.outcome() if record else None
     if record is None or response is None:
         return Banner("idle", _HINT)
-    return outcome_banner(response, record.known_events() or [], state.open_letters())
+    return outcome_banner(
+        response, record.known_events() or [], state.open_letters(), saga=state.saga
+    )
 
 
 def banner(state: WindowState) -> Banner:
@@ -258,7 +271,11 @@ def world_view(state: WindowState) -> WorldView:
         return WorldView(state.world, "World", True)
     if moment.kind == "replay" and record.world_before is not None:
         events = (record.known_events() or [])[: moment.position]
-        figures = booking.world_at(record.world_before, events)
+        figures = (
+            booking.world_at(record.world_before, events)
+            if state.saga is None
+            else saga_world_at(state.saga, record.world_before, events)
+        )
         return WorldView(figures, f"World at event {moment.position} of {moment.length}", False)
     if record.world_after is not None:
         return WorldView(record.world_after, "World after that run", False)

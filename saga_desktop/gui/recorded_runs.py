@@ -143,7 +143,7 @@ class RecordedRuns(QObject):
             queue.apply(event)
         window.what_is_left.setText(what_is_left(queue))
         if history:
-            window.caption.setText(booking.caption(history[-1], history[:-1]))
+            window.caption.setText(booking.caption(history[-1], history[:-1], window.saga))
 
     def _replay_reset(self) -> None:
         window = self._window

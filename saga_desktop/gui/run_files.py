@@ -170,6 +170,7 @@ class RunFiles(QObject):
                 faults=run.faults,
                 world_before=run.world_before,
                 world_after=run.world_after,
+                saga=self._window.saga,
             )
             booking.write_run(path, data)
 

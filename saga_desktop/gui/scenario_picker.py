@@ -9,13 +9,17 @@ the switches differ from what the picker names, so it goes back to Custom
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QSpinBox
 
 from saga_desktop import booking
 from saga_desktop.gui.moment import Banner
+
+if TYPE_CHECKING:
+    from saga_desktop.booking import SagaSpec
 
 __all__ = ["CUSTOM", "ScenarioPicker"]
 
@@ -25,9 +29,9 @@ CUSTOM = "Custom (your switches)"
 _RANDOM = "__random__"
 
 
-def _same(specs: Mapping[str, str], others: Mapping[str, str]) -> bool:
+def _same(specs: Mapping[str, str], others: Mapping[str, str], keys: Sequence[str]) -> bool:
     try:
-        return booking.parse_plan(specs) == booking.parse_plan(others)
+        return booking.parse_plan(specs, keys) == booking.parse_plan(others, keys)
     except booking.BookingError:
         return False
 
@@ -43,6 +47,9 @@ class ScenarioPicker(QObject):
         Reads the switches (``{step key: kind spec}``).
     apply
         Sets the switches.
+    saga
+        A saga file's saga: its generated scenarios are the presets (the
+        flight booking's lessons when None).
     """
 
     #: The picker set the switches: what the banner says about them.
@@ -57,8 +64,11 @@ class ScenarioPicker(QObject):
         seed: QSpinBox,
         specs: Callable[[], dict[str, str]],
         apply: Callable[[dict[str, str]], None],
+        saga: SagaSpec | None = None,
     ) -> None:
         super().__init__(picker)
+        self._saga = saga
+        self._keys = booking.STEP_KEYS if saga is None else saga.step_keys
         self._picker = picker
         self._seed = seed
         self._specs = specs
@@ -72,9 +82,29 @@ class ScenarioPicker(QObject):
         """Add the presets and the random entry (once; after the window's first paint)."""
         if self._picker.count() > 1:
             return
-        for entry in booking.PRESETS:
-            self._picker.addItem(entry.title, entry.name)
+        for name, title, _, _ in self._entries():
+            self._picker.addItem(title, name)
         self._picker.addItem("Random failures (seed)", _RANDOM)
+
+    def _entries(self) -> list[tuple[str, str, str, dict[str, str]]]:
+        """(name, title, explanation, plan) of each preset."""
+        if self._saga is None:
+            return [
+                (entry.name, entry.title, entry.explanation, dict(entry.faults))
+                for entry in booking.PRESETS
+            ]
+        return [
+            (
+                scenario.name,
+                scenario.title,
+                scenario.description,
+                {key: str(fault) for key, fault in scenario.faults.items()},
+            )
+            for scenario in booking.generated_scenarios(self._saga)
+        ]
+
+    def _random(self) -> dict[str, str]:
+        return booking.random_fault_plan(self._seed.value(), keys=self._keys)
 
     def title(self) -> str:
         """What the switches are: the picked preset's title, the random plan's seed, or Custom."""
@@ -87,15 +117,15 @@ class ScenarioPicker(QObject):
         if not name:
             return None
         if name == _RANDOM:
-            return booking.random_fault_plan(self._seed.value())
-        return dict(booking.preset(name).faults)
+            return self._random()
+        return next(plan for entry, _, _, plan in self._entries() if entry == name)
 
     def switches_changed(self) -> None:
         """The switches changed: back to Custom when they are not what the picker names."""
         if self._applying:
             return
         plan = self._named_plan()
-        if plan is None or _same(plan, self._specs()):
+        if plan is None or _same(plan, self._specs(), self._keys):
             return
         self._picker.blockSignals(True)
         try:
@@ -123,18 +153,18 @@ class ScenarioPicker(QObject):
         if name == _RANDOM:
             self._apply_random()
             return
-        entry = booking.preset(name)
-        self.preset_picked.emit(entry)
+        _, title, explanation, plan = next(e for e in self._entries() if e[0] == name)
+        if self._saga is None:
+            # Some of the lessons set request fields too (see BookingForm.take_preset).
+            self.preset_picked.emit(booking.preset(name))
         self._set(
-            dict(entry.faults),
-            Banner(
-                "idle", f"<b>{html.escape(entry.title)}</b><br>{html.escape(entry.explanation)}"
-            ),
+            plan,
+            Banner("idle", f"<b>{html.escape(title)}</b><br>{html.escape(explanation)}"),
         )
 
     def _apply_random(self) -> None:
         seed = self._seed.value()
-        plan = booking.random_fault_plan(seed)
+        plan = self._random()
         described = html.escape(booking.describe_plan(plan))
         self._set(
             plan,

@@ -123,7 +123,7 @@ def save_settings(window: MainWindow, settings: WindowSettings) -> None:
             "run/speed": window.speed_slider.value(),
             "view/presenter": window.presenter_action.isChecked(),
             "view/dark": window.dark_action.isChecked(),
-            "run/booking": json.dumps(window.form.booking()),
+            _request_key(window): json.dumps(window.form.booking()),
             "run/seed": window.seed_spin.value(),
         }
     )
@@ -162,20 +162,26 @@ def restore_settings(window: MainWindow, settings: WindowSettings) -> list[str]:
     return settings.problems
 
 
+def _request_key(window: MainWindow) -> str:
+    """Where the request is kept: the booking's, or each saga file's own."""
+    return "run/booking" if window.saga is None else f"run/request_{window.saga.name}"
+
+
 def _restore_booking(window: MainWindow, settings: WindowSettings) -> None:
-    value = settings.value("run/booking")
+    key = _request_key(window)
+    value = settings.value(key)
     if value is None:
         return
     try:
         booking = json.loads(str(value))
     except RecursionError:
-        settings.drop("run/booking", value, "nested too deeply")
+        settings.drop(key, value, "nested too deeply")
         return
     except ValueError as exc:  # not JSON, or a number of thousands of digits
-        settings.drop("run/booking", value, f"not JSON: {str(exc).split(':')[0]}")
+        settings.drop(key, value, f"not JSON: {str(exc).split(':')[0]}")
         return
     if not isinstance(booking, dict):
-        settings.drop("run/booking", value, "not a JSON object")
+        settings.drop(key, value, "not a JSON object")
         return
     for field in window.form.set_booking(booking):
-        settings.drop(f"run/booking's {field}", booking[field], "not a value the form takes")
+        settings.drop(f"{key}'s {field}", booking[field], "not a value the form takes")

@@ -23,7 +23,7 @@ from saga_desktop.gui.paced_waits import PacedClock, describe_wait
 from saga_desktop.gui.pacer import INSTANT, Pacer
 
 if TYPE_CHECKING:
-    from saga_desktop.booking import BatchProgress, BookingSagaOrchestrator
+    from saga_desktop.booking import BatchProgress, BookingSagaOrchestrator, SagaSpec
     from saga_desktop.engine import SagaEvent, SagaResult
 
 __all__ = ["INSTANT", "Pacer", "SagaWorker"]
@@ -64,6 +64,9 @@ class SagaWorker(QObject):
         The world's directory.
     pacer
         Shared speed, pause, step and cancel.
+    saga
+        A saga file's saga to run (in its own world of the data directory), or
+        None for the flight booking.
     """
 
     #: A batch of events, oldest first (coalesced at Instant speed), with their log
@@ -113,10 +116,11 @@ class SagaWorker(QObject):
     #: Reset world or Erase history ended: what happened, in words ("Refused: …" if not).
     world_reset = Signal(str)
 
-    def __init__(self, data_dir: Path, pacer: Pacer) -> None:
+    def __init__(self, data_dir: Path, pacer: Pacer, saga: SagaSpec | None = None) -> None:
         super().__init__()
         self.data_dir = data_dir
         self.pacer = pacer
+        self.saga = saga
         self._orchestrator: BookingSagaOrchestrator | None = None
         self._pending: list[SagaEvent] = []
         self._last_flush = 0.0
@@ -136,6 +140,7 @@ class SagaWorker(QObject):
                 listeners=[self._on_event],
                 busy=engine.BusyWait(limit=_LOCK_WAIT, on_wait=self._on_lock_wait),
                 clock=PacedClock(self._on_sleep),
+                saga=self.saga,
             )
             if orchestrator.logs is not None:
                 orchestrator.logs.on_problem = self.warned.emit
@@ -179,7 +184,7 @@ class SagaWorker(QObject):
         # Paused, a person steps event by event: a wait held then would eat a Step.
         if self._batch or self.pacer.instant or self.pacer.paused:
             return
-        wait = describe_wait(self._last_event, seconds, self.pacer.delay, booking.STEP_TIMEOUT)
+        wait = describe_wait(self._last_event, seconds, self.pacer.delay, self._timeout())
         if wait is None or wait.held <= 0:
             return
         # What a late reply hides is in the world already: shown while the wait runs.
@@ -187,6 +192,27 @@ class SagaWorker(QObject):
         self._flush()
         self.wait_started.emit(wait)
         self.pacer.wait(wait.held)
+
+    def _timeout(self) -> float:
+        """The timeout of the last event's step (a saga file's step may have its own)."""
+        step = getattr(self._last_event, "step", "")
+        if self.saga is not None and step:
+            try:
+                timeout = self.saga.step(step).timeout
+            except KeyError:
+                timeout = None
+            if timeout is not None:
+                return timeout
+        return booking.STEP_TIMEOUT
+
+    def _step_key(self, name: str) -> str:
+        """A switch's step key, checked against the saga's steps."""
+        if self.saga is None:
+            return booking.step_key(name)
+        try:
+            return self.saga.step(name).key
+        except KeyError:
+            raise booking.InvalidFaultSpec(f"{self.saga.name} has no step {name!r}") from None
 
     def _on_lock_wait(self, name: str, waited: float) -> None:
         self.lock_waited.emit(
@@ -269,7 +295,7 @@ class SagaWorker(QObject):
             plan = (
                 fault_specs
                 if isinstance(fault_specs, booking.LiveFaultPlan)
-                else {booking.step_key(k): booking.parse_kind(v) for k, v in fault_specs.items()}
+                else {self._step_key(k): booking.parse_kind(v) for k, v in fault_specs.items()}
             )
         except InvalidBooking as exc:
             self.booking_rejected.emit(exc.field, exc.message)
@@ -299,7 +325,7 @@ class SagaWorker(QObject):
     def _finish(self, result: SagaResult) -> None:
         self._world_dirty = True
         self._flush()
-        self.saga_finished.emit(booking.guide_response(result))
+        self.saga_finished.emit(self._open().world.response(result))
 
     @Slot()
     def recover(self) -> None:
@@ -316,7 +342,7 @@ class SagaWorker(QObject):
             self.busy_changed.emit(False)
         self._world_dirty = True
         self._flush()
-        self.recovered.emit([booking.guide_response(r) for r in results])
+        self.recovered.emit([self._open().world.response(r) for r in results])
 
     @Slot()
     def reset_world(self) -> None:
@@ -425,11 +451,14 @@ class SagaWorker(QObject):
     @Slot()
     def run_all_scenarios(self) -> None:
         """Run the guide's five scenarios on a scratch world and write the report."""
-        report_path = self.data_dir / "logs" / "saga_test_report.json"
+        logs = (
+            self.data_dir if self.saga is None else booking.saga_world_dir(self.data_dir, self.saga)
+        ) / "logs"
+        report_path = logs / "saga_test_report.json"
         self.busy_changed.emit(True)
         try:
             report = booking.run_scenarios_on_scratch_world(
-                self.data_dir, on_log_problem=self.warned.emit
+                self.data_dir, on_log_problem=self.warned.emit, saga=self.saga
             )
             booking.write_report(report, report_path)
         except (BookingError, engine.SagaError, OSError) as exc:
@@ -450,16 +479,7 @@ class SagaWorker(QObject):
             return
         try:
             plan = booking.BatchPlan(count, failure_rate, None if seed < 0 else seed)
-            orchestrator = (
-                booking.open_scratch_world(
-                    self.data_dir,
-                    listeners=(self._on_event,),
-                    busy=engine.BusyWait(limit=_LOCK_WAIT, on_wait=self._on_lock_wait),
-                    on_log_problem=self.warned.emit,
-                )
-                if scratch
-                else self._open()
-            )
+            orchestrator = self._scratch_world() if scratch else self._open()
         except (BookingError, engine.SagaError) as exc:
             self.errored.emit(str(exc))
             return
@@ -485,6 +505,31 @@ class SagaWorker(QObject):
             self._flush()
             self.busy_changed.emit(False)
         self.batch_finished.emit(report.to_dict() | {"scratch": scratch})
+
+    def _scratch_world(self) -> BookingSagaOrchestrator:
+        """An orchestrator on the batches' scratch world, made afresh."""
+        busy = engine.BusyWait(limit=_LOCK_WAIT, on_wait=self._on_lock_wait)
+        if self.saga is None:
+            return booking.open_scratch_world(
+                self.data_dir,
+                listeners=(self._on_event,),
+                busy=busy,
+                on_log_problem=self.warned.emit,
+            )
+        # A saga file's scratch world: its own folder inside the batches' one.
+        orchestrator = booking.BookingSagaOrchestrator(
+            self.data_dir / "batch-world",
+            listeners=[self._on_event],
+            busy=busy,
+            write_logs=False,
+            saga=self.saga,
+        )
+        try:
+            orchestrator.reset_world()
+        except BaseException:
+            orchestrator.close()
+            raise
+        return orchestrator
 
     def _on_batch_progress(self, progress: BatchProgress) -> None:
         data = dataclasses.asdict(progress)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
 from saga_desktop.gui import theme
 from saga_desktop.gui._qt import named
 
-__all__ = ["WorldPanel"]
+__all__ = ["WorldPanel", "consistency"]
 
 
 def _delta(now: float, then: float | None, money: bool = False) -> str:
@@ -215,17 +215,21 @@ class WorldPanel(QFrame):
         )
         letters = state.get("dead_letters", [])
         self.dead_letters.setText(f"{len(letters)} open" if letters else "none")
-        text, tip = _consistency(state, self._running and self._moment is None, self._colour)
+        text, tip = consistency(state, self._running and self._moment is None, self._colour)
         self.consistency.setText(text)
         self.consistency.setToolTip(tip)
 
 
-def _consistency(
-    state: Mapping[str, Any], running: bool, colour: Callable[[str], str]
+def consistency(
+    state: Mapping[str, Any],
+    running: bool,
+    colour: Callable[[str], str],
+    what: str = "seats, points and money",
 ) -> tuple[str, str]:
     """The verdict's text (rich text) and tooltip for a snapshot.
 
-    ``colour`` names an accent's readable text colour (``#rrggbb``) in the theme.
+    ``colour`` names an accent's readable text colour (``#rrggbb``) in the theme;
+    ``what`` says what adds up.
     """
     violations = list(state["violations"])
     in_flight = len(state.get("in_flight", ()))
@@ -270,6 +274,7 @@ def _consistency(
         return text + note, "Sagas still running are not judged half-way."
     text = (
         f'<b style="color:{colour("green")}; font-size:large">✔ Consistent</b>'
-        "<br><small>seats, points and money add up</small>"
+        f"<br><small>{what} add up</small>"
     )
-    return text + note, "Every saga's seats, points and money match its booking."
+    ends = "its booking" if what == "seats, points and money" else "how it ended"
+    return text + note, f"Every saga's {what} match {ends}."

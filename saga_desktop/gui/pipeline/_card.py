@@ -55,6 +55,20 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QPropertyAnimation
 
 
+#: What a pivot's or a retriable step's card says instead of its undo: text, tooltip.
+_ROLE_TEXTS = {
+    "pivot": (
+        "⚑ Point of no return",
+        "The pivot: once it succeeds the saga only goes forward; if it fails, the steps "
+        "before it are undone",
+    ),
+    "retriable": (
+        "⟳ Retried until it succeeds",
+        "A retriable step after the pivot: a failure is retried, it is never compensated",
+    ),
+}
+
+
 class StepCard(QFrame):
     """One step of the saga: what it does, how it is undone, its status and its fault switch."""
 
@@ -125,6 +139,11 @@ class StepCard(QFrame):
         self._compensation.setObjectName(f"stepCompensation_{key}")
         self._compensation.setWordWrap(True)
         self._compensation.setToolTip(f"Compensation (COMPENSATE_{info.name}): {info.compensation}")
+        if info.role in _ROLE_TEXTS:
+            # Past the pivot nothing is undone: the card says so instead of an undo.
+            text, tip = _ROLE_TEXTS[info.role]
+            self._compensation.setText(text)
+            self._compensation.setToolTip(tip)
         self._chip = _StatusChip(self)
         self._chip.setObjectName(f"stepStatus_{key}")
         self._attempt = QLabel(self)

@@ -39,6 +39,9 @@ class StepInfo:
     description: str
     compensation: str
     shortcut: str = ""
+    #: ``pivot`` (the point of no return) or ``retriable`` (never undone); "" for a
+    #: compensatable step.
+    role: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
