@@ -233,6 +233,8 @@ class SagaEditorDialog(QDialog):
         bar = QHBoxLayout()
         bar.addWidget(self.status, 1)
         for button in (self.save_button, self.save_as_button, close):
+            # Return ends an edit; saving or closing is never a side effect of it.
+            button.setAutoDefault(False)
             bar.addWidget(button)
         return bar
 

@@ -250,7 +250,8 @@ class ChoiceDelegate(QStyledItemDelegate):
         combo = QComboBox(parent)
         combo.setObjectName(f"cellChoice_{model.key(index.column())}")
         combo.addItems(list(choices))
-        # A pick is the whole edit: it is written at once and the editor closes.
+        # A pick is written at once (checked, previewed); Return or leaving the cell
+        # closes the editor, as it does a line edit's.
         combo.activated.connect(self._on_combo_activated)
         return combo
 
@@ -258,7 +259,6 @@ class ChoiceDelegate(QStyledItemDelegate):
         combo = self.sender()
         if isinstance(combo, QComboBox):
             self.commitData.emit(combo)
-            self.closeEditor.emit(combo)
 
     def setEditorData(self, editor: QWidget, index: _Index) -> None:
         if isinstance(editor, QComboBox):

@@ -206,6 +206,8 @@ class TableSection(QGroupBox):
             actions += [("up", "Move up"), ("down", "Move down")]
         for key, text in actions:
             button = named(QPushButton(text), f"{key}{name[0].upper()}{name[1:]}Button", text)
+            # Return in a cell ends the edit; it must not also press the last button used.
+            button.setAutoDefault(False)
             button.clicked.connect(getattr(self, f"_on_{key}_clicked"))
             bar.addWidget(button)
             self.buttons[key] = button
