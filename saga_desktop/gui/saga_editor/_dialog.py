@@ -15,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -445,6 +445,12 @@ class SagaEditorDialog(QDialog):
         self._show_status()
         self.saga_saved.emit(path)
         return True
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The status line's colour comes from the palette: a theme switch repaints it.
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "status"):
+            self._show_status()
+        super().changeEvent(event)
 
     # -- closing ---------------------------------------------------------------------------------
 

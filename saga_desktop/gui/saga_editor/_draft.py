@@ -217,7 +217,9 @@ class _Builder:
     def data(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
         for key, _ in SAGA_FIELDS:
-            value = self.draft.saga.get(key, "").strip()
+            typed = self.draft.saga.get(key, "")
+            # The notes are a paragraph: kept as typed, line breaks and all.
+            value = typed if key == "notes" and typed.strip() else typed.strip()
             if value or key == "name":
                 data[key] = value
         data["request"] = self.request()
@@ -304,7 +306,6 @@ def draft_to_data(draft: Draft) -> tuple[dict[str, Any], list[Issue]]:
 def draft_from_data(data: Mapping[str, Any]) -> Draft:
     """The draft of a saga file's data (``spec_to_data`` of a loaded saga)."""
     draft = Draft(saga={key: str(data.get(key, "") or "") for key, _ in SAGA_FIELDS})
-    draft.saga["notes"] = draft.saga["notes"].strip("\n")
     for field, value in data.get("request", {}).items():
         draft.request.append({"field": str(field), "value": _show_request_value(value)})
     for name, service in data.get("services", {}).items():

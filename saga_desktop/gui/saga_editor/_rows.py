@@ -1,8 +1,8 @@
 """A table of the draft's rows (request fields, services, steps) and its cell editors.
 
 One model for the three tables: each row is a dict of typed texts keyed by the
-columns' keys. A cell with a problem is tinted and says the problem in its
-tooltip. The steps table moves rows by drag and drop (a row dropped between two
+columns' keys. A cell with a problem is tinted, marked ⚠ and says the problem
+in its tooltip. The steps table moves rows by drag and drop (a row dropped between two
 others goes there) and by :meth:`RowsModel.move_row` for the buttons.
 """
 
@@ -98,8 +98,11 @@ class RowsModel(QAbstractTableModel):
         key = self.key(index.column())
         text = self.rows[index.row()].get(key, "")
         problems = self._problems.get((index.row(), key))
-        if role in (_ROLE.DisplayRole, _ROLE.EditRole):
+        if role == _ROLE.EditRole:
             return text
+        if role == _ROLE.DisplayRole:
+            # A symbol as well as the tint: it shows on a selected row and in greyscale.
+            return f"⚠ {text}" if problems else text
         if role == _ROLE.ToolTipRole:
             tip = self.columns[index.column()].tip
             return "\n".join(f"⚠ {p}" for p in problems) if problems else tip

@@ -101,7 +101,8 @@ class SagaFields(QGroupBox):
             row, column, span = places[key]
             caption = QLabel(f"{label}:")
             caption.setBuddy(edit)
-            grid.addWidget(caption, row, column, Qt.AlignmentFlag.AlignTop)
+            align = Qt.AlignmentFlag.AlignTop if key == "notes" else Qt.AlignmentFlag.AlignVCenter
+            grid.addWidget(caption, row, column, align)
             grid.addWidget(edit, row, column + 1, 1, span)
             grid.addWidget(problems, row + 1, column + 1, 1, span)
             self.edits[key], self.labels[key] = edit, problems
@@ -190,7 +191,7 @@ class TableSection(QGroupBox):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, sample in enumerate(samples):
             words = (sample, model.columns[column].header)
-            header.resizeSection(column, max(metrics.horizontalAdvance(w) for w in words) + 28)
+            header.resizeSection(column, max(metrics.horizontalAdvance(w) for w in words) + 20)
         if model.movable:
             self.view.setDragEnabled(True)
             self.view.setAcceptDrops(True)
