@@ -113,6 +113,12 @@ def add_row(qtbot: Any, section: TableSection, **cells: str) -> None:
         type_cell(qtbot, section, row, key, text)
 
 
+def cards(qtbot: Any, editor: SagaEditorDialog) -> list[Any]:
+    """The preview's cards, once it has caught up with the typing."""
+    qtbot.waitUntil(lambda: not editor.preview.waiting, timeout=2000)
+    return editor.preview.cards
+
+
 def comparable(spec: SagaSpec) -> SagaSpec:
     # Where it was read from is not the saga; nor is the layout newline a TOML
     # multi-line string ends with.
@@ -169,9 +175,9 @@ def test_the_trip_booking_typed_in_saves_the_gallerys_saga(
     assert comparable(load_saga(path)) == comparable(gallery)
     assert not editor.is_dirty
     assert dialogs["warning"] == []
-    names = [card.name for card in editor.preview.cards]
+    names = [card.name for card in cards(qtbot, editor)]
     assert names == list(gallery.step_names)
-    assert [card.role for card in editor.preview.cards][3] == "pivot"
+    assert [card.role for card in cards(qtbot, editor)][3] == "pivot"
 
 
 def test_a_typo_shows_beside_the_cell_and_the_saga_is_not_saved(
@@ -182,12 +188,13 @@ def test_a_typo_shows_beside_the_cell_and_the_saga_is_not_saved(
     type_cell(qtbot, editor.steps, 2, "target", "compakt")
     problems = editor.steps.problems
     assert problems.isVisible()
+    assert len(problems.lines) == 1
     assert "row 3 (RENT_CAR)" in problems.text()
     assert '"compakt" is not in services.cars.stock (did you mean "compact"?)' in problems.text()
     model = editor.steps_model
     tip = model.index(2, model.column_of("target")).data(Qt.ItemDataRole.ToolTipRole)
     assert "did you mean" in tip
-    assert editor.preview.cards[2].problems
+    assert cards(qtbot, editor)[2].problems
     assert editor.status.text().startswith("✖ 1 problem")
     asked = save_to(monkeypatch, tmp_path / "never.saga.toml")
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
@@ -199,7 +206,8 @@ def test_a_typo_shows_beside_the_cell_and_the_saga_is_not_saved(
     assert "compakt" in text
     type_cell(qtbot, editor.steps, 2, "target", "compact")
     assert editor.issues == []
-    assert not problems.isVisible()
+    assert problems.lines == []
+    assert problems.text().strip() == ""
 
 
 def test_a_problem_of_a_saga_field_shows_below_that_field(qtbot: Any, make_editor: Any) -> None:
@@ -217,7 +225,7 @@ def test_reordering_changes_the_preview_and_the_checks(qtbot: Any, make_editor: 
     editor = make_editor(TRIP)
 
     def order() -> list[str]:
-        return [card.name for card in editor.preview.cards]
+        return [card.name for card in cards(qtbot, editor)]
 
     start = order()
     editor.steps.select_row(1)
@@ -236,7 +244,7 @@ def test_reordering_changes_the_preview_and_the_checks(qtbot: Any, make_editor: 
         qtbot.mouseClick(editor.steps.buttons["down"], Qt.MouseButton.LeftButton)
     assert order()[3] == start[2]
     assert "cannot follow the pivot" in editor.steps.problems.text()
-    assert editor.preview.cards[3].problems
+    assert cards(qtbot, editor)[3].problems
 
 
 def test_an_empty_saga_is_refused_with_the_reason(
@@ -250,7 +258,6 @@ def test_an_empty_saga_is_refused_with_the_reason(
     [(title, text)] = dialogs["warning"]
     assert title == "Cannot save the saga"
     assert "problem" in text
-    assert editor.services.problems.isVisible()
     assert "at least one service" in editor.services.problems.text()
 
 
@@ -327,3 +334,20 @@ def test_save_as_json_writes_a_json_saga(
         qtbot.mouseClick(editor.save_as_button, Qt.MouseButton.LeftButton)
     assert path.read_text(encoding="utf-8").lstrip().startswith("{")
     assert comparable(load_saga(path)) == comparable(load_saga(TRIP))
+
+
+def test_starting_afresh_with_unsaved_changes_asks_first(
+    qtbot: Any, make_editor: Any, dialogs: Any
+) -> None:
+    editor = make_editor(TRIP)
+    type_line(qtbot, editor.fields.edits["title"], "Kept")
+    combo = editor.start_combo
+    dialogs["answer"].append(QMessageBox.StandardButton.Cancel)
+    combo.activated.emit(combo.findText("An empty saga"))
+    assert editor.fields.values()["title"] == "Kept"
+    dialogs["answer"].append(QMessageBox.StandardButton.Discard)
+    combo.activated.emit(combo.findText("An empty saga"))
+    assert editor.fields.values()["title"] == ""
+    assert cards(qtbot, editor) == []
+    assert not editor.is_dirty
+    assert len(dialogs["question"]) == 2

@@ -61,7 +61,7 @@ def test_problems_land_in_the_cell_they_were_typed_in() -> None:
     assert (Where("steps", 2, "target"), "steps[2].take.item") in found
     assert (Where("steps", 3, "retries"), "steps[3].retries") in found
     assert (Where("services", 1, "entries"), "services.hotels.stock") in found
-    assert (Where("request", 1, "value"), "request.Price") in found
+    assert (Where("request", 1, "field"), "request.Price") in found
 
 
 def test_a_value_read_from_the_request_keeps_its_braces_and_numbers_stay_numbers() -> None:

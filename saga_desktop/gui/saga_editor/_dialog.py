@@ -283,6 +283,7 @@ class SagaEditorDialog(QDialog):
         self.steps.select_row(0)
         self._on_steps_current_changed()
         self.revalidate()
+        self.preview.flush()  # a saga just opened is shown whole at once
 
     @Slot()
     def _on_draft_changed(self) -> None:

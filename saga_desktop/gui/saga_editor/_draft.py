@@ -357,7 +357,8 @@ def _where(path: str, message: str, draft: Draft) -> Where:
         return _step_where(match, message)
     head, _, rest = path.partition(".")
     if head == "request" and rest:
-        return Where("request", _row_of(draft.request, "field", rest), "value")
+        column = "field" if message.startswith("a field's name") else "value"
+        return Where("request", _row_of(draft.request, "field", rest), column)
     if head == "services" and rest:
         name, _, key = rest.partition(".")
         row = _row_of(draft.services, "name", name)

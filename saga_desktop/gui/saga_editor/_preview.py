@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -139,25 +139,75 @@ class PipelinePreview(QScrollArea):
         self.setMinimumWidth(300)
         self._cards: list[CardInfo] = []
         self._drawn = False
+        self._card_widgets: list[_Card] = []
+        self._layout = QVBoxLayout()
+        self._pending: list[CardInfo] | None = None
+        #: How long typing must pause before the cards follow (0: at once).
+        self.delay_ms = 120
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.flush)
         self.setWidget(QWidget())
 
     @property
     def cards(self) -> list[CardInfo]:
-        """The cards shown, in order."""
+        """The cards shown, in order (not those still waiting for a pause in typing)."""
         return list(self._cards)
 
     def show_cards(self, cards: Sequence[CardInfo]) -> None:
-        """Show ``cards`` (nothing is redrawn when they are the ones shown)."""
-        if list(cards) == self._cards and self._drawn:
+        """Show ``cards`` once typing pauses for :attr:`delay_ms` (at once when it is 0).
+
+        The check and the problems beside the fields follow every keystroke; the
+        cards (word-wrapped labels, laid out again) follow a burst of them.
+        """
+        self._pending = list(cards)
+        if self.delay_ms <= 0:
+            self.flush()
+        else:
+            self._timer.start(self.delay_ms)
+
+    @property
+    def waiting(self) -> bool:
+        """True while cards wait for a pause in typing."""
+        return self._pending is not None
+
+    @Slot()
+    def flush(self) -> None:
+        """Draw the cards asked for now, if any are waiting."""
+        self._timer.stop()
+        if self._pending is not None:
+            cards, self._pending = self._pending, None
+            self._apply(cards)
+
+    def _apply(self, cards: list[CardInfo]) -> None:
+        # Only the cards that changed are drawn again: a keystroke changes one.
+        old = self._cards
+        self._cards = cards
+        same_shape = (
+            self._drawn
+            and len(cards) == len(old)
+            and [c.role == "pivot" for c in cards] == [c.role == "pivot" for c in old]
+        )
+        if not same_shape:
+            self._draw()
             return
-        self._cards = list(cards)
-        self._draw()
+        palette = self.palette()
+        for place, (new, was) in enumerate(zip(cards, old, strict=True), start=1):
+            if new != was:
+                fresh = _Card(place, new, palette)
+                stale = self._card_widgets[place - 1]
+                self._layout.replaceWidget(stale, fresh)
+                stale.hide()
+                stale.deleteLater()
+                self._card_widgets[place - 1] = fresh
 
     def _draw(self) -> None:
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(4)
+        self._layout = layout
+        self._card_widgets = []
         if not self._cards:
             layout.addWidget(QLabel("No steps yet: add one with “Add step”."))
         palette = self.palette()
@@ -167,7 +217,9 @@ class PipelinePreview(QScrollArea):
                 arrow = QLabel("↓")
                 arrow.setAlignment(Qt.AlignmentFlag.AlignHCenter)
                 layout.addWidget(arrow)
-            layout.addWidget(_Card(place, card, palette))
+            widget = _Card(place, card, palette)
+            self._card_widgets.append(widget)
+            layout.addWidget(widget)
             if pivot is not None and place == pivot + 1 and place < len(self._cards):
                 line = named(QLabel("point of no return: from here only forward"), "noReturn")
                 line.setWordWrap(True)

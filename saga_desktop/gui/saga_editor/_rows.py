@@ -64,6 +64,13 @@ class RowsModel(QAbstractTableModel):
         self._choices = choices or {}
         self.rows: list[dict[str, str]] = []
         self._problems: dict[tuple[int, str], list[str]] = {}
+        item = Qt.ItemFlag
+        cell = item.ItemIsEnabled | item.ItemIsSelectable | item.ItemIsEditable
+        # Between rows is where a dragged row may land.
+        self._cell_flags = cell | item.ItemIsDragEnabled if movable else cell
+        self._gap_flags = (
+            item.ItemIsEnabled | item.ItemIsDropEnabled if movable else item.NoItemFlags
+        )
 
     # -- what the view asks --------------------------------------------------------------
 
@@ -128,12 +135,8 @@ class RowsModel(QAbstractTableModel):
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        flags = Qt.ItemFlag.ItemIsEnabled
-        if not index.isValid():
-            # Between rows: where a dragged row may land.
-            return flags | Qt.ItemFlag.ItemIsDropEnabled if self.movable else flags
-        flags |= Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
-        return flags | Qt.ItemFlag.ItemIsDragEnabled if self.movable else flags
+        # Combined once: the view asks at every paint, and enum arithmetic is slow.
+        return self._cell_flags if index.isValid() else self._gap_flags
 
     def setData(self, index: _Index, value: object, role: int = _ROLE.EditRole) -> bool:
         if not index.isValid() or role != _ROLE.EditRole:
@@ -202,10 +205,14 @@ class RowsModel(QAbstractTableModel):
         """Show ``problems``: (row, key) → messages; the rest of the cells have none."""
         if problems == self._problems:
             return
-        self._problems = problems
-        if self.rows:
-            last = self.index(len(self.rows) - 1, len(self.columns) - 1)
-            self.dataChanged.emit(self.index(0, 0), last)
+        old, self._problems = self._problems, problems
+        # Only the cells whose problems changed are painted again.
+        keys = {column.key for column in self.columns}
+        for row, key in old.keys() | problems.keys():
+            changed = old.get((row, key)) != problems.get((row, key))
+            if changed and key in keys and row < len(self.rows):
+                index = self.index(row, self.column_of(key))
+                self.dataChanged.emit(index, index)
 
     # -- drag and drop -------------------------------------------------------------------------
 

@@ -38,25 +38,41 @@ _SHOWN = 4
 
 
 class ProblemLabel(QLabel):
-    """The problems of one field or table, in vermillion; hidden when there are none."""
+    """The problems of one field or table, in vermillion.
 
-    def __init__(self, name: str) -> None:
+    Parameters
+    ----------
+    name
+        Its object name.
+    reserve
+        True: it keeps its line when there is no problem (below a table, so the
+        table does not jump while a typo comes and goes); False: it hides.
+    """
+
+    def __init__(self, name: str, *, reserve: bool = False) -> None:
         super().__init__()
         named(self, name, "Problems")
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         theme.tint_text(self, "vermillion")
-        self.hide()
+        self._reserve = reserve
+        #: The problems shown, one line each.
+        self.lines: list[str] = []
+        self.setText(" " if reserve else "")
+        self.setVisible(reserve)
 
     def show_problems(self, lines: Sequence[str]) -> None:
-        """Show ``lines`` (one problem each); none hides the label."""
+        """Show ``lines`` (one problem each); none hides the label or leaves its line empty."""
+        if list(lines) == self.lines:
+            return
+        self.lines = list(lines)
         shown = [f"⚠ {line}" for line in lines[:_SHOWN]]
         if len(lines) > _SHOWN:
             shown.append(f"… and {len(lines) - _SHOWN} more (see the cells' tooltips)")
-        self.setText("\n".join(shown))
-        self.setAccessibleDescription(self.text())
-        self.setVisible(bool(lines))
+        self.setText("\n".join(shown) or (" " if self._reserve else ""))
+        self.setAccessibleDescription("\n".join(shown))
+        self.setVisible(self._reserve or bool(lines))
 
 
 class SagaFields(QGroupBox):
@@ -198,7 +214,7 @@ class TableSection(QGroupBox):
             self.view.setDropIndicatorShown(True)
             self.view.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
             self.view.setDragDropOverwriteMode(False)
-        self.problems = ProblemLabel(f"{name}Problems")
+        self.problems = ProblemLabel(f"{name}Problems", reserve=True)
         self.buttons: dict[str, QPushButton] = {}
         bar = QHBoxLayout()
         singular = title[:-1] if title.endswith("s") else title
