@@ -351,3 +351,15 @@ def test_starting_afresh_with_unsaved_changes_asks_first(
     assert cards(qtbot, editor) == []
     assert not editor.is_dirty
     assert len(dialogs["question"]) == 2
+
+
+def test_a_problem_of_a_steps_details_shows_below_that_detail(qtbot: Any, make_editor: Any) -> None:
+    editor = make_editor(TRIP)
+    editor.steps.select_row(1)
+    type_line(qtbot, editor.details.edits["error"], "x" * 501)
+    label = editor.details.labels["error"]
+    assert label.isVisible()
+    assert "at most 500" in label.text()
+    assert editor.steps_model.rows[1]["error"] == "x" * 501
+    editor.steps.select_row(0)  # another step: its details have no problem
+    assert not label.isVisible()

@@ -303,6 +303,7 @@ class SagaEditorDialog(QDialog):
         self.request.show_problems(by_section.get("request", []), REQUEST_COLUMNS)
         self.services.show_problems(by_section.get("services", []), SERVICE_COLUMNS)
         self.steps.show_problems(by_section.get("steps", []), STEP_COLUMNS)
+        self._show_details_problems()
         self.preview.show_cards(preview_cards(draft, self.issues))
         self._show_status()
 
@@ -323,10 +324,16 @@ class SagaEditorDialog(QDialog):
         self.setWindowTitle(f"Saga editor — {where}[*]")
         self.setWindowModified(self.is_dirty)
 
+    def _show_details_problems(self) -> None:
+        row = self.steps.current_row()
+        mine = [i for i in self.issues if i.where.section == "steps" and i.where.row == row]
+        self.details.show_problems(mine)
+
     @Slot()
     def _on_steps_current_changed(self) -> None:
         row = self.steps.current_row()
         self.details.show_row(self.steps_model.rows[row] if row >= 0 else None)
+        self._show_details_problems()
 
     @Slot(str, str)
     def _on_details_edited(self, key: str, text: str) -> None:

@@ -310,13 +310,24 @@ class StepDetails(QWidget):
             "compensation": "empty: derived from the effect (Give the seat back)",
             "error": "empty: “<title> failed”",
         }
+        self.labels: dict[str, ProblemLabel] = {}
         for key, label in STEP_DETAILS:
             edit = named(QLineEdit(), f"stepDetail_{key}", label)
             edit.setPlaceholderText(hints[key])
             edit.textEdited.connect(self._on_edit_edited)
-            form.addRow(f"{label}:", edit)
-            self.edits[key] = edit
+            problems = ProblemLabel(f"stepDetailProblem_{key}")
+            box = QVBoxLayout()
+            box.setSpacing(2)
+            box.addWidget(edit)
+            box.addWidget(problems)
+            form.addRow(f"{label}:", box)
+            self.edits[key], self.labels[key] = edit, problems
         self.setEnabled(False)
+
+    def show_problems(self, issues: Sequence[Issue]) -> None:
+        """Show the selected step's problems of these texts below each of them."""
+        for key, label in self.labels.items():
+            label.show_problems([issue.message for issue in issues if issue.where.column == key])
 
     @Slot(str)
     def _on_edit_edited(self, text: str) -> None:
