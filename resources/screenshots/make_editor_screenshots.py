@@ -42,6 +42,7 @@ def shoot(path: Path, size: tuple[int, int], *, dark: bool) -> None:
         editor.steps_model.set_value(2, "target", "compakt")
         editor.show()
         editor.steps.select_row(2)
+        editor.preview.flush()  # the cards follow a pause in typing: no need to wait here
         pump()
         editor.grab().save(str(path))
         print("saved", path)
