@@ -207,7 +207,7 @@ class SagaEditorDialog(QDialog):
             left.setStretchFactor(left.count() - 1, stretch)
         left.setChildrenCollapsible(False)
         # The saga's fields as tall as they need, the steps twice the services' room.
-        first = self.fields.sizeHint().height() + 30  # room for a third request field
+        first = self.fields.sizeHint().height()
         rest = max(self.height() - first - 120, 300)
         left.setSizes([first, rest // 3, rest - rest // 3])
         preview_box = QGroupBox("Pipeline preview")
