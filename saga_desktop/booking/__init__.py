@@ -52,7 +52,12 @@ if TYPE_CHECKING:
         plan_from_failure_scenarios,
         step_key,
     )
-    from saga_desktop.booking._files import json_type, read_json_file, read_user_file
+    from saga_desktop.booking._files import (
+        json_type,
+        read_json_file,
+        read_user_file,
+        write_text_atomic,
+    )
     from saga_desktop.booking._flight import (
         BookingRegistry,
         LoyaltyAccounts,
@@ -64,6 +69,7 @@ if TYPE_CHECKING:
         load_saga,
         parse_saga,
         saga_problems,
+        spec_from_data,
     )
     from saga_desktop.booking._logs import (
         BOOKINGS_LOG,
@@ -114,6 +120,8 @@ if TYPE_CHECKING:
         FaultInjector,
         booking_definition,
     )
+    from saga_desktop.booking._sagacheck import Problem, check_saga
+    from saga_desktop.booking._sagadump import spec_to_data, spec_to_toml
     from saga_desktop.booking._sagascenarios import (
         GeneratedScenario,
         check_saga_scenario,
@@ -144,6 +152,7 @@ if TYPE_CHECKING:
         StepRole,
         StepSpec,
         Take,
+        request_field,
     )
     from saga_desktop.booking._steps import SAGA_NAME, STEP_NAMES, STEP_TEXTS, StepText
     from saga_desktop.booking._world import (
@@ -219,6 +228,7 @@ __all__ = [
     "Participant",
     "PaymentGateway",
     "Preset",
+    "Problem",
     "Record",
     "RunFile",
     "SagaLogFiles",
@@ -238,6 +248,7 @@ __all__ = [
     "booking_definition",
     "caption",
     "captions",
+    "check_saga",
     "check_saga_scenario",
     "check_scenario",
     "default_data_dir",
@@ -262,6 +273,7 @@ __all__ = [
     "read_json_file",
     "read_run",
     "read_user_file",
+    "request_field",
     "restock_world",
     "run_batch",
     "run_saga_scenarios",
@@ -271,10 +283,13 @@ __all__ = [
     "saga_response",
     "saga_world_dir",
     "spec_from_data",
+    "spec_to_data",
+    "spec_to_toml",
     "step_key",
     "world_at",
     "write_report",
     "write_run",
+    "write_text_atomic",
 ]
 
 # Where each public name lives. The package loads a submodule only when one of its
@@ -323,7 +338,10 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "StepRole",
         "StepSpec",
         "Take",
+        "request_field",
     ),
+    "_sagacheck": ("Problem", "check_saga"),
+    "_sagadump": ("spec_to_data", "spec_to_toml"),
     "_exceptions": (
         "BookingError",
         "DataDirectoryBusy",
@@ -341,6 +359,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "json_type",
         "read_json_file",
         "read_user_file",
+        "write_text_atomic",
     ),
     "_faults": (
         "DEFAULT_FAILURE_RATE",
