@@ -1,0 +1,46 @@
+"""The figures of a saga log read back: what ``saga-desktop metrics`` prints."""
+
+from __future__ import annotations
+
+from saga_desktop.engine import SqliteEventStore
+from saga_desktop.monitoring._recorder import MetricsRecorder
+
+__all__ = ["PAGE", "record_history"]
+
+#: Events read at a time: a log of ten million events is counted in bounded memory.
+PAGE = 10_000
+
+
+def record_history(
+    store: SqliteEventStore, recorder: MetricsRecorder | None = None, *, after: int = 0
+) -> tuple[MetricsRecorder, int]:
+    """Count every event of ``store`` after number ``after`` into ``recorder``.
+
+    Parameters
+    ----------
+    store
+        The durable saga log.
+    recorder
+        Counts the events (a new one when omitted).
+    after
+        The number of the last event already counted (0: the whole log).
+
+    Returns
+    -------
+    tuple
+        The recorder and the number of the last event counted (pass it back as
+        ``after`` to count only what was written since).
+
+    Raises
+    ------
+    EventStoreError
+        When the log cannot be read.
+    """
+    recorder = recorder if recorder is not None else MetricsRecorder()
+    while True:
+        page = store.events_after(after, PAGE)
+        for _, event in page:
+            recorder(event)
+        if len(page) < PAGE:
+            return recorder, page[-1][0] if page else after
+        after = page[-1][0]
