@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -82,8 +83,8 @@ def add_trace_options(parser: argparse.ArgumentParser) -> None:
         "--traces",
         type=Path,
         metavar="FILE",
-        help="write OpenTelemetry traces here as OTLP JSON lines (one span per saga, "
-        "a child per step and compensation attempt)",
+        help="write OpenTelemetry traces here (replaced) as OTLP JSON lines: a span per saga, "
+        "a child per step and compensation attempt",
     )
     traces.add_argument(
         "--otlp-endpoint",
@@ -99,6 +100,10 @@ def _check_traces_path(path: Path) -> None:
         raise UsageError(f"cannot write the traces file {path}: it is a directory")
     if not folder.is_dir():
         raise UsageError(f"cannot write the traces file {path}: there is no folder {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"cannot write the traces file {path}: the folder {folder} is not writable"
+        )
     if path.is_symlink():
         raise UsageError(f"the traces file {path} is a symbolic link; it is not followed")
 

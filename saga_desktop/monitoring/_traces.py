@@ -289,7 +289,9 @@ def _end_attempt(span: Span, event: Any) -> None:
     if isinstance(event, StepFailed) and event.timed_out:
         result = "timed_out"
     span.set_attribute("saga.attempt.result", result)
-    if result != "succeeded":
+    if result == "succeeded":
+        span.set_status(Status(StatusCode.OK))
+    else:
         span.set_status(Status(StatusCode.ERROR, event.error))
         span.add_event(
             "exception",
@@ -302,6 +304,7 @@ def _end_attempt(span: Span, event: Any) -> None:
 def _end_saga(root: Span, end: SagaEvent) -> None:
     if isinstance(end, SagaCompleted):
         outcome = "completed"
+        root.set_status(Status(StatusCode.OK))
     else:
         assert isinstance(end, SagaCompensated)
         outcome = "dead_lettered" if end.dead_letters else "compensated"
