@@ -525,6 +525,11 @@ class SqliteEventStore:
                 ) from None
         return events
 
+    def last_seq(self) -> int:
+        """The number of the newest event in the log (0 when it holds none)."""
+        ((seq,),) = self._read("SELECT COALESCE(MAX(seq), 0) FROM events")
+        return int(seq)
+
     def events_after(self, seq: int = 0, limit: int = 10_000) -> list[tuple[int, SagaEvent]]:
         """Return up to ``limit`` events written after number ``seq``, oldest first.
 

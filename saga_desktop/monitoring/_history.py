@@ -12,7 +12,11 @@ PAGE = 10_000
 
 
 def record_history(
-    store: SqliteEventStore, recorder: MetricsRecorder | None = None, *, after: int = 0
+    store: SqliteEventStore,
+    recorder: MetricsRecorder | None = None,
+    *,
+    after: int = 0,
+    until: int | None = None,
 ) -> tuple[MetricsRecorder, int]:
     """Count every event of ``store`` after number ``after`` into ``recorder``.
 
@@ -24,6 +28,8 @@ def record_history(
         Counts the events (a new one when omitted).
     after
         The number of the last event already counted (0: the whole log).
+    until
+        Count no event numbered above this (those the recorder heard of live).
 
     Returns
     -------
@@ -39,8 +45,10 @@ def record_history(
     recorder = recorder if recorder is not None else MetricsRecorder()
     while True:
         page = store.events_after(after, PAGE)
-        for _, event in page:
+        for seq, event in page:
+            if until is not None and seq > until:
+                return recorder, after
             recorder(event)
+            after = seq
         if len(page) < PAGE:
-            return recorder, page[-1][0] if page else after
-        after = page[-1][0]
+            return recorder, after
