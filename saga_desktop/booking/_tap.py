@@ -76,6 +76,9 @@ class TappedStagingSink(TappedSink):
         super().__init__(sink, tap)
         self.staging = staging
         self._staged: list[SagaEvent] = []
+        # A tap that takes a commit's events at once (a metrics recorder) pays one
+        # call per commit instead of one per event.
+        self._many: Callable[[list[SagaEvent]], None] | None = getattr(tap, "record_many", None)
 
     def stage(self, event: SagaEvent) -> None:
         """Stage ``event``; the tap hears of it at the commit."""
@@ -87,6 +90,11 @@ class TappedStagingSink(TappedSink):
         # Taken first: events a failed commit rolled back are never told.
         staged, self._staged = self._staged, []
         self.staging.commit()
+        if not staged:
+            return
+        if self._many is not None:
+            self._many(staged)
+            return
         tap = self.tap
         for event in staged:
             tap(event)

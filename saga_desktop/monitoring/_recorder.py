@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from saga_desktop.engine import (
@@ -246,6 +246,15 @@ class MetricsRecorder:
         if handler is not None:
             with self._lock:
                 handler(event)
+
+    def record_many(self, events: Sequence[SagaEvent]) -> None:
+        """Count ``events``, in order (a tap hands over a commit's events so: one lock)."""
+        handlers = self._handlers
+        with self._lock:
+            for event in events:
+                handler = handlers.get(type(event))
+                if handler is not None:
+                    handler(event)
 
     # -- the events ------------------------------------------------------------
 
