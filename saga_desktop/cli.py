@@ -33,6 +33,12 @@ from saga_desktop._cli_input import (
     fault_plan,
     read_booking,
 )
+from saga_desktop._cli_monitoring import (
+    add_metrics_port,
+    add_trace_options,
+    monitored,
+    print_metrics,
+)
 from saga_desktop._cli_output import (
     ProgressBar,
     print_batch,
@@ -121,6 +127,7 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "-v", "--verbose", action="store_true", help="print the saga log as it happens"
     )
+    add_trace_options(run)
 
     scenarios = commands.add_parser("scenarios", help="run the guide's five test scenarios")
     _add_data_dir(scenarios)
@@ -174,6 +181,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="seed of the faults: the same seed draws the same faults (default: drawn, shown)",
     )
     batch.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_metrics_port(batch, hold=True)
+    add_trace_options(batch)
+
+    metrics = commands.add_parser(
+        "metrics", help="print Prometheus metrics counted from the saga log (saga_log.db)"
+    )
+    _add_data_dir(metrics)
     return parser
 
 
@@ -262,8 +276,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     data = read_booking(args.booking, default={} if spec is not None else None)
     plan = fault_plan(args, _step_keys(args))
     listeners = [_print_event] if args.verbose and not args.json else []
-    with _orchestrator(
-        args, listeners=listeners, on_crash=_crash_now, busy=_busy()
+    with monitored(
+        args,
+        lambda: _orchestrator(args, listeners=listeners, on_crash=_crash_now, busy=_busy()),
+        spec,
     ) as orchestrator:
         request = orchestrator.validate(data)
         result = orchestrator.run(request, plan)
@@ -412,12 +428,16 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     # A bar only for a person at a terminal; a pipe or a log gets the report alone.
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     stop = threading.Event()
+
     # No text logs in a batch (a dozen lines per saga); every saga is in saga_log.db.
-    with (
-        booking.BookingSagaOrchestrator(
+    def open_orchestrator() -> BookingSagaOrchestrator:
+        return booking.BookingSagaOrchestrator(
             _data_dir(args), write_logs=False, keep_events=False, busy=_busy(), saga=_saga(args)
-        ) as orchestrator,
+        )
+
+    with (
         _stop_on_interrupt(stop),
+        monitored(args, open_orchestrator, _saga(args), stop) as orchestrator,
     ):
         try:
             report = booking.run_batch(
@@ -433,6 +453,15 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if not report.consistent:
         return EXIT_FAILED
     return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
+
+
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    spec = _saga(args)
+    data_dir = _data_dir(args)
+    if spec is not None:
+        data_dir = booking.saga_world_dir(data_dir, spec)
+    print_metrics(data_dir / booking.SAGA_LOG_DB, spec, _busy())
+    return EXIT_OK
 
 
 #: Said instead of Qt's abort (exit 134), which blames a missing xcb-cursor0.
@@ -480,6 +509,7 @@ _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "recover": _cmd_recover,
     "dlq": _cmd_dlq,
     "batch": _cmd_batch,
+    "metrics": _cmd_metrics,
 }
 
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import random
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from saga_desktop.booking import _faults
+from saga_desktop.booking._commitgroup import (
+    GROUP_SAGAS,
+    GROUP_SECONDS,
+    CommitGroup,
+    commit_nothing,
+)
 from saga_desktop.booking._datadir import SAGA_LOG_DB, checked_folder, remove_database
 from saga_desktop.booking._exceptions import DatabaseUnusable, DataDirectoryBusy, InvalidBooking
 from saga_desktop.booking._faultkinds import FAULT_KINDS, Hook
@@ -21,6 +26,7 @@ from saga_desktop.booking._response import guide_response
 from saga_desktop.booking._saga import CrashHook, FaultInjector
 from saga_desktop.booking._sagaworld import SAGAS_FOLDER, ServiceWorld, saga_world_dir
 from saga_desktop.booking._spec import SagaSpec
+from saga_desktop.booking._tap import tapped
 from saga_desktop.booking._world import FlightWorld
 from saga_desktop.engine import (
     DeadLetter,
@@ -48,42 +54,6 @@ __all__ = [
 _CachedDefinition = tuple[tuple[object, ...], FaultInjector, SagaDefinition]
 #: What run() reuses: (everything the engine was built from, the engine).
 _CachedEngine = tuple[tuple[object, ...], SagaOrchestrator]
-
-
-#: Most sagas whose commits a batch groups together (BookingSagaOrchestrator.commit_groups).
-GROUP_SAGAS = 64
-#: Most seconds a commit group lasts: other programs wait at most about this long for the world.
-GROUP_SECONDS = 0.05
-
-
-def _commit_nothing() -> None:
-    """Every saga committed its own work already."""
-
-
-class CommitGroup:
-    """When a batch's grouped commits happen (see ``commit_groups``).
-
-    Parameters
-    ----------
-    commit
-        Makes every saga run so far durable, in the safe order.
-    """
-
-    def __init__(self, commit: Callable[[], None]) -> None:
-        self._commit = commit
-        self._started = time.perf_counter()
-        self._sagas = 0
-
-    def __call__(self) -> None:
-        """Commit now: every saga run so far is durable when this returns."""
-        self._commit()
-        self._started, self._sagas = time.perf_counter(), 0
-
-    def saga_ended(self) -> None:
-        """Count a saga; commit once the group holds ``GROUP_SAGAS`` or lasted ``GROUP_SECONDS``."""
-        self._sagas += 1
-        if self._sagas >= GROUP_SAGAS or time.perf_counter() - self._started >= GROUP_SECONDS:
-            self()
 
 
 class BookingSagaOrchestrator:
@@ -124,6 +94,9 @@ class BookingSagaOrchestrator:
     deep
         Check every database's integrity on opening, however large (see
         :class:`FlightWorld`).
+    tap
+        Called with every event once the saga log has it (metrics, traces). Not
+        a listener: the saga log keeps grouping its commits (see ``_tap``).
     """
 
     def __init__(
@@ -141,7 +114,9 @@ class BookingSagaOrchestrator:
         saga: SagaSpec | None = None,
         busy: BusyWait | None = None,
         deep: bool = False,
+        tap: Listener | None = None,
     ) -> None:
+        self.tap = tap
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self.busy = busy if busy is not None else BusyWait()
         self.saga = saga
@@ -175,6 +150,7 @@ class BookingSagaOrchestrator:
         self._cached_definition: _CachedDefinition | None = None
         self._cached_engine: _CachedEngine | None = None
         self._logged_store: LoggedEventStore | None = None
+        self._tapped_sink: tuple[EventSink | None, Listener, EventSink] | None = None
 
     def close(self) -> None:
         """Close the world's databases and the log files."""
@@ -213,12 +189,20 @@ class BookingSagaOrchestrator:
         # by a listener: a saga nobody listens to commits its log twice, not once
         # per event (SagaOrchestrator), and the text never runs ahead of the log.
         store, logs = self.store, self.logs
-        if store is None or logs is None:
-            return store
-        logged = self._logged_store
-        if logged is None or logged.store is not store or logged.logs is not logs:
-            logged = self._logged_store = LoggedEventStore(store, logs)
-        return logged
+        sink: EventSink | None = store
+        if store is not None and logs is not None:
+            logged = self._logged_store
+            if logged is None or logged.store is not store or logged.logs is not logs:
+                logged = self._logged_store = LoggedEventStore(store, logs)
+            sink = logged
+        tap = self.tap
+        if tap is None:
+            return sink
+        # The same wrapper while nothing changed: the engine is reused by identity.
+        cached = self._tapped_sink
+        if cached is None or cached[0] is not sink or cached[1] is not tap:
+            cached = self._tapped_sink = (sink, tap, tapped(sink, tap))
+        return cached[2]
 
     def _engine(
         self, plan: FaultPlan, definition: SagaDefinition, *, reuse: bool = False
@@ -275,6 +259,11 @@ class BookingSagaOrchestrator:
         definition = self.world.definition(injector)
         self._cached_definition = (key, injector, definition)
         return definition
+
+    def step_retries(self) -> dict[str, int]:
+        """Attempts after the first, by step, of the sagas :meth:`run` ran so far."""
+        cached = self._cached_definition
+        return dict(cached[1].retries) if cached is not None else {}
 
     def definition(self, faults: FaultPlan | None = None) -> SagaDefinition:
         """Return the booking saga's definition on this world with ``faults`` planned."""
@@ -361,7 +350,7 @@ class BookingSagaOrchestrator:
         """
         store = self.store
         if store is None or self.logs is not None or self.listeners:
-            yield CommitGroup(_commit_nothing)
+            yield CommitGroup(commit_nothing)
             return
         participants = self.world.participants
 

@@ -211,6 +211,11 @@ class BatchReport:
         True when the batch was stopped before its end.
     violations
         Every way the world does not add up after the batch; empty when it does.
+    compensations
+        How the compensations ended: ``succeeded`` and ``dead_lettered`` (one per
+        compensation), ``retried`` (failed attempts that were tried again).
+    retries
+        Attempts at a step after its first, by step.
     """
 
     count: int
@@ -226,6 +231,15 @@ class BatchReport:
     elapsed: float
     cancelled: bool
     violations: tuple[str, ...]
+    compensations: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    retries: Mapping[str, int] = dataclasses.field(default_factory=dict)
+
+    @property
+    def compensation_success_rate(self) -> float | None:
+        """Compensations that succeeded, of those that ended (None when none ran)."""
+        succeeded = self.compensations.get("succeeded", 0)
+        ended = succeeded + self.compensations.get("dead_lettered", 0)
+        return succeeded / ended if ended else None
 
     @property
     def started(self) -> int:
@@ -262,6 +276,10 @@ class BatchReport:
             "cancelled": self.cancelled,
             "consistent": self.consistent,
             "violations": list(self.violations),
+            "compensations": dict(self.compensations),
+            "compensation_success_rate": self.compensation_success_rate,
+            "retries": dict(self.retries),
+            "retries_total": sum(self.retries.values()),
         }
 
 
@@ -356,6 +374,8 @@ def run_batch(
     outcomes = dict.fromkeys(SagaOutcome, 0)
     faults = {kind.value: 0 for kind in FaultKind if kind is not FaultKind.CRASH}
     invalid = sold_out = attempted = 0
+    compensations = {"succeeded": 0, "dead_lettered": 0, "retried": 0}
+    retries_before = orchestrator.step_retries()
     stopped = False
     started = last_report = timer()
 
@@ -391,6 +411,9 @@ def run_batch(
                     faults[next(iter(fault_plan.values())).kind.value] += 1
                 result = orchestrator.run(request, fault_plan)
                 outcomes[result.outcome] += 1
+                for record in result.compensations:
+                    compensations["succeeded" if record.success else "dead_lettered"] += 1
+                    compensations["retried"] += record.attempts - 1
                 if result.failed_step is not None and bookings.sold_out(result, data):
                     sold_out += 1
             now = timer()
@@ -403,6 +426,9 @@ def run_batch(
             else:
                 commit_group.saga_ended()
     elapsed = timer() - started
+    retries = orchestrator.step_retries()
+    for step, before in retries_before.items():
+        retries[step] = retries.get(step, 0) - before
     if stopped and on_progress is not None:
         on_progress(progress(started + elapsed))
     return BatchReport(
@@ -419,4 +445,6 @@ def run_batch(
         elapsed=elapsed,
         cancelled=stopped,
         violations=tuple(orchestrator.world.violations(orchestrator.store)),
+        compensations=compensations,
+        retries={step: n for step, n in retries.items() if n},
     )

@@ -88,6 +88,9 @@ class FaultInjector:
         # Failed undo attempts so far, by idempotency key: a dead letter retried
         # later keeps counting where the saga left off.
         self._undo_failures: dict[str, int] = {}
+        #: Attempts after the first, by step, since the injector was made: kept apart
+        #: from the events, so that a batch's totals check the metrics drawn from them.
+        self.retries: dict[str, int] = {}
 
     def replan(self, plan: FaultPlan) -> None:
         """Plan ``plan`` instead, and forget the failed undo attempts counted so far.
@@ -107,6 +110,9 @@ class FaultInjector:
 
     def before_action(self, context: StepContext) -> None:
         """Refuse the action now if the plan says so."""
+        if context.attempt > 1:
+            retries = self.retries
+            retries[context.step] = retries.get(context.step, 0) + 1
         if not self.plan and not isinstance(self.plan, LiveFaultPlan):
             return  # most sagas of a batch: nothing to look up
         fault = self._fault(context.step, *_BEFORE_ACTION)

@@ -525,6 +525,34 @@ class SqliteEventStore:
                 ) from None
         return events
 
+    def last_seq(self) -> int:
+        """The number of the newest event in the log (0 when it holds none)."""
+        ((seq,),) = self._read("SELECT COALESCE(MAX(seq), 0) FROM events")
+        return int(seq)
+
+    def events_after(self, seq: int = 0, limit: int = 10_000) -> list[tuple[int, SagaEvent]]:
+        """Return up to ``limit`` events written after number ``seq``, oldest first.
+
+        Each comes with its number in the log: pass the last one back to read on
+        (metrics count a whole log this way, a page at a time).
+
+        Raises
+        ------
+        EventStoreError
+            When a stored event cannot be read back.
+        """
+        page = []
+        for number, data in self._read(
+            "SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+        ):
+            try:
+                page.append((int(number), event_from_dict(json.loads(data))))
+            except ValueError as exc:
+                raise EventStoreError(
+                    f"the saga log {self.path} holds an event this version cannot read: {exc}"
+                ) from None
+        return page
+
     def incomplete(self) -> list[str]:
         """Correlation ids of the sagas that started and never ended, oldest first."""
         return [

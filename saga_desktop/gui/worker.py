@@ -25,6 +25,7 @@ from saga_desktop.gui.pacer import INSTANT, Pacer
 if TYPE_CHECKING:
     from saga_desktop.booking import BatchProgress, BookingSagaOrchestrator, SagaSpec
     from saga_desktop.engine import SagaEvent, SagaResult
+    from saga_desktop.monitoring import MetricsRecorder
 
 __all__ = ["INSTANT", "Pacer", "SagaWorker"]
 
@@ -116,11 +117,24 @@ class SagaWorker(QObject):
     #: Reset world or Erase history ended: what happened, in words ("Refused: …" if not).
     world_reset = Signal(str)
 
-    def __init__(self, data_dir: Path, pacer: Pacer, saga: SagaSpec | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        pacer: Pacer,
+        saga: SagaSpec | None = None,
+        metrics: MetricsRecorder | None = None,
+    ) -> None:
         super().__init__()
         self.data_dir = data_dir
         self.pacer = pacer
         self.saga = saga
+        #: Counts every event of this window's sagas (the Metrics tab, --metrics-port);
+        #: a tap of the saga log, not a listener.
+        self.metrics = metrics
+        # The newest event of the saga log when it was opened: older ones are history
+        # (count_history), newer ones the recorder hears of live.
+        self._history_until: int | None = None
+        self._history_counted = False
         self._orchestrator: BookingSagaOrchestrator | None = None
         self._pending: list[SagaEvent] = []
         self._last_flush = 0.0
@@ -141,7 +155,11 @@ class SagaWorker(QObject):
                 busy=engine.BusyWait(limit=_LOCK_WAIT, on_wait=self._on_lock_wait),
                 clock=PacedClock(self._on_sleep),
                 saga=self.saga,
+                tap=self.metrics,
             )
+            store = orchestrator.store
+            if self.metrics is not None and store is not None and not self._history_counted:
+                self._history_until = store.last_seq()
             if orchestrator.logs is not None:
                 orchestrator.logs.on_problem = self.warned.emit
             self._orchestrator = orchestrator
@@ -425,6 +443,23 @@ class SagaWorker(QObject):
             return
         self.history_loaded.emit([dataclasses.asdict(summary) for summary in sagas])
 
+    @Slot()
+    def count_history(self) -> None:
+        """Count the saga log's sagas from before this window into the metrics (once)."""
+        if self.metrics is None or not self._guarded("read the saga log"):
+            return
+        store = self._open().store
+        until, self._history_until = self._history_until, None
+        if store is None or until is None or self._history_counted:
+            return
+        from saga_desktop.monitoring import record_history
+
+        self._history_counted = True
+        try:
+            record_history(store, self.metrics, until=until)
+        except engine.SagaError as exc:
+            self.errored.emit(str(exc))
+
     @Slot(str)
     def load_run(self, correlation_id: str) -> None:
         """Send a recorded run's events (for replay and the timeline)."""
@@ -483,6 +518,8 @@ class SagaWorker(QObject):
         except (BookingError, engine.SagaError) as exc:
             self.errored.emit(str(exc))
             return
+        if scratch:
+            orchestrator.tap = self.metrics
         self.pacer.batch_cancelled.clear()
         self._batch = True
         self.busy_changed.emit(True)
