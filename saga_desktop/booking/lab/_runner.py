@@ -189,6 +189,30 @@ def _report(
     )
 
 
+def _plan(
+    saga: LabSaga,
+    chosen: tuple[str, ...],
+    world: LabWorld,
+    scheduler: Scheduler,
+    results: dict[str, SagaResult | BaseException],
+    threads: list[threading.Thread],
+) -> tuple[LabSaga, dict[str, Any], frozenset[str]]:
+    """Make saga ``saga``'s orchestrator and thread (not started); its request and measures."""
+    spec = lab_sagas()[saga.saga]
+    request = {**spec.request, **saga.request}
+    measures = effective(chosen, request, spec.value_field)
+    pause = functools.partial(scheduler.pause, saga.label)
+    orchestrator = SagaOrchestrator(
+        lab_definition(spec, world, saga.label, measures, pause),
+        sleep=lambda _seconds: None,
+        rng=random.Random(0),
+        keep_events=False,
+    )
+    run = _runner(orchestrator, saga, request, world, scheduler, results)
+    threads.append(threading.Thread(target=run, name=f"lab-{saga.label}", daemon=True))
+    return saga, request, measures
+
+
 def run_lab(
     sagas: Sequence[LabSaga],
     schedule: Iterable[str] | Callable[[list[str]], str],
@@ -214,29 +238,29 @@ def run_lab(
 
     Raises
     ------
+    ValueError
+        When two sagas share a label, or the schedule names one not in the run.
     LabStalled
         When a saga keeps the turn or the sagas never end (a bug, not a lesson).
     """
+    labels = [saga.label for saga in sagas]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"the sagas' labels must differ: {', '.join(labels)}")
+    if not callable(schedule):
+        schedule = tuple(schedule)
+        unknown = sorted(set(schedule) - set(labels))
+        if unknown:
+            raise ValueError(
+                f"the schedule names saga {unknown[0]}, which is not in the run "
+                f"(sagas: {', '.join(labels)})"
+            )
     chosen = tuple(countermeasures)
     world = LabWorld(directory, seed)
     scheduler = Scheduler()
     results: dict[str, SagaResult | BaseException] = {}
-    threads, plans = [], []
+    threads: list[threading.Thread] = []
     try:
-        for saga in sagas:
-            spec = lab_sagas()[saga.saga]
-            request = {**spec.request, **saga.request}
-            measures = effective(chosen, request, spec.value_field)
-            pause = functools.partial(scheduler.pause, saga.label)
-            orchestrator = SagaOrchestrator(
-                lab_definition(spec, world, saga.label, measures, pause),
-                sleep=lambda _seconds: None,
-                rng=random.Random(0),
-                keep_events=False,
-            )
-            run = _runner(orchestrator, saga, request, world, scheduler, results)
-            threads.append(threading.Thread(target=run, name=f"lab-{saga.label}", daemon=True))
-            plans.append((saga, request, measures))
+        plans = [_plan(saga, chosen, world, scheduler, results, threads) for saga in sagas]
         for thread in threads:
             thread.start()
         turns = _drive(scheduler, [s.label for s in sagas], schedule, world)

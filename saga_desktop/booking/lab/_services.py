@@ -310,30 +310,32 @@ class CounterService(_LabService):
             self._log(db, record, "refuse", caller, after=value, note=f"needs {-delta:g}")
         raise StepError(f"only {value:g} {self.noun} left on {record}, {-delta:g} needed")
 
+    def _reread(self, caller: Caller, record: str, read: float, read_version: int) -> None:
+        """Refuse for a retry (a fresh read) when the counter changed since it was read."""
+        with self._txn() as db:
+            current, version = db.execute(
+                "SELECT value, version FROM counters WHERE record = ?", (record,)
+            ).fetchone()
+            if version == read_version:
+                return
+            self._log(
+                db,
+                record,
+                "reread",
+                caller,
+                before=read,
+                after=current,
+                version=version,
+                note="changed since read: tried again",
+            )
+        raise TransientStepError(f"{record} changed since it was read")
+
     def _write(
         self, caller: Caller, record: str, delta: float, read: float, read_version: int
     ) -> dict[str, Any]:
         measures = caller.measures
-        with self._txn() as db:
-            current, version, seeded = db.execute(
-                "SELECT value, version, seeded FROM counters WHERE record = ?", (record,)
-            ).fetchone()
-            if "reread_value" in measures and version != read_version:
-                self._log(
-                    db,
-                    record,
-                    "reread",
-                    caller,
-                    before=read,
-                    after=current,
-                    version=version,
-                    note="changed since read: tried again",
-                )
-                changed = TransientStepError(f"{record} changed since it was read")
-            else:
-                changed = None
-        if changed is not None:
-            raise changed
+        if "reread_value" in measures:
+            self._reread(caller, record, read, read_version)
         caller.guard()
         with self._txn() as db:
             current, version, seeded = db.execute(
