@@ -1,7 +1,8 @@
 """The ``saga-desktop`` command: the window by default, headless subcommands otherwise.
 
 Exit codes: ``run`` 0 booking confirmed, 1 saga failed and fully compensated,
-2 bad input, 3 saga ended with dead letters; ``state`` 0 when the world adds
+2 bad input, 3 saga ended with dead letters; ``lab`` (see ``_cli_lab``) 0 when a
+lesson behaved as it teaches, 1 when not; ``state`` 0 when the world adds
 up, 1 when not; ``scenarios`` 0 iff all five pass; ``batch`` 0 when the world
 adds up after the batch, 1 when not, 130 when Ctrl-C stopped it (between two
 sagas); the window 2 when there is no display to open it on (``--self-test``
@@ -33,6 +34,7 @@ from saga_desktop._cli_input import (
     fault_plan,
     read_booking,
 )
+from saga_desktop._cli_lab import add_lab_parser
 from saga_desktop._cli_output import (
     ProgressBar,
     print_batch,
@@ -174,6 +176,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="seed of the faults: the same seed draws the same faults (default: drawn, shown)",
     )
     batch.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_lab_parser(commands)
     return parser
 
 
@@ -468,6 +471,13 @@ def _cmd_window(args: argparse.Namespace) -> int:
     return run_app(_data_dir(args))
 
 
+def _cmd_lab(args: argparse.Namespace) -> int:
+    # The lab's modules load only for ``lab`` (the window's start must not pay for them).
+    from saga_desktop._cli_lab import cmd_lab
+
+    return cmd_lab(args)
+
+
 _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: _cmd_window,
     "run": _cmd_run,
@@ -476,6 +486,7 @@ _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "recover": _cmd_recover,
     "dlq": _cmd_dlq,
     "batch": _cmd_batch,
+    "lab": _cmd_lab,
 }
 
 

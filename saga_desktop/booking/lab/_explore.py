@@ -138,6 +138,9 @@ def explore(
                         ],
                         "schedule": "".join(run.schedule),
                         "caption": next(a.caption for a in found if a.kind == kind),
+                        # Schedule i depends on the seed and i alone: this replays it last.
+                        "replay": f"saga-desktop lab explore --sagas {sagas} --seed {seed} "
+                        f"--schedules {index + 1}",
                     }
             if progress is not None:
                 progress(index + 1)

@@ -1,0 +1,80 @@
+"""How ``saga-desktop lab run`` and ``lab explore`` read in words."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from saga_desktop.booking.lab import ExploreReport, HistoryRow, LessonRun
+
+__all__ = ["describe_row", "print_explore", "print_lesson_run"]
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def describe_row(row: HistoryRow) -> str:
+    """One line of a service's history in words ("read FL123 = 1")."""
+    what = {"seats": "seats", "loyalty": "points", "bookings": "booking"}.get(row.service, "")
+    record = f"{what} {row.record}".strip() if row.service != "payments" else row.record
+    if row.event == "read":
+        return f"read {record} = {_value(row.after)}"
+    if row.event in ("write", "undo"):
+        verb = "wrote" if row.event == "write" else "undid, back to"
+        start = f" (was {_value(row.before)})" if row.before is not None else ""
+        return f"{verb} {record} = {_value(row.after)}{start}"
+    if row.event == "refuse":
+        return f"refused: {record} = {_value(row.after)}, {row.note}"
+    if row.event in ("lock", "unlock"):
+        return f"{row.event}ed {record}" + (f" {row.after}" if row.after else f" ({row.note})")
+    if row.event == "wait":
+        return f"waits: {record} is {row.note}"
+    return f"{row.event} {record}: {row.note}"
+
+
+def print_lesson_run(result: LessonRun) -> None:
+    """The lesson, each turn with what it did, how each saga ended, and the verdict."""
+    lesson, run = result.lesson, result.run
+    measures = ", ".join(result.countermeasures) or "none"
+    print(f"{lesson.title} ({lesson.name}); countermeasures: {measures}")
+    for saga in lesson.sagas:
+        request = ", ".join(f"{k}={_value(v)}" for k, v in saga.request.items())
+        print(f"  saga {saga.label}: {saga.saga} ({request})")
+    rows = run.history
+    for number, turn in enumerate(run.turns, start=1):
+        done = [r for r in rows if turn.start < r.tick <= turn.end]
+        lines = [f"{r.step:<22} {describe_row(r)}" for r in done] or ["(a step boundary)"]
+        for i, line in enumerate(lines):
+            prefix = f"{number:>3}  {turn.label}  " if i == 0 else " " * 8
+            print(prefix + line)
+    for report in run.sagas:
+        why = f": {report.failed_step} — {report.error}" if report.error else ""
+        print(f"saga {report.label} {report.outcome}{why}")
+    for anomaly in result.anomalies:
+        print(f"ANOMALY {anomaly.kind}: {anomaly.caption}")
+    if run.consistent:
+        print("books balance")
+    for violation in run.violations:
+        print(f"books do not balance: {violation}")
+    seen = "appeared" if result.observed else "did not appear"
+    should = "as the lesson says" if result.as_taught else "NOT as the lesson says"
+    print(f"verdict: the {lesson.anomaly} {seen}, {should}")
+
+
+def print_explore(report: ExploreReport) -> None:
+    """How many schedules showed each anomaly, and the first of each to replay."""
+    measures = ", ".join(report.countermeasures) or "none"
+    print(
+        f"{report.schedules} schedules of {report.sagas} sagas, seed {report.seed}, "
+        f"countermeasures: {measures}"
+    )
+    for kind, count in report.anomalies.items():
+        print(f"  {kind:<12} {count:>6} schedules")
+    print(f"  books did not balance after {report.inconsistent} schedules")
+    for kind, first in report.first.items():
+        sagas = ", ".join(f"{s['label']}={s['saga']}" for s in first["sagas"])
+        print(f"first {kind}: schedule #{first['index']} ({sagas}) turns {first['schedule']}")
+        print(f"  {first['caption']}")
