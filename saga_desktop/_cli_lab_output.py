@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from saga_desktop.booking.lab import describe_row
+from saga_desktop.booking.lab._words import value_text as _value
 
 if TYPE_CHECKING:
-    from saga_desktop.booking.lab import ExploreReport, HistoryRow, LessonRun
+    from saga_desktop.booking.lab import ExploreReport, LessonRun
 
-__all__ = ["describe_row", "print_explore", "print_lesson_run"]
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def describe_row(row: HistoryRow) -> str:
-    """One line of a service's history in words ("read FL123 = 1")."""
-    what = {"seats": "seats", "loyalty": "points", "bookings": "booking"}.get(row.service, "")
-    record = f"{what} {row.record}".strip() if row.service != "payments" else row.record
-    if row.event == "read":
-        return f"read {record} = {_value(row.after)}"
-    if row.event in ("write", "undo"):
-        verb = "wrote" if row.event == "write" else "undid, back to"
-        start = f" (was {_value(row.before)})" if row.before is not None else ""
-        return f"{verb} {record} = {_value(row.after)}{start}"
-    if row.event == "refuse":
-        return f"refused: {record} = {_value(row.after)}, {row.note}"
-    if row.event in ("lock", "unlock"):
-        return f"{row.event}ed {record}" + (f" {row.after}" if row.after else f" ({row.note})")
-    if row.event == "wait":
-        return f"waits: {record} is {row.note}"
-    return f"{row.event} {record}: {row.note}"
+__all__ = ["print_explore", "print_lesson_run"]
 
 
 def print_lesson_run(result: LessonRun) -> None:

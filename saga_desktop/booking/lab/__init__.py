@@ -38,7 +38,9 @@ from saga_desktop.booking.lab._sagafile import (
 )
 from saga_desktop.booking.lab._scheduler import LabAborted, LabStalled, Scheduler
 from saga_desktop.booking.lab._services import HistoryRow
+from saga_desktop.booking.lab._session import LabSession
 from saga_desktop.booking.lab._verdicts import verdict_table, verdicts
+from saga_desktop.booking.lab._words import describe_row
 from saga_desktop.booking.lab._world import DEFAULT_SEED, LabWorld, WorldSeed
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "LabSaga",
     "LabSagaError",
     "LabSagaSpec",
+    "LabSession",
     "LabStalled",
     "LabStep",
     "LabWorld",
@@ -67,6 +70,7 @@ __all__ = [
     "Scheduler",
     "Turn",
     "WorldSeed",
+    "describe_row",
     "detect",
     "effective",
     "explore",
