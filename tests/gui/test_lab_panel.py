@@ -91,3 +91,9 @@ def test_a_key_advances_its_saga(qtbot, panel: LabPanel) -> None:
     qtbot.keyClick(panel, Qt.Key.Key_B)
     qtbot.waitUntil(lambda: panel._view["schedule"] == ["B"], timeout=10_000)
     assert panel.lanes.chips[("B", "CHECK_BOOKING")].property("state") == "running"
+
+
+def test_the_pessimistic_view_redraws_the_lane_in_its_order(qtbot, panel: LabPanel) -> None:
+    _choose(qtbot, panel, "dirty_read", "pessimistic_view")
+    first = panel.lanes._grid.itemAtPosition(0, 1).widget()
+    assert first is panel.lanes.chips[("A", "PROCESS_PAYMENT")]

@@ -31,8 +31,9 @@ class LaneView(QWidget):
 
     def show_lanes(self, lanes: list[dict[str, Any]]) -> None:
         """Draw ``lanes`` (label, saga, steps, states, outcome, error, waiting)."""
-        wanted = {(lane["label"], step) for lane in lanes for step in lane["steps"]}
-        if wanted != set(self.chips):
+        # In order: the pessimistic view reorders the same steps.
+        wanted = [(lane["label"], step) for lane in lanes for step in lane["steps"]]
+        if wanted != list(self.chips):
             self._rebuild(lanes)
         for row, lane in enumerate(lanes):
             status = lane["outcome"].lower()
