@@ -175,6 +175,13 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seed of the faults: the same seed draws the same faults (default: drawn, shown)",
     )
+    batch.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="W",
+        help="run W sagas at once, each on its own thread and connections (default 1)",
+    )
     batch.add_argument("--json", action="store_true", help="print the report as JSON")
     add_lab_parser(commands)
     return parser
@@ -410,12 +417,39 @@ def _stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _batch_exit(report: booking.BatchReport, args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_batch(report, **({"noun": "every service"} if _saga(args) is not None else {}))
+    if not report.consistent:
+        return EXIT_FAILED
+    return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
+
+
+def _cmd_batch_workers(
+    args: argparse.Namespace, plan: booking.BatchPlan, stop: threading.Event
+) -> int:
+    # W orchestrators on one data directory, one per thread: no progress bar (the
+    # workers' counts are summed when they are all done).
+    def open_orchestrator() -> BookingSagaOrchestrator:
+        return booking.BookingSagaOrchestrator(
+            _data_dir(args), write_logs=False, keep_events=False, busy=_busy(), saga=_saga(args)
+        )
+
+    with _stop_on_interrupt(stop):
+        report = booking.run_batch_workers(open_orchestrator, plan, args.workers, cancelled=stop)
+    return _batch_exit(report, args)
+
+
 def _cmd_batch(args: argparse.Namespace) -> int:
     plan = booking.BatchPlan(args.count, args.failure_rate, args.seed)
     # A bar only for a person at a terminal; a pipe or a log gets the report alone.
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     stop = threading.Event()
     # No text logs in a batch (a dozen lines per saga); every saga is in saga_log.db.
+    if args.workers != 1:
+        return _cmd_batch_workers(args, plan, stop)
     with (
         booking.BookingSagaOrchestrator(
             _data_dir(args), write_logs=False, keep_events=False, busy=_busy(), saga=_saga(args)

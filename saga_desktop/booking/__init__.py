@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         Cancellation,
         run_batch,
     )
+    from saga_desktop.booking._batch_workers import MAX_WORKERS, run_batch_workers, worker_seed
     from saga_desktop.booking._captions import caption, captions
     from saga_desktop.booking._datadir import MARKER, SAGA_LOG_DB, WORLD_DATABASES
     from saga_desktop.booking._exceptions import (
@@ -169,6 +170,7 @@ __all__ = [
     "MAX_PASSENGERS",
     "MAX_SAGAS",
     "MAX_SAGA_FILE_BYTES",
+    "MAX_WORKERS",
     "ORCHESTRATOR_LOG",
     "PAYMENT_METHODS",
     "PRESETS",
@@ -262,6 +264,7 @@ __all__ = [
     "read_user_file",
     "restock_world",
     "run_batch",
+    "run_batch_workers",
     "run_saga_scenarios",
     "run_scenarios",
     "run_scenarios_on_scratch_world",
@@ -270,6 +273,7 @@ __all__ = [
     "saga_world_dir",
     "spec_from_data",
     "step_key",
+    "worker_seed",
     "world_at",
     "write_report",
     "write_run",
@@ -292,6 +296,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "Cancellation",
         "run_batch",
     ),
+    "_batch_workers": ("MAX_WORKERS", "run_batch_workers", "worker_seed"),
     "_captions": (
         "caption",
         "captions",

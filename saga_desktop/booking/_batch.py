@@ -211,6 +211,8 @@ class BatchReport:
         True when the batch was stopped before its end.
     violations
         Every way the world does not add up after the batch; empty when it does.
+    workers
+        Threads the sagas ran on at once (``batch --workers``).
     """
 
     count: int
@@ -226,6 +228,7 @@ class BatchReport:
     elapsed: float
     cancelled: bool
     violations: tuple[str, ...]
+    workers: int = 1
 
     @property
     def started(self) -> int:
@@ -260,6 +263,7 @@ class BatchReport:
             "elapsed_seconds": round(self.elapsed, 6),
             "sagas_per_second": round(self.sagas_per_second, 1),
             "cancelled": self.cancelled,
+            "workers": self.workers,
             "consistent": self.consistent,
             "violations": list(self.violations),
         }
