@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from saga_desktop.booking.lab import describe_row
+from saga_desktop.booking.lab._words import turn_text
 from saga_desktop.booking.lab._words import value_text as _value
 
 if TYPE_CHECKING:
@@ -23,8 +23,7 @@ def print_lesson_run(result: LessonRun) -> None:
         print(f"  saga {saga.label}: {saga.saga} ({request})")
     rows = run.history
     for number, turn in enumerate(run.turns, start=1):
-        done = [r for r in rows if turn.start < r.tick <= turn.end]
-        lines = [f"{r.step:<22} {describe_row(r)}" for r in done] or ["(a step boundary)"]
+        lines = turn_text(rows, turn.label, turn.start, turn.end)
         for i, line in enumerate(lines):
             prefix = f"{number:>3}  {turn.label}  " if i == 0 else " " * 8
             print(prefix + line)

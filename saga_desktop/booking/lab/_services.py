@@ -191,6 +191,8 @@ class _LabService:
             self._waits[caller.saga] = holder
             if polls >= LOCK_PATIENCE or self._victim(caller.saga):
                 del self._waits[caller.saga]
+                with self._txn() as db:
+                    self._log(db, record, "refuse", caller, note=f"gave up waiting for {holder}")
                 raise StepError(
                     f"{record} is {state} for saga {holder}; saga {caller.saga} "
                     f"gave up after waiting {polls} turns"

@@ -15,10 +15,9 @@ from saga_desktop.booking.lab import (
     HistoryRow,
     LabRun,
     Lesson,
-    describe_row,
     lab_sagas,
 )
-from saga_desktop.booking.lab._words import value_text
+from saga_desktop.booking.lab._words import turn_text, value_text
 
 __all__ = ["lab_view", "step_states"]
 
@@ -96,8 +95,8 @@ def lab_view(
         )
     turns = []
     for number, turn in enumerate(run.turns, start=1):
-        done = [r for r in run.history if turn.start < r.tick <= turn.end]
-        text = "; ".join(f"{r.step} {describe_row(r)}" for r in done) or "a step boundary"
+        lines = turn_text(run.history, turn.label, turn.start, turn.end)
+        text = "; ".join(" ".join(line.split()) for line in lines)
         turns.append(f"{number:>3}  {turn.label}  {text}")
     figures = run.figures
     return {
