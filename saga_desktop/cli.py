@@ -1,7 +1,8 @@
 """The ``saga-desktop`` command: the window by default, headless subcommands otherwise.
 
 Exit codes: ``run`` 0 booking confirmed, 1 saga failed and fully compensated,
-2 bad input, 3 saga ended with dead letters; ``state`` 0 when the world adds
+2 bad input, 3 saga ended with dead letters; ``lab`` (see ``_cli_lab``) 0 when a
+lesson behaved as it teaches, 1 when not; ``state`` 0 when the world adds
 up, 1 when not; ``scenarios`` 0 iff all five pass; ``batch`` 0 when the world
 adds up after the batch, 1 when not, 130 when Ctrl-C stopped it (between two
 sagas); the window 2 when there is no display to open it on (``--self-test``
@@ -39,6 +40,7 @@ from saga_desktop._cli_monitoring import (
     monitored,
     print_metrics,
 )
+from saga_desktop._cli_lab import add_lab_parser
 from saga_desktop._cli_output import (
     ProgressBar,
     print_batch,
@@ -180,6 +182,13 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seed of the faults: the same seed draws the same faults (default: drawn, shown)",
     )
+    batch.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="W",
+        help="run W sagas at once, each on its own thread and connections (default 1)",
+    )
     batch.add_argument("--json", action="store_true", help="print the report as JSON")
     add_metrics_port(batch, hold=True)
     add_trace_options(batch)
@@ -188,6 +197,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "metrics", help="print Prometheus metrics counted from the saga log (saga_log.db)"
     )
     _add_data_dir(metrics)
+    add_lab_parser(commands)
     return parser
 
 
@@ -423,6 +433,31 @@ def _stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _batch_exit(report: booking.BatchReport, args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_batch(report, **({"noun": "every service"} if _saga(args) is not None else {}))
+    if not report.consistent:
+        return EXIT_FAILED
+    return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
+
+
+def _cmd_batch_workers(
+    args: argparse.Namespace, plan: booking.BatchPlan, stop: threading.Event
+) -> int:
+    # W orchestrators on one data directory, one per thread: no progress bar (the
+    # workers' counts are summed when they are all done).
+    def open_orchestrator() -> BookingSagaOrchestrator:
+        return booking.BookingSagaOrchestrator(
+            _data_dir(args), write_logs=False, keep_events=False, busy=_busy(), saga=_saga(args)
+        )
+
+    with _stop_on_interrupt(stop):
+        report = booking.run_batch_workers(open_orchestrator, plan, args.workers, cancelled=stop)
+    return _batch_exit(report, args)
+
+
 def _cmd_batch(args: argparse.Namespace) -> int:
     plan = booking.BatchPlan(args.count, args.failure_rate, args.seed)
     # A bar only for a person at a terminal; a pipe or a log gets the report alone.
@@ -430,6 +465,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     stop = threading.Event()
 
     # No text logs in a batch (a dozen lines per saga); every saga is in saga_log.db.
+    if args.workers != 1:
+        return _cmd_batch_workers(args, plan, stop)
+
     def open_orchestrator() -> BookingSagaOrchestrator:
         return booking.BookingSagaOrchestrator(
             _data_dir(args), write_logs=False, keep_events=False, busy=_busy(), saga=_saga(args)
@@ -501,6 +539,13 @@ def _cmd_window(args: argparse.Namespace) -> int:
     return run_app(_data_dir(args), saga)
 
 
+def _cmd_lab(args: argparse.Namespace) -> int:
+    # The lab's modules load only for ``lab`` (the window's start must not pay for them).
+    from saga_desktop._cli_lab import cmd_lab
+
+    return cmd_lab(args)
+
+
 _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: _cmd_window,
     "run": _cmd_run,
@@ -510,6 +555,7 @@ _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "dlq": _cmd_dlq,
     "batch": _cmd_batch,
     "metrics": _cmd_metrics,
+    "lab": _cmd_lab,
 }
 
 

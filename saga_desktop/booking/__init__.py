@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         Cancellation,
         run_batch,
     )
+    from saga_desktop.booking._batch_workers import MAX_WORKERS, run_batch_workers, worker_seed
     from saga_desktop.booking._captions import caption, captions
     from saga_desktop.booking._datadir import MARKER, SAGA_LOG_DB, WORLD_DATABASES
     from saga_desktop.booking._exceptions import (
@@ -179,6 +180,7 @@ __all__ = [
     "MAX_PASSENGERS",
     "MAX_SAGAS",
     "MAX_SAGA_FILE_BYTES",
+    "MAX_WORKERS",
     "ORCHESTRATOR_LOG",
     "PAYMENT_METHODS",
     "PRESETS",
@@ -276,6 +278,7 @@ __all__ = [
     "request_field",
     "restock_world",
     "run_batch",
+    "run_batch_workers",
     "run_saga_scenarios",
     "run_scenarios",
     "run_scenarios_on_scratch_world",
@@ -286,6 +289,7 @@ __all__ = [
     "spec_to_data",
     "spec_to_toml",
     "step_key",
+    "worker_seed",
     "world_at",
     "write_report",
     "write_run",
@@ -309,6 +313,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "Cancellation",
         "run_batch",
     ),
+    "_batch_workers": ("MAX_WORKERS", "run_batch_workers", "worker_seed"),
     "_captions": (
         "caption",
         "captions",

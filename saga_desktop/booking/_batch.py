@@ -216,6 +216,8 @@ class BatchReport:
         compensation), ``retried`` (failed attempts that were tried again).
     retries
         Attempts at a step after its first, by step.
+    workers
+        Threads the sagas ran on at once (``batch --workers``).
     """
 
     count: int
@@ -240,6 +242,7 @@ class BatchReport:
         succeeded = self.compensations.get("succeeded", 0)
         ended = succeeded + self.compensations.get("dead_lettered", 0)
         return succeeded / ended if ended else None
+    workers: int = 1
 
     @property
     def started(self) -> int:
@@ -274,6 +277,7 @@ class BatchReport:
             "elapsed_seconds": round(self.elapsed, 6),
             "sagas_per_second": round(self.sagas_per_second, 1),
             "cancelled": self.cancelled,
+            "workers": self.workers,
             "consistent": self.consistent,
             "violations": list(self.violations),
             "compensations": dict(self.compensations),

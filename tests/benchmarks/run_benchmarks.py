@@ -6,7 +6,7 @@ Run from the repository root::
     .venv/bin/python tests/benchmarks/run_benchmarks.py            # about 5 minutes
     .venv/bin/python tests/benchmarks/run_benchmarks.py --quick    # about 1 minute
 
-``--only engine|durable|growth`` runs one part (repeatable), ``--json PATH``
+``--only engine|durable|growth|history|workers`` runs one part (repeatable), ``--json PATH``
 also writes the figures. To compare with older code, put its tree first on the
 path: ``PYTHONPATH=/tmp/old-tree .venv/bin/python tests/benchmarks/run_benchmarks.py``
 (the header says which ``saga_desktop`` was measured).
@@ -33,6 +33,9 @@ busy machine moves both sides alike:
 6. Metrics: ``saga-desktop batch`` with ``--metrics-port`` (scraped once a
    second) runs at least 0.9x the sagas per second of the same batch without,
    per second of the process' CPU time (the wall figures are shown too).
+7. Workers: ``batch --workers W`` for W = 1, 2, 4 leaves the world consistent
+   (the throughput is reported, not budgeted: on one interpreter lock, threads
+   show correctness under concurrency, not speed).
 
 Nothing here is a test (no ``test_`` prefix): pytest does not collect it, and no
 unit test asserts on time. Exit status 0 when every budget holds, 1 otherwise.
@@ -57,6 +60,7 @@ import bench_durable
 import bench_engine
 import bench_history
 import bench_metrics
+import bench_workers
 
 #: (name, holds, measured, limit) of every budget.
 Budget = tuple[str, bool, str, str]
@@ -340,6 +344,35 @@ def metrics_section(sagas: int, rounds: int) -> tuple[list[str], list[Budget], d
         )
     ]
     return lines, budgets, dataclasses.asdict(timing)
+def workers_section(sagas: int) -> tuple[list[str], list[Budget], dict[str, Any]]:
+    """``batch --workers W`` for W = 1, 2, 4: throughput reported, consistency budgeted."""
+    measured = {w: bench_workers.throughput(sagas, w) for w in (1, 2, 4)}
+    rows = [
+        [
+            str(w),
+            f"{sagas:,}",
+            f"{rate:,.0f}",
+            f"{rate / measured[1][0]:.2f}x",
+            "yes" if ok else "NO",
+        ]
+        for w, (rate, ok) in measured.items()
+    ]
+    lines = [
+        f"7. batch --workers W: {sagas:,} sagas (failure rate 0.2) on W threads, one "
+        "orchestrator each, one SQLite world",
+        "",
+        *_table(["workers", "sagas", "sagas/s", "vs W=1", "consistent"], rows),
+    ]
+    consistent = all(ok for _, ok in measured.values())
+    budgets: list[Budget] = [
+        (
+            "7 workers: world consistent for W = 1, 2, 4",
+            consistent,
+            "yes" if consistent else "no",
+            "yes",
+        )
+    ]
+    return lines, budgets, {str(w): rate for w, (rate, _) in measured.items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -348,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
     parser.add_argument(
         "--only",
-        choices=["engine", "durable", "growth", "history", "metrics"],
+        choices=["engine", "durable", "growth", "history", "metrics", "workers"],
         action="append",
         help="run one part",
     )
@@ -360,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
     args = parser.parse_args(argv)
-    parts = set(args.only or ["engine", "durable", "growth", "history", "metrics"])
+    parts = set(args.only or ["engine", "durable", "growth", "history", "metrics", "workers"])
     if args.quick:
         engine_sagas, rounds, durable_sagas = 2_000, 10, 2_000
         total_steps, marks, chunk = 40_000, (1_000, 3_000, 10_000), 1_000
@@ -390,6 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sections.append(
             ("growth", lambda: growth_section((1, 10, 100, 1_000), total_steps, 2, marks, chunk))
         )
+    if "workers" in parts:
+        sections.append(("workers", lambda: workers_section(durable_sagas)))
     if "history" in parts and history_dir is not None:
         where = history_dir
         sections.append(("history", lambda: history_section(where, history_sagas, history_rounds)))

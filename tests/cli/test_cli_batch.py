@@ -249,3 +249,17 @@ def test_the_executable_stops_on_sigint_and_leaves_the_world_consistent(tmp_path
         check=False,
     )
     assert state.returncode == 0, state.stdout
+
+
+def test_batch_with_workers_runs_on_threads_and_adds_up(cli):
+    result = cli("batch", "--count", "300", "--seed", "4", "--workers", "4", "--json")
+    assert result.code == 0, result.err
+    report = result.json()
+    assert report["workers"] == 4
+    assert report["attempted"] == 300
+    assert report["consistent"] is True
+    assert report["outcomes"]["confirmed"] <= 132
+
+
+def test_batch_with_a_bad_number_of_workers_is_one_line_and_exit_2(cli):
+    cli("batch", "--count", "3", "--workers", "0").assert_bad_input("workers must be")
