@@ -148,6 +148,8 @@ class MessageServices:
     def close(self) -> None:
         """Stop the services, close the transport and the services' databases."""
         for node in self.nodes.values():
+            node.stopping()  # all at once: each ends its wait for work together
+        for node in self.nodes.values():
             node.stop()
         self.transport.close()
         self.world.close()

@@ -272,8 +272,17 @@ class InProcessChannel:
         if timer is not None:
             timer.join(timeout=2.0)
 
-    def pending(self) -> int:
-        """Messages not yet acknowledged: ready, held back, due later or unacknowledged."""
+    def pending(self, prefix: str = "") -> int:
+        """Messages to subjects starting with ``prefix`` not yet acknowledged.
+
+        Those ready, held back, due later or delivered and unacknowledged.
+        """
         with self._lock:
-            queued = sum(len(q.ready) + len(q.held) + len(q.unacked) for q in self._queues.values())
-            return queued + sum(1 for entry in self._due if entry[5] is None)
+            queued = sum(
+                len(q.ready) + len(q.held) + len(q.unacked)
+                for subject, q in self._queues.items()
+                if subject.startswith(prefix)
+            )
+            return queued + sum(
+                1 for entry in self._due if entry[5] is None and entry[2].startswith(prefix)
+            )

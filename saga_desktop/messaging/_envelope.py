@@ -27,7 +27,14 @@ from typing import Any
 from saga_desktop.engine._json import compact_encoder
 from saga_desktop.messaging._exceptions import InvalidMessage
 
-__all__ = ["MAX_MESSAGE_BYTES", "Envelope", "MessageKind", "command_key", "new_message_id"]
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "Envelope",
+    "MessageKind",
+    "command_key",
+    "command_kind",
+    "new_message_id",
+]
 
 #: The longest envelope a transport accepts or reads, in bytes of JSON.
 MAX_MESSAGE_BYTES = 256 * 1024
@@ -60,6 +67,14 @@ def new_message_id() -> str:
 def command_key(correlation_id: str, step: str, kind: MessageKind, attempt: int) -> str:
     """The idempotency key of a command (see the module's notes)."""
     return f"{correlation_id}:{step}:{kind.value}:{attempt}"
+
+
+def command_kind(key: str) -> MessageKind | None:
+    """The kind of command a key of :func:`command_key` names, or None."""
+    try:
+        return MessageKind(key.rsplit(":", 2)[-2])
+    except (ValueError, IndexError):
+        return None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

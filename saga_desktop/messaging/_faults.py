@@ -12,7 +12,8 @@ message, 1 when omitted; without ``@STEP`` the fault concerns every step):
 ``drop``
     a command (or a status query) is lost: the orchestrator's wait times out.
 ``lost_reply``
-    a reply is lost: the effect happened, but the orchestrator never hears of it.
+    an action's reply is lost: the effect happened, but the orchestrator never
+    hears of it (a status query finds it, or the step is undone).
 
 Each message's fate is drawn from a generator seeded by the plan's seed, the
 saga's place in the run, the step, the kind of message, its attempt and how
@@ -28,7 +29,7 @@ import random
 import threading
 from collections.abc import Iterable
 
-from saga_desktop.messaging._envelope import Envelope, MessageKind
+from saga_desktop.messaging._envelope import Envelope, MessageKind, command_kind
 from saga_desktop.messaging._exceptions import InvalidMessageFault
 
 __all__ = [
@@ -111,7 +112,11 @@ class MessageFault:
         if self.kind is MessageFaultKind.DROP:
             return envelope.kind in _COMMANDS
         if self.kind is MessageFaultKind.LOST_REPLY:
-            return envelope.kind is MessageKind.REPLY
+            # An action's reply: its effect happened, and the orchestrator never hears.
+            return (
+                envelope.kind is MessageKind.REPLY
+                and command_kind(envelope.idempotency_key) is MessageKind.ACTION
+            )
         return True
 
     def __str__(self) -> str:

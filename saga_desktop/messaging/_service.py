@@ -191,11 +191,15 @@ class ServiceNode:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop after the command at hand; what is unacknowledged is delivered again later."""
-        self._stop.set()
-        self._wake_relay.set()
+        self.stopping()
         for thread in self._threads:
             thread.join(timeout)
         self._threads = []
+
+    def stopping(self) -> None:
+        """Ask the threads to stop, without waiting (:meth:`stop` waits)."""
+        self._stop.set()
+        self._wake_relay.set()
 
     def _work(self) -> None:
         while not self._stop.is_set():

@@ -26,6 +26,7 @@ from saga_desktop.booking import (
 )
 from saga_desktop.booking._messages import MessageSetup
 from saga_desktop.engine import SagaResult
+from saga_desktop.messaging import MessageFault, MessageFaultKind
 
 PLANS: list[FaultPlan] = [
     {},
@@ -143,3 +144,47 @@ def test_a_saga_files_world_talks_by_messages_too(tmp_path: Path) -> None:
         assert [c.step for c in failed.compensations] == ["CHARGE", "BOOK_ROOM"]
         snapshot = orchestrator.world.snapshot(orchestrator.store)
         assert snapshot.consistent, snapshot.violations
+
+
+def _lesson(tmp_path: Path, *faults: MessageFault, queries: int = 8) -> BookingSagaOrchestrator:
+    setup = MessageSetup(faults, seed=11, reply_timeout=0.02, max_queries=queries)
+    return BookingSagaOrchestrator(tmp_path, write_logs=False, messages=setup)
+
+
+def test_a_reply_never_heard_forces_the_steps_compensation(tmp_path: Path) -> None:
+    lost = MessageFault(MessageFaultKind.LOST_REPLY, step="PROCESS_PAYMENT")
+    with _lesson(tmp_path, lost) as orchestrator:
+        result = orchestrator.run(orchestrator.validate(copy.deepcopy(DEFAULT_BOOKING)))
+        # The payment was captured, the orchestrator never heard: it is refunded.
+        assert result.outcome.value == "COMPENSATED"
+        assert result.failed_step == "PROCESS_PAYMENT"
+        assert "timed out" in (result.error or "")
+        assert [c.step for c in result.compensations] == [
+            "PROCESS_PAYMENT",
+            "DEDUCT_LOYALTY_POINTS",
+            "RESERVE_SEAT",
+        ]
+        assert _figures(orchestrator)["payments"]["net"] == 0
+        assert orchestrator.messages is not None
+        assert orchestrator.messages.stats.status_queries == 8
+
+
+def test_status_queries_find_lost_replies_and_resends_replace_lost_commands(
+    tmp_path: Path,
+) -> None:
+    faults = (
+        MessageFault(MessageFaultKind.LOST_REPLY, 0.5, step="PROCESS_PAYMENT"),
+        MessageFault(MessageFaultKind.DROP, 0.5, step="RESERVE_SEAT"),
+    )
+    with _lesson(tmp_path, *faults) as orchestrator:
+        request = orchestrator.validate(copy.deepcopy(DEFAULT_BOOKING))
+        results = [orchestrator.run(request) for _ in range(4)]  # 5000 points, 1000 each
+        assert all(result.success for result in results)
+        figures = _figures(orchestrator)
+        assert figures["bookings"] == 4
+        assert figures["payments"]["net"] == pytest.approx(4 * 490.0)  # each captured once
+        assert orchestrator.messages is not None
+        stats = orchestrator.messages.stats
+        assert stats.dropped > 0
+        assert stats.status_queries > 0
+        assert stats.resent > 0

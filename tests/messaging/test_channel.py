@@ -108,8 +108,10 @@ def test_drop_loses_commands_and_lost_reply_loses_replies() -> None:
     )
     channel.publish("a", _message("S"))  # dropped
     channel.publish("a", _message("T"))  # another step: arrives
-    channel.publish("a", _message("T", MessageKind.REPLY))  # a reply: lost
-    assert [e.step for e in _drain(channel, "a", 0.05)] == ["T"]
+    channel.publish("a", _message("T").reply({}))  # an action's reply: lost
+    channel.publish("a", _message("T", MessageKind.COMPENSATION).reply({}))  # arrives
+    channel.publish("a", _message("T", MessageKind.COMPENSATION))  # no drop@T: arrives
+    assert [e.kind.value for e in _drain(channel, "a", 0.05)] == ["action", "reply", "compensation"]
     assert channel.stats.dropped == 2
     channel.close()
 
