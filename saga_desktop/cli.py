@@ -31,11 +31,14 @@ from saga_desktop._cli_input import (
     check_report_path,
     data_dir_argument,
     fault_plan,
+    message_setup,
     read_booking,
 )
 from saga_desktop._cli_output import (
     ProgressBar,
+    message_report,
     print_batch,
+    print_messages,
     print_result,
     print_saga_state,
     print_state,
@@ -84,6 +87,28 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_messages(parser: argparse.ArgumentParser, *, seed: bool) -> None:
+    from saga_desktop.messaging import MESSAGE_FAULT_HELP
+
+    parser.add_argument(
+        "--messages",
+        action="store_true",
+        help="the services talk by messages (in-process channel) instead of direct calls",
+    )
+    parser.add_argument(
+        "--message-fault",
+        action="append",
+        default=[],
+        metavar="KIND=P",
+        help="a message fault with chance P per message (repeatable; implies --messages; "
+        "KIND[:ARG][@STEP]): " + "; ".join(MESSAGE_FAULT_HELP.values()),
+    )
+    if seed:
+        parser.add_argument(
+            "--seed", type=int, metavar="S", help="seed of the message faults (default: drawn)"
+        )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="saga-desktop",
@@ -121,6 +146,7 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "-v", "--verbose", action="store_true", help="print the saga log as it happens"
     )
+    _add_messages(run, seed=True)
 
     scenarios = commands.add_parser("scenarios", help="run the guide's five test scenarios")
     _add_data_dir(scenarios)
@@ -174,6 +200,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="seed of the faults: the same seed draws the same faults (default: drawn, shown)",
     )
     batch.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_messages(batch, seed=False)
     return parser
 
 
@@ -190,6 +217,11 @@ def _saga(args: argparse.Namespace) -> booking.SagaSpec | None:
     if spec is None:
         spec = args._saga_spec = booking.load_saga(path)
     return spec
+
+
+def _step_names(args: argparse.Namespace) -> tuple[str, ...]:
+    spec = _saga(args)
+    return spec.step_names if spec is not None else booking.STEP_NAMES
 
 
 def _step_keys(args: argparse.Namespace) -> tuple[str, ...]:
@@ -261,17 +293,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     spec = _saga(args)
     data = read_booking(args.booking, default={} if spec is not None else None)
     plan = fault_plan(args, _step_keys(args))
+    messages = message_setup(args, _step_names(args))
     listeners = [_print_event] if args.verbose and not args.json else []
     with _orchestrator(
-        args, listeners=listeners, on_crash=_crash_now, busy=_busy()
+        args, listeners=listeners, on_crash=_crash_now, busy=_busy(), messages=messages
     ) as orchestrator:
         request = orchestrator.validate(data)
         result = orchestrator.run(request, plan)
         response = orchestrator.world.response(result)
+    report = message_report(orchestrator.messages)
     if args.json:
-        print(json.dumps(response, indent=2, ensure_ascii=False))
+        print(json.dumps({**response, **report}, indent=2, ensure_ascii=False))
     else:
-        print_result(result, response, spec.name if spec is not None else None)
+        print_result(result, response, spec.name if spec is not None else None, report)
     if result.success:
         return EXIT_OK
     return EXIT_DEAD_LETTERS if result.dead_letters else EXIT_FAILED
@@ -409,13 +443,19 @@ def _stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     plan = booking.BatchPlan(args.count, args.failure_rate, args.seed)
+    messages = message_setup(args, _step_names(args))
     # A bar only for a person at a terminal; a pipe or a log gets the report alone.
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     stop = threading.Event()
     # No text logs in a batch (a dozen lines per saga); every saga is in saga_log.db.
     with (
         booking.BookingSagaOrchestrator(
-            _data_dir(args), write_logs=False, keep_events=False, busy=_busy(), saga=_saga(args)
+            _data_dir(args),
+            write_logs=False,
+            keep_events=False,
+            busy=_busy(),
+            saga=_saga(args),
+            messages=messages,
         ) as orchestrator,
         _stop_on_interrupt(stop),
     ):
@@ -426,10 +466,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         finally:
             if bar is not None:
                 bar.close()
+    traffic = message_report(orchestrator.messages)
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps({**report.to_dict(), **traffic}, indent=2, ensure_ascii=False))
     else:
         print_batch(report, **({"noun": "every service"} if _saga(args) is not None else {}))
+        print_messages(traffic)
     if not report.consistent:
         return EXIT_FAILED
     return EXIT_INTERRUPTED if report.cancelled else EXIT_OK

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
         SagaLogFiles,
         export_log_text,
     )
+    from saga_desktop.booking._messages import MessageServices, MessageSetup
     from saga_desktop.booking._participants import Participant
     from saga_desktop.booking._paths import DATA_DIR_ENV, default_data_dir
     from saga_desktop.booking._presets import (
@@ -212,6 +213,8 @@ __all__ = [
     "InvalidSagaFile",
     "LiveFaultPlan",
     "LoyaltyAccounts",
+    "MessageServices",
+    "MessageSetup",
     "Participant",
     "PaymentGateway",
     "Preset",
@@ -298,6 +301,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "saga_problems",
         "spec_from_data",
     ),
+    "_messages": ("MessageServices", "MessageSetup"),
     "_response": ("saga_response",),
     "_sagascenarios": ("GeneratedScenario", "generated_scenarios", "run_saga_scenarios"),
     "_sagaworld": ("SAGAS_FOLDER", "ServiceSnapshot", "ServiceWorld", "saga_world_dir"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from saga_desktop.booking._saga import FaultInjector
 from saga_desktop.booking._sagaworld import ServiceWorld
@@ -91,9 +92,9 @@ class MessageServices:
 
     def __init__(self, world: FlightWorld | ServiceWorld, setup: MessageSetup) -> None:
         self.setup = setup
-        self.transport: Transport = InProcessChannel(
-            MessageFaults(setup.faults, setup.seed), ack_wait=setup.ack_wait
-        )
+        #: The faults, and the seed their draws come from (drawn when none was given).
+        self.faults = MessageFaults(setup.faults, setup.seed)
+        self.transport: Transport = InProcessChannel(self.faults, ack_wait=setup.ack_wait)
         self.world: FlightWorld | ServiceWorld = (
             FlightWorld(world.data_dir, busy=world.busy)
             if isinstance(world, FlightWorld)
@@ -115,6 +116,15 @@ class MessageServices:
     def stats(self) -> MessageStats:
         """What happened to the messages so far."""
         return self.transport.stats
+
+    def report(self) -> dict[str, Any]:
+        """The ``messages`` entry of ``run --json`` and ``batch --json``."""
+        return {
+            "transport": "in-process",
+            **self.stats.to_dict(),
+            "faults": [str(fault) for fault in self.faults.faults],
+            "seed": self.faults.seed,
+        }
 
     def serve(self, injector: FaultInjector) -> SagaDefinition:
         """Have the services do the saga's steps with ``injector``'s failures.

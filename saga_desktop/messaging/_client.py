@@ -33,7 +33,7 @@ from saga_desktop.messaging._service import service_subject
 __all__ = ["MAX_QUERIES", "REPLY_TIMEOUT", "MessageClient", "over_messages"]
 
 #: Seconds the orchestrator waits for a reply before it asks what became of its command.
-REPLY_TIMEOUT = 0.25
+REPLY_TIMEOUT = 0.05
 #: Status queries (and resends) before the orchestrator gives up on a reply.
 MAX_QUERIES = 8
 

@@ -155,7 +155,9 @@ def parse_message_fault(text: str, steps: Iterable[str] = ()) -> MessageFault:
                 f"{text!r:.60}: the chance after '=' must be a number from 0 to 1"
             ) from None
         if not 0.0 <= probability <= 1.0:  # NaN too
-            raise InvalidMessageFault(f"{text!r:.60}: the chance {chance} is not between 0 and 1")
+            raise InvalidMessageFault(
+                f"{text!r:.60}: the chance {chance!r:.20} is not between 0 and 1"
+            )
     spec, _, step = spec.partition("@")
     name, _, arg = spec.partition(":")
     try:
