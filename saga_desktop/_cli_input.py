@@ -3,7 +3,8 @@
 Each check fails with :class:`UsageError` (one line on stderr, exit 2): a data
 directory that is empty text, a booking file that is not a small regular file
 of a JSON object, ``--fail`` and ``--fault`` asking for two different failures
-of one step, a report path that cannot be written.
+of one step, a message fault of an unknown kind or with a chance outside 0..1, a
+report path that cannot be written.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from saga_desktop import booking
 
 if TYPE_CHECKING:
-    from saga_desktop.booking import Fault
+    from saga_desktop.booking import Fault, MessageSetup
 
 __all__ = [
     "BOOKING_FILE_LIMIT",
@@ -25,6 +26,7 @@ __all__ = [
     "check_report_path",
     "data_dir_argument",
     "fault_plan",
+    "message_setup",
     "read_booking",
 ]
 
@@ -100,3 +102,21 @@ def check_report_path(path: Path) -> None:
         raise UsageError(f"cannot write the report {path}: there is no folder {folder}")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write the report {path}: the folder {folder} is not writable")
+
+
+def message_setup(args: argparse.Namespace, steps: tuple[str, ...]) -> MessageSetup | None:
+    """How ``run`` and ``batch`` talk to the services: by messages, or None (direct calls).
+
+    ``--message-fault`` (repeatable) implies ``--messages``; the faults are drawn
+    from ``--seed``. ``steps`` are the saga's step names, for ``KIND@STEP``.
+    """
+    texts: list[str] = getattr(args, "message_fault", [])
+    if not texts and not getattr(args, "messages", False):
+        return None
+    from saga_desktop.messaging import InvalidMessageFault, parse_message_fault
+
+    try:
+        faults = [parse_message_fault(text, steps) for text in texts]
+    except InvalidMessageFault as exc:
+        raise UsageError(f"--message-fault {exc}") from None
+    return booking.MessageSetup(faults, getattr(args, "seed", None))

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from saga_desktop.booking import (
         BatchProgress,
         BatchReport,
+        MessageServices,
         ServiceSnapshot,
         WorldSnapshot,
     )
@@ -16,8 +17,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ProgressBar",
+    "message_report",
     "print_batch",
     "print_consistency",
+    "print_messages",
     "print_result",
     "print_saga_state",
     "print_state",
@@ -167,8 +170,18 @@ def print_saga_state(snapshot: ServiceSnapshot) -> None:
     print_consistency(snapshot.violations, noun="every service")
 
 
-def print_result(result: SagaResult, response: dict[str, Any], saga: str | None) -> None:
-    """How one saga ended, in a few lines."""
+def print_result(
+    result: SagaResult,
+    response: dict[str, Any],
+    saga: str | None,
+    messages: dict[str, Any] | None = None,
+) -> None:
+    """How one saga ended, in a few lines (and its messages, when it sent any)."""
+    _print_outcome(result, response, saga)
+    print_messages(messages or {})
+
+
+def _print_outcome(result: SagaResult, response: dict[str, Any], saga: str | None) -> None:
     if result.success and saga is None:
         print(
             f"Booking confirmed: reference {response['booking_reference']} "
@@ -183,3 +196,23 @@ def print_result(result: SagaResult, response: dict[str, Any], saga: str | None)
         mark = "done" if record.success else f"DEAD-LETTERED ({record.error})"
         print(f"  {record.compensation}: {mark}")
     print(f"correlation id {result.correlation_id}")
+
+
+def message_report(services: MessageServices | None) -> dict[str, Any]:
+    """``{"messages": ...}`` for ``--json``; empty when the services were called directly."""
+    return {} if services is None else {"messages": services.report()}
+
+
+def print_messages(report: dict[str, Any]) -> None:
+    """One line of what happened to the messages (nothing when none were sent)."""
+    if not report:
+        return
+    m = report["messages"]
+    faults = ", ".join(m["faults"]) or "none"
+    print(
+        f"Messages (faults: {faults}; seed {m['seed']}): {m['sent']:,} sent, "
+        f"{m['delivered']:,} delivered, {m['duplicates_ignored']:,} duplicates ignored, "
+        f"{m['redelivered']:,} redelivered, {m['dropped']:,} dropped, "
+        f"{m['timed_out']:,} timed out ({m['status_queries']:,} status queries, "
+        f"{m['resent']:,} resent)"
+    )

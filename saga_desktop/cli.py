@@ -32,18 +32,21 @@ from saga_desktop._cli_input import (
     check_report_path,
     data_dir_argument,
     fault_plan,
+    message_setup,
     read_booking,
 )
+from saga_desktop._cli_lab import add_lab_parser
 from saga_desktop._cli_monitoring import (
     add_metrics_port,
     add_trace_options,
     monitored,
     print_metrics,
 )
-from saga_desktop._cli_lab import add_lab_parser
 from saga_desktop._cli_output import (
     ProgressBar,
+    message_report,
     print_batch,
+    print_messages,
     print_result,
     print_saga_state,
     print_state,
@@ -92,6 +95,28 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_messages(parser: argparse.ArgumentParser, *, seed: bool) -> None:
+    from saga_desktop.messaging import MESSAGE_FAULT_HELP
+
+    parser.add_argument(
+        "--messages",
+        action="store_true",
+        help="the services talk by messages (in-process channel) instead of direct calls",
+    )
+    parser.add_argument(
+        "--message-fault",
+        action="append",
+        default=[],
+        metavar="KIND=P",
+        help="a message fault with chance P per message (repeatable; implies --messages; "
+        "KIND[:ARG][@STEP]): " + "; ".join(MESSAGE_FAULT_HELP.values()),
+    )
+    if seed:
+        parser.add_argument(
+            "--seed", type=int, metavar="S", help="seed of the message faults (default: drawn)"
+        )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="saga-desktop",
@@ -130,6 +155,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="print the saga log as it happens"
     )
     add_trace_options(run)
+    _add_messages(run, seed=True)
 
     scenarios = commands.add_parser("scenarios", help="run the guide's five test scenarios")
     _add_data_dir(scenarios)
@@ -192,6 +218,7 @@ def _build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--json", action="store_true", help="print the report as JSON")
     add_metrics_port(batch, hold=True)
     add_trace_options(batch)
+    _add_messages(batch, seed=False)
 
     metrics = commands.add_parser(
         "metrics", help="print Prometheus metrics counted from the saga log (saga_log.db)"
@@ -214,6 +241,11 @@ def _saga(args: argparse.Namespace) -> booking.SagaSpec | None:
     if spec is None:
         spec = args._saga_spec = booking.load_saga(path)
     return spec
+
+
+def _step_names(args: argparse.Namespace) -> tuple[str, ...]:
+    spec = _saga(args)
+    return spec.step_names if spec is not None else booking.STEP_NAMES
 
 
 def _step_keys(args: argparse.Namespace) -> tuple[str, ...]:
@@ -285,19 +317,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     spec = _saga(args)
     data = read_booking(args.booking, default={} if spec is not None else None)
     plan = fault_plan(args, _step_keys(args))
+    messages = message_setup(args, _step_names(args))
     listeners = [_print_event] if args.verbose and not args.json else []
     with monitored(
         args,
-        lambda: _orchestrator(args, listeners=listeners, on_crash=_crash_now, busy=_busy()),
+        lambda: _orchestrator(
+            args, listeners=listeners, on_crash=_crash_now, busy=_busy(), messages=messages
+        ),
         spec,
     ) as orchestrator:
         request = orchestrator.validate(data)
         result = orchestrator.run(request, plan)
         response = orchestrator.world.response(result)
+    report = message_report(orchestrator.messages)
     if args.json:
-        print(json.dumps(response, indent=2, ensure_ascii=False))
+        print(json.dumps({**response, **report}, indent=2, ensure_ascii=False))
     else:
-        print_result(result, response, spec.name if spec is not None else None)
+        print_result(result, response, spec.name if spec is not None else None, report)
     if result.success:
         return EXIT_OK
     return EXIT_DEAD_LETTERS if result.dead_letters else EXIT_FAILED
@@ -460,6 +496,7 @@ def _cmd_batch_workers(
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     plan = booking.BatchPlan(args.count, args.failure_rate, args.seed)
+    messages = message_setup(args, _step_names(args))
     # A bar only for a person at a terminal; a pipe or a log gets the report alone.
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     stop = threading.Event()
@@ -470,7 +507,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     def open_orchestrator() -> BookingSagaOrchestrator:
         return booking.BookingSagaOrchestrator(
-            _data_dir(args), write_logs=False, keep_events=False, busy=_busy(), saga=_saga(args)
+            _data_dir(args),
+            write_logs=False,
+            keep_events=False,
+            busy=_busy(),
+            saga=_saga(args),
+            messages=messages,
         )
 
     with (
@@ -484,10 +526,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         finally:
             if bar is not None:
                 bar.close()
+    traffic = message_report(orchestrator.messages)
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps({**report.to_dict(), **traffic}, indent=2, ensure_ascii=False))
     else:
         print_batch(report, **({"noun": "every service"} if _saga(args) is not None else {}))
+        print_messages(traffic)
     if not report.consistent:
         return EXIT_FAILED
     return EXIT_INTERRUPTED if report.cancelled else EXIT_OK

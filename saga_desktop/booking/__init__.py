@@ -10,11 +10,7 @@ from typing import TYPE_CHECKING
 from saga_desktop._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from saga_desktop.booking._api import (
-        BookingSagaOrchestrator,
-        BookingSagaService,
-        guide_response,
-    )
+    from saga_desktop.booking._api import BookingSagaOrchestrator, guide_response
     from saga_desktop.booking._batch import (
         BATCH_FAULTS,
         MAX_SAGAS,
@@ -65,6 +61,7 @@ if TYPE_CHECKING:
         PaymentGateway,
         SeatInventory,
     )
+    from saga_desktop.booking._guide_service import BookingSagaService
     from saga_desktop.booking._loader import (
         MAX_SAGA_FILE_BYTES,
         load_saga,
@@ -78,6 +75,7 @@ if TYPE_CHECKING:
         SagaLogFiles,
         export_log_text,
     )
+    from saga_desktop.booking._messages import MessageServices, MessageSetup
     from saga_desktop.booking._participants import Participant
     from saga_desktop.booking._paths import DATA_DIR_ENV, default_data_dir
     from saga_desktop.booking._presets import (
@@ -227,6 +225,8 @@ __all__ = [
     "InvalidSagaFile",
     "LiveFaultPlan",
     "LoyaltyAccounts",
+    "MessageServices",
+    "MessageSetup",
     "Participant",
     "PaymentGateway",
     "Preset",
@@ -299,11 +299,8 @@ __all__ = [
 # Where each public name lives. The package loads a submodule only when one of its
 # names is first asked for, so the window's start does not pay for what it never uses.
 _SUBMODULES: dict[str, tuple[str, ...]] = {
-    "_api": (
-        "BookingSagaOrchestrator",
-        "BookingSagaService",
-        "guide_response",
-    ),
+    "_api": ("BookingSagaOrchestrator", "guide_response"),
+    "_guide_service": ("BookingSagaService",),
     "_batch": (
         "BATCH_FAULTS",
         "MAX_SAGAS",
@@ -326,6 +323,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "saga_problems",
         "spec_from_data",
     ),
+    "_messages": ("MessageServices", "MessageSetup"),
     "_response": ("saga_response",),
     "_sagascenarios": (
         "GeneratedScenario",

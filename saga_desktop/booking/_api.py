@@ -1,12 +1,12 @@
-"""The guide's public API: ``BookingSagaOrchestrator`` and ``BookingSagaService``."""
+"""The guide's public API: ``BookingSagaOrchestrator`` (``BookingSagaService`` is beside it)."""
 
 from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from saga_desktop.booking import _faults
 from saga_desktop.booking._commitgroup import (
@@ -21,7 +21,7 @@ from saga_desktop.booking._faultkinds import FAULT_KINDS, Hook
 from saga_desktop.booking._faults import Fault, FaultPlan, plan_from_failure_scenarios
 from saga_desktop.booking._logs import LoggedEventStore, SagaLogFiles
 from saga_desktop.booking._paths import default_data_dir
-from saga_desktop.booking._request import BookingRequest, _whole_number
+from saga_desktop.booking._request import BookingRequest
 from saga_desktop.booking._response import guide_response
 from saga_desktop.booking._saga import CrashHook, FaultInjector
 from saga_desktop.booking._sagaworld import SAGAS_FOLDER, ServiceWorld, saga_world_dir
@@ -40,20 +40,31 @@ from saga_desktop.engine import (
 )
 from saga_desktop.engine._sqlite import BusyWait
 
+if TYPE_CHECKING:  # loaded only by a run that talks by messages
+    from saga_desktop.booking._messages import MessageServices, MessageSetup
+
 __all__ = [
     "GROUP_SAGAS",
     "GROUP_SECONDS",
     "SAGA_LOG_DB",
     "BookingSagaOrchestrator",
-    "BookingSagaService",
     "CommitGroup",
     "guide_response",
 ]
 
-#: What run() reuses: (the participants and clock it was built for, its injector, it).
-_CachedDefinition = tuple[tuple[object, ...], FaultInjector, SagaDefinition]
+#: What run() reuses: (the participants and clock it was built for, its injector, it,
+#: and the services' own definition when they talk by messages).
+_CachedDefinition = tuple[tuple[object, ...], FaultInjector, SagaDefinition, SagaDefinition | None]
 #: What run() reuses: (everything the engine was built from, the engine).
 _CachedEngine = tuple[tuple[object, ...], SagaOrchestrator]
+
+
+def _services(
+    world: FlightWorld | ServiceWorld, setup: MessageSetup | None
+) -> MessageServices | None:
+    from saga_desktop.booking._messages import MessageServices
+
+    return MessageServices(world, setup) if setup is not None else None
 
 
 class BookingSagaOrchestrator:
@@ -97,6 +108,10 @@ class BookingSagaOrchestrator:
     tap
         Called with every event once the saga log has it (metrics, traces). Not
         a listener: the saga log keeps grouping its commits (see ``_tap``).
+    messages
+        Talk to the participants by messages (services on threads, behind the
+        in-process transport, with these message faults) instead of calling
+        them; ``None``: direct calls.
     """
 
     def __init__(
@@ -115,6 +130,7 @@ class BookingSagaOrchestrator:
         busy: BusyWait | None = None,
         deep: bool = False,
         tap: Listener | None = None,
+        messages: MessageSetup | None = None,
     ) -> None:
         self.tap = tap
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -139,7 +155,11 @@ class BookingSagaOrchestrator:
                 if durable
                 else None
             )
+            self.messages = _services(self.world, messages)
         except BaseException:
+            store: SqliteEventStore | None = getattr(self, "store", None)
+            if store is not None:
+                store.close()
             self.world.close()
             raise
         self.on_crash = on_crash
@@ -153,7 +173,9 @@ class BookingSagaOrchestrator:
         self._tapped_sink: tuple[EventSink | None, Listener, EventSink] | None = None
 
     def close(self) -> None:
-        """Close the world's databases and the log files."""
+        """Close the world's databases and the log files (and stop the services)."""
+        if self.messages is not None:
+            self.messages.close()
         self.world.close()
         if self.store is not None:
             self.store.close()
@@ -250,14 +272,16 @@ class BookingSagaOrchestrator:
         # run() is a batch's hot path: it reuses one definition and gives its injector
         # the next plan. The definition is never handed out, so nobody else sees the
         # swap; a reset world (new participants) or a new clock builds it again.
-        key = (*self.world.participants, self.clock)
+        key = (*self.world.participants, self.clock, self.messages)
         cached = self._cached_definition
         if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)):
             cached[1].replan(plan)
+            if self.messages is not None and cached[3] is not None:
+                self.messages.serve_definition(cached[3])
             return cached[2]
         injector = FaultInjector(plan, self.clock.sleep, self.world.errors)
-        definition = self.world.definition(injector)
-        self._cached_definition = (key, injector, definition)
+        definition, served = self._definition_with(injector)
+        self._cached_definition = (key, injector, definition, served)
         return definition
 
     def step_retries(self) -> dict[str, int]:
@@ -265,11 +289,21 @@ class BookingSagaOrchestrator:
         cached = self._cached_definition
         return dict(cached[1].retries) if cached is not None else {}
 
+    def _definition_with(
+        self, injector: FaultInjector
+    ) -> tuple[SagaDefinition, SagaDefinition | None]:
+        # By messages, the services do the work with their own definition (the same
+        # injector), and the orchestrator's steps send them commands.
+        definition = self.world.definition(injector)
+        if self.messages is None:
+            return definition, None
+        served = self.messages.serve(injector)
+        return self.messages.commands(definition, self.clock.sleep), served
+
     def definition(self, faults: FaultPlan | None = None) -> SagaDefinition:
         """Return the booking saga's definition on this world with ``faults`` planned."""
-        return self.world.definition(
-            FaultInjector(faults or {}, self.clock.sleep, self.world.errors)
-        )
+        injector = FaultInjector(faults or {}, self.clock.sleep, self.world.errors)
+        return self._definition_with(injector)[0]
 
     def run(
         self,
@@ -349,7 +383,8 @@ class BookingSagaOrchestrator:
             operations are rolled back then, so nothing outlives a lost start.
         """
         store = self.store
-        if store is None or self.logs is not None or self.listeners:
+        # Services that talk by messages commit each command themselves.
+        if store is None or self.logs is not None or self.listeners or self.messages is not None:
             yield CommitGroup(commit_nothing)
             return
         participants = self.world.participants
@@ -463,7 +498,11 @@ class BookingSagaOrchestrator:
 
     def reset_world(self) -> None:
         """Back to the default data: the world and the saga log start again."""
+        messages, self.messages = self.messages, None
+        if messages is not None:
+            messages.close()  # its connections are to the databases thrown away
         self.world.reset()
+        self.messages = _services(self.world, messages.setup if messages else None)
         if self.store is not None:
             self.store.close()
             remove_database(self.data_dir / SAGA_LOG_DB)
@@ -504,92 +543,3 @@ class BookingSagaOrchestrator:
         plan = plan_from_failure_scenarios(failure_scenarios)
         plan.update(faults or {})
         return self.world.response(self.run(request, plan))
-
-
-_SEAT_CLASSES = ("Economy", "Premium Economy", "Business", "First")
-
-
-class BookingSagaService:
-    """The guide's service layer: book from a user, flights, dates and passengers.
-
-    Parameters
-    ----------
-    data_dir
-        The world's directory; the per-user data directory when omitted.
-    """
-
-    def __init__(self, data_dir: Path | str | None = None) -> None:
-        self.orchestrator = BookingSagaOrchestrator(data_dir)
-
-    def close(self) -> None:
-        """Close the world and its logs."""
-        self.orchestrator.close()
-
-    def create_booking_saga(
-        self,
-        user: object,
-        flight_ids: Sequence[int],
-        flight_dates: Sequence[str],
-        passenger_data: Sequence[Mapping[str, Any]],
-        seat_class: str,
-        total_fare: float,
-        loyalty_points_to_use: int = 0,
-        payment_method: str = "card",
-        failure_scenarios: Mapping[str, object] | None = None,
-    ) -> dict[str, Any]:
-        """Book one flight for ``user`` through a saga; return the guide's response.
-
-        Parameters
-        ----------
-        user
-            A user id, or any object with an ``id`` attribute (a Django user).
-        flight_ids
-            One flight id (the world has no multi-leg trips).
-        flight_dates
-            The flight's date, ``YYYY-MM-DD``; checked against the flight.
-        passenger_data
-            One mapping per passenger: ``first_name``, ``last_name``, ``gender``.
-        seat_class
-            ``Economy``, ``Premium Economy``, ``Business`` or ``First``.
-        total_fare, loyalty_points_to_use, payment_method
-            As in the guide's request data.
-        failure_scenarios
-            The guide's map of step key → ``True`` to make that step fail.
-
-        Raises
-        ------
-        InvalidBooking
-            When an argument is wrong; nothing is started or changed.
-        """
-        user_id = getattr(user, "id", user)
-        if len(flight_ids) != 1:
-            raise InvalidBooking("flight_ids", f"book one flight at a time, not {len(flight_ids)}")
-        if seat_class not in _SEAT_CLASSES:
-            raise InvalidBooking(
-                "seat_class",
-                f"seat_class must be one of {', '.join(_SEAT_CLASSES)}, not {seat_class!r}",
-            )
-        # The request's own validation explains a bad flight id; the date check
-        # needs the flight only when the id reads as a whole number at all.
-        try:
-            flight_id = _whole_number({"flight_id": flight_ids[0]}, "flight_id")
-        except InvalidBooking:
-            flight = None
-        else:
-            world = self.orchestrator.world
-            assert isinstance(world, FlightWorld)  # the guide's service books flights
-            flight = world.seats.flight(flight_id)
-        if flight is not None and flight_dates and flight_dates[0] != flight[2]:
-            raise InvalidBooking(
-                "flight_dates",
-                f"flight {flight_ids[0]} flies on {flight[2]}, not {flight_dates[0]}",
-            )
-        booking_data = {
-            "flight_id": flight_ids[0],
-            "user_id": user_id,
-            "total_fare": total_fare,
-            "loyalty_points_to_use": loyalty_points_to_use,
-            "payment_method": payment_method,
-            "passengers": [dict(p) for p in passenger_data],
-        }
-        return self.orchestrator.start_booking_saga(booking_data, failure_scenarios)

@@ -242,6 +242,7 @@ class BatchReport:
         succeeded = self.compensations.get("succeeded", 0)
         ended = succeeded + self.compensations.get("dead_lettered", 0)
         return succeeded / ended if ended else None
+
     workers: int = 1
 
     @property

@@ -344,6 +344,8 @@ def metrics_section(sagas: int, rounds: int) -> tuple[list[str], list[Budget], d
         )
     ]
     return lines, budgets, dataclasses.asdict(timing)
+
+
 def workers_section(sagas: int) -> tuple[list[str], list[Budget], dict[str, Any]]:
     """``batch --workers W`` for W = 1, 2, 4: throughput reported, consistency budgeted."""
     measured = {w: bench_workers.throughput(sagas, w) for w in (1, 2, 4)}
