@@ -131,6 +131,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "through it at Instant speed, check the invariants, print one line and exit 0 or 1",
     )
     _add_data_dir(parser)
+    add_metrics_port(parser)  # the window's: its sagas, for Prometheus
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = commands.add_parser("run", help="run one booking saga")
@@ -580,7 +581,7 @@ def _cmd_window(args: argparse.Namespace) -> int:
         return run_self_test(Path(data_dir) if data_dir else None, saga)
     from saga_desktop.gui.app import run_app
 
-    return run_app(_data_dir(args), saga)
+    return run_app(_data_dir(args), saga, metrics_port=getattr(args, "metrics_port", None))
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-__all__ = ["LazyTab", "named"]
+__all__ = ["LazyTab", "bring_to_front", "named"]
 
 _Q = TypeVar("_Q", bound=QObject)
 
@@ -65,3 +65,14 @@ class LazyTab(QWidget):
         """Build the content just before the page first appears."""
         self.content()
         super().showEvent(event)
+
+
+def bring_to_front(widget: QWidget) -> None:
+    """Show ``widget``'s window on top of the others and give it the keyboard."""
+    from PySide6.QtGui import QGuiApplication
+
+    widget.show()
+    # Offscreen (tests, --self-test) has no stacking order, and says so as a warning.
+    if QGuiApplication.platformName() != "offscreen":
+        widget.raise_()
+    widget.activateWindow()

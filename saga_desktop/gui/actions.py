@@ -94,6 +94,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "_on_presenter_action_triggered", checkable=True,
     ),
     ActionSpec(
+        "lab", "Isolation lab", "labAction", "Ctrl+L",
+        "Two sagas over one world: watch lost updates, dirty and fuzzy reads, and the "
+        "countermeasures that stop them", "_on_lab_action_triggered",
+        help="Isolation lab",
+    ),
+    ActionSpec(
         "dark", "Dark theme", "darkThemeAction", "Ctrl+Shift+D",
         "Switch between the light and the dark palette", "_on_dark_action_triggered",
         checkable=True,
@@ -146,7 +152,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
         ("run", "pause", "step", None, "reset", "erase", "restart", None, "run_all",
          "@breakpoints"),
     ),
-    ("&View", ("presenter", "dark")),
+    ("&View", ("presenter", "dark", None, "lab")),
     ("&Help", ("shortcuts", "about")),
 )  # fmt: skip
 

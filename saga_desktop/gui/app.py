@@ -30,6 +30,7 @@ from saga_desktop.gui.theme import light_palette
 
 if TYPE_CHECKING:
     from saga_desktop.booking import SagaSpec
+    from saga_desktop.monitoring import MetricsRecorder
 
 __all__ = [
     "EXIT_AFTER_PAINT_ENV",
@@ -85,16 +86,38 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_app(data_dir: Path, saga: SagaSpec | None = None) -> int:
+def run_app(data_dir: Path, saga: SagaSpec | None = None, metrics_port: int | None = None) -> int:
     """Open the main window on ``data_dir`` and run until it closes; return the exit code.
 
     ``saga``: a saga file's saga to open the window on (the flight booking when None).
+    ``metrics_port``: serve the window's metrics for Prometheus on 127.0.0.1 there
+    (a port that cannot be had is one line and exit 2, before any window).
     """
+    from saga_desktop import monitoring
+    from saga_desktop.booking import SAGA_NAME
+
+    recorder = server = None
+    if metrics_port is not None:
+        recorder = monitoring.MetricsRecorder(saga.name if saga is not None else SAGA_NAME)
+        try:
+            server = monitoring.MetricsServer(recorder, metrics_port)
+        except monitoring.MetricsPortError as exc:
+            print(f"saga-desktop: error: {exc}", file=sys.stderr)
+            return 2
+        print(f"saga-desktop: serving metrics on {server.url}", file=sys.stderr)
+    try:
+        return _run_window(data_dir, saga, recorder)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def _run_window(data_dir: Path, saga: SagaSpec | None, recorder: MetricsRecorder | None) -> int:
     quiet_offscreen_warnings()
     app = create_application()
     from saga_desktop.gui.main_window import MainWindow
 
-    window = MainWindow(data_dir=data_dir, saga=saga)
+    window = MainWindow(data_dir=data_dir, saga=saga, metrics=recorder)
     if os.environ.get(EXIT_AFTER_PAINT_ENV):
         # Start-up benchmarks: quit as soon as the window has painted once.
         window.installEventFilter(_QuitOnFirstPaint(window))

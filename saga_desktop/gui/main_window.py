@@ -19,11 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import SIGNAL, QElapsedTimer, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QElapsedTimer, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
-from saga_desktop import __version__
+from saga_desktop import __version__, booking
 from saga_desktop.booking import default_data_dir
 from saga_desktop.gui import closing, moment_text, window_layout
 from saga_desktop.gui._qt import LazyTab, named
@@ -39,6 +39,7 @@ from saga_desktop.gui.settings import WindowSettings, restore_settings, save_set
 from saga_desktop.gui.toolbar import SPEED_INSTANT
 from saga_desktop.gui.window_base import DEFAULT_SPEED, delay_for_speed, step_infos
 from saga_desktop.gui.window_looks import WindowLooks
+from saga_desktop.gui.window_tools import WindowTools
 from saga_desktop.gui.worker import Pacer, SagaWorker
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from saga_desktop.engine import SagaEvent, SagaMemoryQueue
     from saga_desktop.gui.batch_panel import BatchPanel
     from saga_desktop.gui.timeline import TimelinePanel
+    from saga_desktop.monitoring import MetricsRecorder
 
 __all__ = ["SPEED_INSTANT", "MainWindow", "delay_for_speed"]
 
@@ -75,8 +77,8 @@ class MainWindow(WindowLooks):
         When ``saga`` is a path to a file that does not load.
     """
 
-    #: File › New saga… was chosen: the saga editor, when there is one, listens here.
-    new_saga_requested = Signal()
+    #: The worker counts the saga log's earlier sagas into the metrics (once).
+    metrics_history_requested = Signal()
 
     def __init__(
         self,
@@ -84,6 +86,7 @@ class MainWindow(WindowLooks):
         parent: QWidget | None = None,
         *,
         saga: SagaSpec | Path | str | None = None,
+        metrics: MetricsRecorder | None = None,
     ) -> None:
         super().__init__(parent)
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -114,6 +117,13 @@ class MainWindow(WindowLooks):
         self.scenario_dialog: QDialog | None = None
         self.settings = WindowSettings(self.data_dir)
         self.saga_menu = SagaMenu(self)
+        from saga_desktop.monitoring import MetricsRecorder
+
+        #: What the Metrics tab shows and ``--metrics-port`` serves.
+        self.metrics = metrics or MetricsRecorder(
+            self.saga.name if self.saga is not None else booking.SAGA_NAME
+        )
+        self.tools = WindowTools(self, self.metrics)
         actions = self.actions_by_key = make_actions(self)
         self.run_action = actions["run"]
         self.restart_action = actions["restart"]
@@ -133,6 +143,7 @@ class MainWindow(WindowLooks):
         self._update_controls()
         self.show_moment()
         self.history_requested.emit()
+        self.metrics_history_requested.emit()
 
     def _build_menus(self) -> None:
         """The menu bar, from :data:`~saga_desktop.gui.actions.MENUS`."""
@@ -155,7 +166,7 @@ class MainWindow(WindowLooks):
 
     def _start_worker(self) -> None:
         self._thread = named(QThread(), "sagaWorkerThread")
-        self._worker = SagaWorker(self.data_dir, self.pacer, self.saga)
+        self._worker = SagaWorker(self.data_dir, self.pacer, self.saga, metrics=self.metrics)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.start)
         worker = self._worker
@@ -168,6 +179,7 @@ class MainWindow(WindowLooks):
             (self.dead_letter_retry_requested, worker.retry_dead_letter),
             (self.dead_letter_resolve_requested, worker.resolve_dead_letter),
             (self.history_requested, worker.load_history),
+            (self.metrics_history_requested, worker.count_history),
             (self.run_load_requested, worker.load_run),
             (self.scenarios_requested, worker.run_all_scenarios),
             (self.batch_requested, worker.run_batch),
@@ -229,6 +241,7 @@ class MainWindow(WindowLooks):
         self._thread.quit()
         self._thread.wait()
         self._worker.close()
+        self.tools.shutdown()
 
     def showEvent(self, event: QShowEvent) -> None:
         """Start the worker a moment after showing, should the first paint not come."""
@@ -271,6 +284,7 @@ class MainWindow(WindowLooks):
         self._timeline_events: list[SagaEvent] = []
         self._timeline_tab = named(LazyTab(self._build_timeline_panel), "timelineTab")
         self.tabs.insertTab(2, self._timeline_tab, "Timeline")
+        self.tabs.addTab(self.tools.metrics_page, "Metrics")
 
         # The History: selecting and replaying recorded runs.
         self.recorded = RecordedRuns(self)
@@ -313,18 +327,11 @@ class MainWindow(WindowLooks):
 
     @Slot()
     def _on_new_saga_action_triggered(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
+        self.tools.open_editor()
 
-        # The editor connects here (it is a module of its own); without it, say so.
-        if self.receivers(SIGNAL("new_saga_requested()")) > 0:
-            self.new_saga_requested.emit()
-            return
-        QMessageBox.information(
-            self,
-            "New saga",
-            "The saga editor is not in this build. Write a saga file (see the files in "
-            "File › Saga gallery) and open it with File › Open saga….",
-        )
+    @Slot()
+    def _on_lab_action_triggered(self) -> None:
+        self.tools.open_lab()
 
     @Slot()
     def _on_flight_booking_action_triggered(self) -> None:

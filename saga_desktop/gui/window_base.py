@@ -81,6 +81,7 @@ if TYPE_CHECKING:
     from saga_desktop.engine import SagaEvent, SagaMemoryQueue
     from saga_desktop.gui.batch_panel import BatchPanel
     from saga_desktop.gui.timeline import TimelinePanel
+    from saga_desktop.gui.window_tools import WindowTools
     from saga_desktop.gui.worker import SagaWorker
 
 __all__ = [
@@ -198,6 +199,7 @@ class WindowBase(QMainWindow):
     history_tab: HistoryTab
     dead_tab: DeadLettersTab
     tabs: QTabWidget
+    tools: WindowTools
     booking_tab: QWidget
     step_label: QLabel
     elapsed_label: QLabel

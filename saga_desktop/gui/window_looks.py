@@ -67,6 +67,7 @@ class WindowLooks(WindowControls):
         on = self._presenter
         scale = presenter_scale(self.width(), self.height(), QApplication.font()) if on else 1.0
         self.pipeline.set_presenter_scale(scale)
+        self.tools.set_presenter_scale(scale)
         # The figures need room, but the cards are the show: the panel grows less.
         side = 1.0 + (scale - 1.0) * 0.15
         self._world_width = int(320 * side)

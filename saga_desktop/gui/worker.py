@@ -560,6 +560,8 @@ class SagaWorker(QObject):
             busy=busy,
             write_logs=False,
             saga=self.saga,
+            # The Metrics tab follows the batch live (its sagas are the window's too).
+            tap=self.metrics,
         )
         try:
             orchestrator.reset_world()
