@@ -74,10 +74,20 @@ class Look:
         return font
 
 
+def _fitted(font: QFont, text: str, width: float) -> QFont:
+    """``font``, smaller if ``text`` would be wider than ``width`` (a chart never cuts a word)."""
+    need = QFontMetricsF(font).horizontalAdvance(text)
+    if need <= width or width <= 0:
+        return font
+    smaller = QFont(font)
+    smaller.setPointSizeF(max(1.0, font.pointSizeF() * width / need * 0.98))
+    return smaller
+
+
 def _title(painter: QPainter, rect: QRectF, text: str, look: Look) -> QRectF:
     """Draw a chart's title at the top of ``rect``; return the room left below it."""
     font = look.sized(1.15, bold=True)
-    painter.setFont(font)
+    painter.setFont(_fitted(font, text, rect.width()))
     painter.setPen(look.text)
     height = QFontMetricsF(font).height() + look.px(6)
     painter.drawText(
@@ -98,7 +108,7 @@ def _text(
     align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
     times: float = 1.0,
 ) -> None:
-    painter.setFont(look.sized(times))
+    painter.setFont(_fitted(look.sized(times), text, rect.width()))
     painter.setPen(colour if colour is not None else look.text)
     painter.drawText(rect, int(align | Qt.AlignmentFlag.AlignVCenter), text)
 
@@ -187,14 +197,18 @@ def _columns(timeline: Sequence[tuple[int, int, int, int]]) -> tuple[int, int, l
 
 
 def _legend(painter: QPainter, rect: QRectF, look: Look, items: Sequence[tuple[str, str]]) -> None:
-    x = rect.left()
-    box = look.px(10)
     metrics = QFontMetricsF(look.sized())
+    need = sum(look.px(28) + metrics.horizontalAdvance(word) for _, word in items)
+    # The whole legend shrinks to its line rather than lose its last word.
+    times = min(1.0, rect.width() / need) if need > 0 else 1.0
+    x = rect.left()
+    box = look.px(10) * times
     for colour, word in items:
         painter.fillRect(QRectF(x, rect.center().y() - box / 2, box, box), QColor(colour))
-        x += box + look.px(4)
-        _text(painter, QRectF(x, rect.top(), rect.width(), rect.height()), word, look)
-        x += metrics.horizontalAdvance(word) + look.px(14)
+        x += box + look.px(4) * times
+        room = QRectF(x, rect.top(), rect.right() - x, rect.height())
+        _text(painter, room, word, look, times=times)
+        x += metrics.horizontalAdvance(word) * times + look.px(14) * times
 
 
 def draw_outcomes(painter: QPainter, rect: QRectF, snapshot: MetricsSnapshot, look: Look) -> None:

@@ -94,6 +94,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "_on_presenter_action_triggered", checkable=True,
     ),
     ActionSpec(
+        "metrics", "Metrics", "metricsAction", "Ctrl+Shift+M",
+        "The Metrics tab: compensation success rate, outcomes, latencies, retries "
+        "(shown in presenter mode too; again: back)", "_on_metrics_action_triggered",
+        help="Metrics tab (in presenter mode too)",
+    ),
+    ActionSpec(
         "lab", "Isolation lab", "labAction", "Ctrl+L",
         "Two sagas over one world: watch lost updates, dirty and fuzzy reads, and the "
         "countermeasures that stop them", "_on_lab_action_triggered",
@@ -152,7 +158,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
         ("run", "pause", "step", None, "reset", "erase", "restart", None, "run_all",
          "@breakpoints"),
     ),
-    ("&View", ("presenter", "dark", None, "lab")),
+    ("&View", ("presenter", "dark", None, "metrics", "lab")),
     ("&Help", ("shortcuts", "about")),
 )  # fmt: skip
 

@@ -34,9 +34,8 @@ class WindowLooks(WindowControls):
         was = self._presenter
         self._presenter = on
         self.presenter_action.setChecked(on)
-        self.tabs.setVisible(not on)
         self.statusBar().setVisible(not on)
-        self.caption.setVisible(on)
+        self._show_presenter_tabs()
         if on and not was:
             # Whatever the order of F11 and maximise, presenter mode is the full screen.
             self._before_presenter = self.windowState()
@@ -52,6 +51,25 @@ class WindowLooks(WindowControls):
             self.caption.setText(
                 "Press Run: each step of the saga is explained here as it happens."
             )
+
+    @Slot()
+    def _on_metrics_action_triggered(self) -> None:
+        # View > Metrics: the Metrics tab, in presenter mode too (what operations watch).
+        page = self.tools.metrics_page
+        if self.tabs.currentWidget() is page and self._presenter:
+            self.tabs.setCurrentIndex(0)
+        else:
+            self.tabs.setCurrentWidget(page)
+        self._show_presenter_tabs()
+
+    def _show_presenter_tabs(self) -> None:
+        # Presenter mode hides the developer's tabs; the Metrics tab it shows alone,
+        # on the whole screen (the room cannot read charts under the cards).
+        metrics = self._presenter and self.tabs.currentWidget() is self.tools.metrics_page
+        self.tabs.setVisible(not self._presenter or metrics)
+        self.tabs.tabBar().setVisible(not metrics)
+        self.top_splitter.setVisible(not metrics)
+        self.caption.setVisible(self._presenter and not metrics)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """In presenter mode everything follows the screen's size (full screen comes late)."""

@@ -112,3 +112,24 @@ def test_presenter_mode_scales_the_metrics_tab(qtbot, make_window) -> None:
     qtbot.wait(50)
     assert tab.png_button.font().pointSizeF() > before
     window.set_presenter_mode(False)
+
+
+def test_view_metrics_shows_the_metrics_tab_in_presenter_mode(qtbot, make_window) -> None:
+    window = make_window()
+    window.set_presenter_mode(True)
+    qtbot.wait(20)
+    assert not window.tabs.isVisible(), "presenter mode hides the developer's tabs"
+    window.actions_by_key["metrics"].trigger()
+    qtbot.waitUntil(window.tabs.isVisible, timeout=2_000)
+    assert window.tabs.currentWidget() is window.tools.metrics_page
+    # The charts alone, on the whole screen.
+    assert not window.top_splitter.isVisible()
+    assert not window.caption.isVisible()
+    window.actions_by_key["metrics"].trigger()  # again: back to the cards alone
+    qtbot.waitUntil(lambda: not window.tabs.isVisible(), timeout=2_000)
+    assert window.top_splitter.isVisible()
+    assert window.caption.isVisible()
+    window.set_presenter_mode(False)
+    assert window.tabs.isVisible()
+    assert window.tabs.tabBar().isVisible()
+    assert not window.caption.isVisible()
