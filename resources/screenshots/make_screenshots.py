@@ -1,6 +1,8 @@
 """Regenerate the README's screenshots.
 
-Run ``.venv/bin/python resources/screenshots/make_screenshots.py`` from the repository root.
+Run ``.venv/bin/python resources/screenshots/make_screenshots.py`` from the repository root;
+``--saga-only`` makes only the six-step trip saga's shots (``trip_saga.png``, and its
+1920x1080 and dark variants in ``--out DIR`` when given, to look at).
 
 Drives the real window (worker thread, SQLite world) offscreen on a scratch data
 directory and saves PNGs beside this script.
@@ -157,5 +159,52 @@ def main() -> int:
     return 0
 
 
+TRIP = HERE.parent / "sagas" / "trip_booking.saga.toml"
+
+
+def trip_saga(out: Path | None) -> int:
+    """The six-step trip saga: its pivot (the card payment) fails; paused while undoing."""
+    quiet_offscreen_warnings()
+    create_application()
+    shots = [("trip_saga", (1280, 800), False, HERE)]
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        shots += [
+            ("trip_saga_1920", (1920, 1080), False, out),
+            ("trip_saga_dark", (1280, 800), True, out),
+            ("trip_saga_dark_1920", (1920, 1080), True, out),
+        ]
+    for name, (width, height), dark, folder in shots:
+        with tempfile.TemporaryDirectory() as scratch:
+            window = MainWindow(data_dir=Path(scratch) / "world", saga=TRIP)
+            window.resize(width, height)
+            window.set_dark_theme(dark)
+            window.show()
+            wait_until(lambda: window.world.state is not None)
+            # One trip booked first: the world panel shows what a saga takes and gives back.
+            window.speed_slider.setValue(SPEED_INSTANT)
+            window.run_button.click()
+            wait_until(lambda: status(window, "EMAIL_TRAVELLER") == "COMPLETED")
+            wait_until(lambda: not window.busy)
+            window.pipeline.set_fault_specs({"charge_card": "fail"})
+            window.speed_slider.setValue(60)
+            window.pause_button.click()
+            window.run_button.click()
+            while status(window, "BOOK_HOTEL") != "COMPENSATING":
+                window.step_button.click()
+                pump(120)
+            pump(400)
+            target = folder / f"{name}.png"
+            window.grab().save(str(target))
+            print("saved", target)
+            finish(window)
+            window.set_dark_theme(False)
+            window.close()
+    return 0
+
+
 if __name__ == "__main__":
+    if "--saga-only" in sys.argv:
+        out = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else None
+        sys.exit(trip_saga(Path(out) if out else None))
     sys.exit(main())

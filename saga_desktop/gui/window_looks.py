@@ -125,7 +125,7 @@ class WindowLooks(WindowControls):
 
         table = "".join(
             f"<tr><td><b>{html.escape(keys)}</b></td><td>&nbsp;&nbsp;{html.escape(what)}</td></tr>"
-            for keys, what in shortcut_rows()
+            for keys, what in shortcut_rows(len(self.pipeline.cards()))
         )
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{table}</table>")
 
