@@ -107,16 +107,31 @@ def check_report_path(path: Path) -> None:
 def message_setup(args: argparse.Namespace, steps: tuple[str, ...]) -> MessageSetup | None:
     """How ``run`` and ``batch`` talk to the services: by messages, or None (direct calls).
 
-    ``--message-fault`` (repeatable) implies ``--messages``; the faults are drawn
-    from ``--seed``. ``steps`` are the saga's step names, for ``KIND@STEP``.
+    ``--message-fault`` (repeatable), ``--dual-write`` and ``--kill-after-write``
+    imply ``--messages``; the faults are drawn from ``--seed``. ``steps`` are the
+    saga's step names (for ``KIND@STEP`` and the kills).
     """
     texts: list[str] = getattr(args, "message_fault", [])
-    if not texts and not getattr(args, "messages", False):
+    dual_write: bool = getattr(args, "dual_write", False)
+    kills: list[str] = getattr(args, "kill_after_write", [])
+    if not (texts or dual_write or kills or getattr(args, "messages", False)):
         return None
-    from saga_desktop.messaging import InvalidMessageFault, parse_message_fault
+    from saga_desktop.messaging import MAX_QUERIES, InvalidMessageFault, parse_message_fault
 
     try:
         faults = [parse_message_fault(text, steps) for text in texts]
     except InvalidMessageFault as exc:
         raise UsageError(f"--message-fault {exc}") from None
-    return booking.MessageSetup(faults, getattr(args, "seed", None))
+    names = {name.upper(): name for name in steps}
+    for step in kills:
+        if step.strip().upper() not in names:
+            known = ", ".join(name.lower() for name in steps)
+            raise UsageError(f"--kill-after-write: no step {step!r:.40} (steps: {known})")
+    return booking.MessageSetup(
+        faults,
+        getattr(args, "seed", None),
+        # The dual-write lesson's orchestrator trusts the reply to come: nothing asks.
+        max_queries=0 if dual_write else MAX_QUERIES,
+        dual_write=dual_write,
+        kill_after_write=tuple(names[step.strip().upper()] for step in kills),
+    )

@@ -157,6 +157,20 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     add_trace_options(run)
     _add_messages(run, seed=True)
+    run.add_argument(
+        "--dual-write",
+        action="store_true",
+        help="lesson: services write their state, then publish the reply, in two steps "
+        "(no inbox, no outbox, no status queries; implies --messages)",
+    )
+    run.add_argument(
+        "--kill-after-write",
+        action="append",
+        default=[],
+        metavar="STEP",
+        help="the step's service dies once between writing its state and sending its reply, "
+        "then comes back (repeatable; implies --messages)",
+    )
 
     scenarios = commands.add_parser("scenarios", help="run the guide's five test scenarios")
     _add_data_dir(scenarios)

@@ -56,6 +56,12 @@ class MessageSetup:
         step counts as timed out: its effect is unknown, it is undone).
     ack_wait
         Seconds a delivery may stay unacknowledged before it is made again.
+    dual_write
+        The lesson switch: services write their state, then publish the reply,
+        in two steps (no inbox, no outbox).
+    kill_after_write
+        Steps whose service dies once, right after the step's state was written
+        and before its reply was sent, and comes back at once.
     """
 
     faults: Sequence[MessageFault] = ()
@@ -63,6 +69,8 @@ class MessageSetup:
     reply_timeout: float = REPLY_TIMEOUT
     max_queries: int = MAX_QUERIES
     ack_wait: float = ACK_WAIT
+    dual_write: bool = False
+    kill_after_write: Sequence[str] = ()
 
 
 def _routes(world: FlightWorld | ServiceWorld) -> tuple[dict[str, str], dict[str, LocalStore]]:
@@ -102,9 +110,11 @@ class MessageServices:
         )
         self.routes, stores = _routes(self.world)
         self.nodes = {
-            service: ServiceNode(service, self.transport, store, {})
+            service: ServiceNode(service, self.transport, store, {}, dual_write=setup.dual_write)
             for service, store in stores.items()
         }
+        for step in setup.kill_after_write:
+            self.nodes[self.routes[step]].die_after_write(step)
         self.client = MessageClient(
             self.transport, reply_timeout=setup.reply_timeout, max_queries=setup.max_queries
         )
@@ -124,6 +134,8 @@ class MessageServices:
             **self.stats.to_dict(),
             "faults": [str(fault) for fault in self.faults.faults],
             "seed": self.faults.seed,
+            "dual_write": self.setup.dual_write,
+            "deaths": {name: node.deaths for name, node in self.nodes.items() if node.deaths},
         }
 
     def serve(self, injector: FaultInjector) -> SagaDefinition:

@@ -71,6 +71,11 @@ class Transport(Protocol):
 
     stats: MessageStats
 
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        ...
+
     def publish(self, subject: str, envelope: Envelope) -> None:
         """Send ``envelope`` to ``subject``'s subscribers (at least once, unless a fault)."""
         ...
@@ -148,6 +153,11 @@ class InProcessChannel:
         if queue is None:
             queue = self._queues[subject] = _Queue(self._lock)
         return queue
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
 
     def subscribe(self, subject: str) -> Subscription:
         """Receive ``subject``'s messages (subscribers of one subject share them)."""

@@ -51,6 +51,10 @@ _SCHEMA = (
 )
 
 
+class _Died(BaseException):
+    """The service dies here (nothing may catch it on the way up but its thread)."""
+
+
 def service_subject(service: str) -> str:
     """The subject a service takes its commands from."""
     return f"service.{service}"
@@ -137,6 +141,13 @@ class ServiceNode:
         The steps it serves, by name (their actions and compensations do the work).
     poll
         Seconds each thread waits for work before it looks whether to stop.
+    dual_write
+        The lesson switch: no inbox, no outbox; the service writes its state
+        (one local transaction) and then publishes the reply, in two steps. A
+        death between the two loses the reply for good.
+    revive_after
+        Seconds after which a service killed by :meth:`die_after_write` is
+        started again (its supervisor bringing it back).
     """
 
     def __init__(
@@ -147,8 +158,16 @@ class ServiceNode:
         steps: Mapping[str, SagaStep],
         *,
         poll: float = POLL,
+        dual_write: bool = False,
+        revive_after: float = 0.01,
     ) -> None:
         self.name = name
+        self.dual_write = dual_write
+        self.revive_after = revive_after
+        #: Steps after whose next write the service dies (before its reply is sent).
+        self._die_after: set[str] = set()
+        #: How many times the service died.
+        self.deaths = 0
         self.transport = transport
         self.store = store
         self.steps = dict(steps)
@@ -201,6 +220,33 @@ class ServiceNode:
         self._stop.set()
         self._wake_relay.set()
 
+    def die_after_write(self, step: str) -> None:
+        """Die once, right after the next command of ``step`` wrote its state.
+
+        The state change is committed; the delivery is not acknowledged and the
+        reply not published by the dying service. With the outbox, the reply
+        waits there and the relay publishes it when the service is back; with
+        ``dual_write`` it is lost. The service comes back after ``revive_after``.
+        """
+        self._die_after.add(step)
+
+    def _die_if_asked(self, command: Envelope) -> None:
+        if command.step not in self._die_after:
+            return
+        self._die_after.discard(command.step)
+        self.deaths += 1
+        self.stopping()
+        threading.Timer(self.revive_after, self._revive).start()
+        raise _Died
+
+    def _revive(self) -> None:
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(5.0)
+        if not self.transport.closed:
+            self._threads = []
+            self.start()
+
     def _work(self) -> None:
         while not self._stop.is_set():
             try:
@@ -211,8 +257,8 @@ class ServiceNode:
                 continue
             try:
                 self._take(delivery)
-            except TransportClosed:
-                return
+            except (TransportClosed, _Died):
+                return  # a dead service acknowledges nothing: the command comes again
 
     def _take(self, delivery: Delivery) -> None:
         envelope = delivery.envelope
@@ -229,6 +275,12 @@ class ServiceNode:
                         "injected": False,
                     },
                 )
+            elif self.dual_write:
+                # The naive consumer of the lesson takes a message off the queue as
+                # it reads it (auto-ack): a death before the reply loses it for good,
+                # where the outbox's service would have the command redelivered.
+                delivery.ack()
+                self._handle_dual_write(envelope)
             else:
                 self._handle(envelope)
         delivery.ack()
@@ -274,9 +326,24 @@ class ServiceNode:
             # command may be sent again; the orchestrator hears it at once.
             self._publish(command, {"status": "unavailable", "error": str(exc)})
             return
+        self._count(key)
+        self._die_if_asked(command)
+        self._wake_relay.set()
+
+    def _count(self, key: str) -> None:
         with self._lock:
             self.applied[key] = self.applied.get(key, 0) + 1
-        self._wake_relay.set()
+
+    def _handle_dual_write(self, command: Envelope) -> None:
+        # The lesson: the state change commits by itself, then the reply is sent.
+        try:
+            reply = _reply_of(self.steps[command.step], command)
+        except ParticipantUnavailable as exc:
+            self._publish(command, {"status": "unavailable", "error": str(exc)})
+            return
+        self._count(command.idempotency_key)
+        self._die_if_asked(command)  # between the write and the publish
+        self._publish(command, reply)
 
     def _record(self, command: Envelope, reply: Mapping[str, Any]) -> None:
         # The inbox's record and the outbox's reply, in the effect's transaction.
@@ -305,11 +372,10 @@ class ServiceNode:
         except sqlite3.Error:
             return
         try:
-            while not self._stop.is_set():
+            # First what a dead predecessor left in the outbox, then as woken.
+            while not self._stop.is_set() and self._relay_once(db):
                 self._wake_relay.wait(self.poll)
                 self._wake_relay.clear()
-                if not self._relay_once(db):
-                    return
         finally:
             db.close()
 

@@ -188,3 +188,40 @@ def test_status_queries_find_lost_replies_and_resends_replace_lost_commands(
         assert stats.dropped > 0
         assert stats.status_queries > 0
         assert stats.resent > 0
+
+
+def _killed(tmp_path: Path, *, dual_write: bool) -> BookingSagaOrchestrator:
+    # No status query: the reply comes by itself, or the step times out.
+    setup = MessageSetup(
+        reply_timeout=1.0,
+        max_queries=0,
+        dual_write=dual_write,
+        kill_after_write=("PROCESS_PAYMENT",),
+    )
+    return BookingSagaOrchestrator(tmp_path, write_logs=False, messages=setup)
+
+
+def test_the_outbox_sends_the_reply_a_killed_service_never_sent(tmp_path: Path) -> None:
+    with _killed(tmp_path, dual_write=False) as orchestrator:
+        result = orchestrator.run(orchestrator.validate(copy.deepcopy(DEFAULT_BOOKING)))
+        # Killed between its write and its reply, the service came back and its
+        # relay published what the outbox held: the saga never knew.
+        assert result.success, result.error
+        assert orchestrator.messages is not None
+        assert orchestrator.messages.report()["deaths"] == {"payments": 1}
+        assert _figures(orchestrator)["payments"]["net"] == 490.0
+
+
+def test_dual_write_loses_the_reply_of_a_killed_service(tmp_path: Path) -> None:
+    with _killed(tmp_path, dual_write=True) as orchestrator:
+        result = orchestrator.run(orchestrator.validate(copy.deepcopy(DEFAULT_BOOKING)))
+        # The payment was written, its reply died with the service: the orchestrator
+        # timed out and refunded a payment it never heard of.
+        assert result.outcome.value == "COMPENSATED"
+        assert result.failed_step == "PROCESS_PAYMENT"
+        assert "timed out" in (result.error or "")
+        assert orchestrator.messages is not None
+        payments = orchestrator.messages.nodes["payments"]
+        assert payments.deaths == 1
+        assert payments.outbox_size() == 0  # nothing kept it
+        assert _figures(orchestrator)["payments"]["net"] == 0

@@ -84,3 +84,26 @@ def test_bad_message_faults_are_one_line_and_change_nothing(
     cli("run", *args).assert_bad_input(words)
     cli("batch", "--count", "3", *args).assert_bad_input(words)
     assert _world_bytes(data_dir) == before
+
+
+def test_a_kill_between_write_and_reply_is_healed_by_the_outbox(cli: Cli) -> None:
+    outcome = cli("run", "--kill-after-write", "process_payment", "--json")
+    assert outcome.code == 0, outcome.err
+    response = outcome.json()
+    assert response["success"] is True
+    assert response["messages"]["deaths"] == {"payments": 1}
+    assert cli("state").code == 0
+
+
+def test_dual_write_loses_the_reply_and_the_payment_is_refunded(cli: Cli) -> None:
+    outcome = cli("run", "--dual-write", "--kill-after-write", "process_payment", "--json")
+    response = outcome.json()
+    assert response["success"] is False
+    assert response["failed_step"] == "PROCESS_PAYMENT"
+    assert response["messages"]["deaths"] == {"payments": 1}
+    # The books still balance: the payment nobody heard of was refunded.
+    assert cli("state").code == 0
+
+
+def test_killing_a_step_that_does_not_exist_is_one_line(cli: Cli) -> None:
+    cli("run", "--kill-after-write", "nope").assert_bad_input("--kill-after-write: no step 'nope'")
