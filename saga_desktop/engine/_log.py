@@ -5,7 +5,7 @@ What the log keeps are entries, each an event or a tuple:
 * an event already built (a saga somebody else watches too);
 * ``(correlation_id, entries)``: a saga that only the log watches, from its
   start, each event kept as its type, time and fields by a
-  :class:`~saga_desktop.engine._recorders.CompactRecorder` and built when read.
+  :func:`~saga_desktop.engine._recorders.compact_recorder` and built when read.
 """
 
 from __future__ import annotations

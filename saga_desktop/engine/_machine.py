@@ -30,7 +30,7 @@ from saga_desktop.engine._events import (
     StepSucceeded,
 )
 from saga_desktop.engine._exceptions import ParticipantUnavailable, StepError, TransientStepError
-from saga_desktop.engine._recorders import Recorder
+from saga_desktop.engine._recorders import Emit, Recorder
 from saga_desktop.engine._results import CompensationRecord, SagaResult, describe_error
 from saga_desktop.engine._status import SagaOutcome
 
@@ -113,6 +113,7 @@ class _Run:
         "attempt",
         "compensations",
         "correlation_id",
+        "emit",
         "payload",
         "rec",
         "results",
@@ -124,12 +125,17 @@ class _Run:
         correlation_id: str,
         payload: Mapping[str, Any],
         results: dict[str, Mapping[str, Any]],
-        rec: Recorder | None,
+        rec: Recorder | None = None,
+        emit: Emit | None = None,
     ) -> None:
         self.correlation_id = correlation_id
         self.payload = payload
         self.results = results
-        #: Who is told what happens; ``None``: nobody.
+        #: Who is told what happens (a recorder's ``emit``); ``None``: nobody.
+        self.emit = emit
+        #: The recorder with work to do at the pivot and at the end (see
+        #: :class:`Recorder`); ``None`` when there is none (nobody watches, or a
+        #: :class:`SagaLog` alone, told through :func:`compact_recorder`).
         self.rec = rec
         self.compensations: list[CompensationRecord] = []
         self.timed_out: str | None = None
@@ -178,7 +184,7 @@ class SagaMachine:
         results: dict[str, Mapping[str, Any]] = {}
         for name, action, takes_context, max_attempts, _ in plan.steps:
             if action is None:
-                return self._run_steps(_Run(cid, payload, results, None), len(results))
+                return self._run_steps(_Run(cid, payload, results), len(results))
             try:
                 result = (
                     action(_new_tuple(StepContext, (cid, name, 1, payload, results)))
@@ -189,7 +195,7 @@ class SagaMachine:
                 raise  # not a refusal: the saga stops here, left to recovery
             except Exception as exc:
                 if max_attempts > 1 and isinstance(exc, TransientStepError):
-                    return self._run_steps(_Run(cid, payload, results, None), len(results), exc)
+                    return self._run_steps(_Run(cid, payload, results), len(results), exc)
                 return self._undo_unwatched(cid, payload, results, plan, name, describe_error(exc))
             results[name] = result or {}
         count = len(plan.steps)
@@ -214,7 +220,7 @@ class SagaMachine:
             except ParticipantUnavailable:
                 raise  # not a refusal: the saga stops here, left to recovery
             except Exception as exc:
-                run = _Run(cid, payload, results, None)
+                run = _Run(cid, payload, results)
                 run.compensations = records
                 undo = tuple(reversed(results))
                 records.append(self._undo(run, step, undo_name, failed=exc))
@@ -247,17 +253,22 @@ class SagaMachine:
         has its first attempt made right here; anything else (a retry, a
         timeout to watch, a role) goes :meth:`_execute`'s way.
         """
-        rec, clock = run.rec, self.clock
-        emit = rec.emit if rec is not None else None
+        emit, clock = run.emit, self.clock
         cid, payload, results = run.correlation_id, run.payload, run.results
         plan = self._plan
         if plan.definition is not self.definition:
             plan = self._plan_of(self.definition)
+        if refused is not None:  # that step goes on with its retries
+            step = plan.steps[start][4]
+            failure = self._execute(run, step, refused)
+            refused = None  # its traceback sees this frame: dropped, so that it makes no cycle
+            if failure is not None:
+                return self._failed(run, step, failure)
+            start += 1
         steps = plan.steps if start == 0 else plan.steps[start:]
         for name, action, takes_context, max_attempts, step in steps:
-            if action is None or refused is not None:
-                failure = self._execute(run, step, refused)
-                refused = None
+            if action is None:
+                failure = self._execute(run, step)
                 if failure is not None:
                     return self._failed(run, step, failure)
                 continue
@@ -277,7 +288,7 @@ class SagaMachine:
                     if emit is not None:
                         injected = isinstance(exc, StepError) and exc.injected
                         emit((StepFailed, clock(), name, 1, error, injected, False))
-                    return self._compensate(run, failed_step=name, error=error)
+                    return self._compensate(run, name, error)
                 failure = self._execute(run, step, exc)  # a retry, or the failure
                 if failure is not None:
                     return self._failed(run, step, failure)
@@ -297,7 +308,7 @@ class SagaMachine:
         is unknown, and its idempotency key makes a repeat safe), until it
         succeeds or reaches its safety limit (:attr:`SagaStep.max_attempts`).
         """
-        cid, name, rec, timeout = run.correlation_id, step.name, run.rec, step.timeout
+        cid, name, emit, timeout = run.correlation_id, step.name, run.emit, step.timeout
         retriable = step.role is _RETRIABLE
         max_attempts = step.max_attempts
         attempt, started_at = 1, 0.0
@@ -305,8 +316,8 @@ class SagaMachine:
             run.attempt = attempt
             late: str | None = None
             if refused is None:
-                if rec is not None:
-                    rec.emit((StepStarted, self.clock(), name, attempt, max_attempts))
+                if emit is not None:
+                    emit((StepStarted, self.clock(), name, attempt, max_attempts))
                 if timeout is not None:
                     started_at = self.timer()
                 try:
@@ -332,33 +343,33 @@ class SagaMachine:
             refused = None
             if retryable and attempt < max_attempts:
                 delay = step.retry.delay(attempt, self.rng)
-                if rec is not None:
-                    rec.emit((StepRetried, self.clock(), name, attempt, max_attempts, delay, error))
+                if emit is not None:
+                    emit((StepRetried, self.clock(), name, attempt, max_attempts, delay, error))
                 self.sleep(delay)
                 attempt += 1
                 continue
-            if rec is not None:
-                rec.emit((StepFailed, self.clock(), name, attempt, error, injected, False))
+            if emit is not None:
+                emit((StepFailed, self.clock(), name, attempt, error, injected, False))
             return error
 
     def _succeeded(
         self, run: _Run, step: SagaStep, attempt: int, result: Mapping[str, Any]
     ) -> None:
         run.results[step.name] = result
-        if run.rec is not None:
-            run.rec.emit((StepSucceeded, self.clock(), step.name, attempt, result))
-            if step.role is _PIVOT:
-                # Past the point of no return: recovery must know it, or it would
-                # undo a saga that may only go forward (see recover()).
-                run.rec.checkpoint()
+        if run.emit is not None:
+            run.emit((StepSucceeded, self.clock(), step.name, attempt, result))
+        if step.role is _PIVOT and run.rec is not None:
+            # Past the point of no return: recovery must know it, or it would
+            # undo a saga that may only go forward (see recover()).
+            run.rec.checkpoint()
 
     def _timed_out(self, run: _Run, step: SagaStep, attempt: int, error: str) -> str:
         # The effect may have happened: it is undone like a completed step's
         # (unless the step is retriable: then it is dead-lettered, see _failed).
         if step.role is not _RETRIABLE:
             run.timed_out = step.name
-        if run.rec is not None:
-            run.rec.emit((StepFailed, self.clock(), step.name, attempt, error, False, True))
+        if run.emit is not None:
+            run.emit((StepFailed, self.clock(), step.name, attempt, error, False, True))
         return f"{step.name} timed out after {step.timeout:g} s"
 
     def _failed(self, run: _Run, step: SagaStep, error: str) -> SagaResult:
@@ -375,16 +386,16 @@ class SagaMachine:
         run.compensations.append(
             _new_tuple(CompensationRecord, (step.name, step.name, False, attempts, error))
         )
-        if run.rec is not None:
-            run.rec.emit((DeadLettered, self.clock(), step.name, step.name, attempts, error))
+        if run.emit is not None:
+            run.emit((DeadLettered, self.clock(), step.name, step.name, attempts, error))
         return self._end_compensated(run, step.name, error)
 
     def _compensate(
         self,
         run: _Run,
-        *,
         failed_step: str | None,
         error: str,
+        *,
         steps: tuple[str, ...] | None = None,
         recovery: bool = False,
     ) -> SagaResult:
@@ -394,12 +405,14 @@ class SagaMachine:
             if run.timed_out is not None:
                 undo.append(run.timed_out)
             steps = tuple(reversed(undo))
-        if run.rec is not None:
-            run.rec.emit((CompensationTriggered, self.clock(), failed_step, steps, recovery))
-        undos = self._plan_of(self.definition).undos
+        emit, clock, cid = run.emit, self.clock, run.correlation_id
+        if emit is not None:
+            emit((CompensationTriggered, clock(), failed_step, steps, recovery))
+        plan = self._plan
+        if plan.definition is not self.definition:
+            plan = self._plan_of(self.definition)
+        undos = plan.undos
         records = run.compensations
-        rec, clock, cid = run.rec, self.clock, run.correlation_id
-        emit = rec.emit if rec is not None else None
         payload, results = run.payload, run.results
         for name in steps:
             step, undo_name, compensation, takes_context, max_attempts = undos[name]
@@ -426,23 +439,26 @@ class SagaMachine:
     def _end_compensated(
         self, run: _Run, failed_step: str | None, error: str, recovery: bool = False
     ) -> SagaResult:
-        # A compensated saga's last event and its result.
-        parked = tuple([r.compensation for r in run.compensations if not r.success])
-        if run.rec is not None:
-            done = tuple([r.compensation for r in run.compensations if r.success])
-            run.rec.emit(
+        # A compensated saga's last event and its result. A loop, not two
+        # comprehensions: each of those is a call.
+        done: list[str] = []
+        parked: list[str] = []
+        for record in run.compensations:
+            (done if record.success else parked).append(record.compensation)
+        if run.emit is not None:
+            run.emit(
                 (
                     SagaCompensated,
                     self.clock(),
                     failed_step,
                     error,
                     len(run.results),
-                    done,
-                    parked,
+                    tuple(done),
+                    tuple(parked),
                     recovery,
                 )
             )
-        outcome = SagaOutcome.DEAD_LETTERED if parked else SagaOutcome.COMPENSATED
+        outcome = SagaOutcome.DEAD_LETTERED if parked else _COMPENSATED
         return self._result(run, outcome, failed_step, error)
 
     def _undo(
@@ -459,9 +475,7 @@ class SagaMachine:
         ``failed`` is the error of a first attempt already made.
         """
         tries = step.compensation_retry.max_attempts
-        cid, emit, clock, undone = run.correlation_id, None, self.clock, step.name
-        if run.rec is not None:
-            emit = run.rec.emit
+        cid, emit, clock, undone = run.correlation_id, run.emit, self.clock, step.name
         attempt = 1
         while True:
             if failed is None:

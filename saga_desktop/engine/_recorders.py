@@ -6,8 +6,9 @@ its fields after ``correlation_id`` and ``at`` (the recorder adds the id). What 
 that is its own business, so that watching costs what the watcher needs:
 
 * nobody watches: no recorder at all (``None``), and nothing is built;
-* :class:`CompactRecorder`: a :class:`SagaLog` alone keeps each event as its
-  type, time and fields, built into an event only when read;
+* :func:`compact_recorder`: a :class:`SagaLog` alone keeps each event as its
+  type, time and fields, built into an event only when read (the recorder is
+  no more than the ``emit``: it has nothing to do at the pivot or the end);
 * :class:`EventRecorder`: listeners, kept events and a durable store get every
   event as an object, written ahead of the participant call it announces.
 
@@ -35,18 +36,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILDERS",
-    "CompactRecorder",
+    "Emit",
     "EventRecorder",
     "EventSink",
     "Listener",
     "Recorder",
     "StagingSink",
     "build",
+    "compact_recorder",
     "unpack",
 ]
 
 #: Called with every event, in order, after the event is stored.
 Listener = Callable[[SagaEvent], None]
+
+#: What the interpreter tells an event to, as ``(event type, at, *fields)``.
+Emit = Callable[[tuple[Any, ...]], None]
 
 
 class EventSink(Protocol):
@@ -74,20 +79,20 @@ class StagingSink(Protocol):
 
 
 class Recorder(Protocol):
-    """What the interpreter tells of a saga run, event by event.
+    """What the interpreter tells of a saga run, event by event, and when it ends.
 
     :class:`StepStarted` and :class:`CompensationStarted` are recorded right
     before the participant call they announce: a durable recorder has them
-    (and everything before) written by then.
+    (and everything before) written by then. A recorder with nothing to do at
+    the pivot or at the end is no more than its ``emit`` (see
+    :func:`compact_recorder`).
     """
 
     @property
-    def emit(self) -> Callable[[tuple[Any, ...]], None]:
+    def emit(self) -> Emit:
         """Record one event, told as ``(event type, at, *fields)``.
 
         Its type, the time, and its fields after ``correlation_id`` and ``at``.
-        A callable, so that a recorder may hand out a plain ``list.append``
-        (:class:`CompactRecorder`).
         """
 
     def checkpoint(self) -> None:
@@ -222,32 +227,24 @@ class EventRecorder:
         return tuple(self.events) if self.events is not None else ()
 
 
-class CompactRecorder:
-    """A saga for a :class:`SagaLog` alone: each event kept as it was told.
+def compact_recorder(correlation_id: str, log: SagaLog) -> Emit:
+    """Start a saga for a :class:`SagaLog` alone; return what its events are told to.
 
     The saga is one entry of the log from its start, ``(correlation_id,
-    entries)``, whose list of ``(event type, at, *fields)`` grows as it runs
-    (:meth:`emit` is the list's own append: atomic, and no Python call);
-    reading the log builds the events (:func:`unpack`). Building eleven event
-    objects per saga cost three times as much as running it.
+    entries)``, whose list of ``(event type, at, *fields)`` grows as it runs:
+    the returned ``emit`` is the list's own append (atomic, and no Python
+    call); reading the log builds the events (:func:`unpack`). Building eleven
+    event objects per saga cost three times as much as running it. Such a
+    recorder has nothing to do at the pivot or at the end (the log is in
+    memory, and the saga in it since it started): it is no more than its
+    ``emit``, and it costs no object.
     """
-
-    __slots__ = ("emit",)
-
-    def __init__(self, correlation_id: str, log: SagaLog) -> None:
-        entries: list[tuple[Any, ...]] = []
-        self.emit: Callable[[tuple[Any, ...]], None] = entries.append
-        log.record((correlation_id, entries))
-
-    def checkpoint(self) -> None:
-        """Nothing to make durable: the log is in memory."""
-
-    def finish(self) -> tuple[SagaEvent, ...]:
-        """Nothing to do: the saga has been in the log since it started."""
-        return ()
+    entries: list[tuple[Any, ...]] = []
+    log.record((correlation_id, entries))
+    return entries.append
 
 
 def unpack(cid: str, entries: list[tuple[Any, ...]]) -> list[SagaEvent]:
-    """The events of a saga a :class:`CompactRecorder` kept as ``entries``."""
+    """The events of a saga a :func:`compact_recorder` kept as ``entries``."""
     # entries[:] is one step, safe while the saga still records.
     return [build(entry[0], cid, entry[1], entry[2:]) for entry in entries[:]]
