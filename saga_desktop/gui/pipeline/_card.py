@@ -32,6 +32,7 @@ from saga_desktop.gui.pipeline._card_paint import (
     font_to_fit,
     longest_word,
     paint_card,
+    place_marks,
     pulse_animation,
 )
 from saga_desktop.gui.pipeline._looks import (
@@ -40,6 +41,7 @@ from saga_desktop.gui.pipeline._looks import (
     _FAULT_ACCENT,
     _LOOKS,
     _PULSE_PERIOD_MS,
+    _ROLE_TEXTS,
     FAULT_CHOICES,
     LOOK_STATUS,
     STATUSES,
@@ -53,20 +55,6 @@ from saga_desktop.gui.theme import readable
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QPropertyAnimation
-
-
-#: What a pivot's or a retriable step's card says instead of its undo: text, tooltip.
-_ROLE_TEXTS = {
-    "pivot": (
-        "⚑ Point of no return",
-        "The pivot: once it succeeds the saga only goes forward; if it fails, the steps "
-        "before it are undone",
-    ),
-    "retriable": (
-        "⟳ Retried until it succeeds",
-        "A retriable step after the pivot: a failure is retried, it is never compensated",
-    ),
-}
 
 
 class StepCard(QFrame):
@@ -474,19 +462,8 @@ class StepCard(QFrame):
     # -- helpers -----------------------------------------------------------------------
 
     def _place_marks(self) -> None:
-        """⏸ and ⚡ go where the card has room to spare.
-
-        Beside the title they took the room of its last word; beside the status of a
-        compact card, the room of the status. So: beside the status, or beside the
-        fail switch of a compact card (whose fault box goes underneath).
-        """
-        for row in (self._status_row, self._fail_row):
-            while row.count() > 1:
-                row.takeAt(1)
         row = self._fail_row if self._compact else self._status_row
-        row.addStretch(1)
-        row.addWidget(self._breakpoint, 0, Qt.AlignmentFlag.AlignVCenter)
-        row.addWidget(self._armed, 0, Qt.AlignmentFlag.AlignVCenter)
+        place_marks(row, (self._status_row, self._fail_row), (self._breakpoint, self._armed))
 
     def _fit_title(self) -> None:
         """Beside the number, shrink the title until its longest word fits its line."""

@@ -1,4 +1,4 @@
-"""How a step card is drawn, and how its title is fitted to its line."""
+"""How a step card is drawn, how its title is fitted to its line, where its marks sit."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 from PySide6.QtCore import QEasingCurve, QPropertyAnimation, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QBoxLayout, QWidget
 
 from saga_desktop.gui.pipeline._looks import _LOOKS, _card_fill, _with_alpha
 from saga_desktop.gui.theme import is_dark
@@ -25,6 +25,22 @@ def font_to_fit(font: QFont, text: str, room: int) -> QFont:
     if 0 < room < need:
         fitted.setPointSizeF(max(1.0, font.pointSizeF() * room / need))
     return fitted
+
+
+def place_marks(row: QBoxLayout, rows: tuple[QBoxLayout, ...], marks: tuple[QWidget, ...]) -> None:
+    """Put ⏸ and ⚡ (``marks``) at the end of ``row``, out of the other ``rows``.
+
+    Beside the title they took the room of its last word; beside the status of a
+    compact card, the room of the status. So: beside the status, or beside the fail
+    switch of a compact card (whose fault box goes underneath). Each row keeps its
+    first item (the status chip, the fail switch).
+    """
+    for each in rows:
+        while each.count() > 1:
+            each.takeAt(1)
+    row.addStretch(1)
+    for mark in marks:
+        row.addWidget(mark, 0, Qt.AlignmentFlag.AlignVCenter)
 
 
 def pulse_animation(card: QWidget, period_ms: int) -> QPropertyAnimation:

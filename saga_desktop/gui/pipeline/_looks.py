@@ -146,3 +146,17 @@ def presenter_scale(width: int, height: int, base: QFont) -> float:
     pixels = QFontInfo(base).pixelSize() or 12
     screen = min(width / 1920, height / 1080)
     return max(1.0, min(4.0, screen * PRESENTER_TITLE_PX / pixels))
+
+
+#: What a pivot's or a retriable step's card says instead of its undo: text, tooltip.
+_ROLE_TEXTS = {
+    "pivot": (
+        "⚑ Point of no return",
+        "The pivot: once it succeeds the saga only goes forward; if it fails, the steps "
+        "before it are undone",
+    ),
+    "retriable": (
+        "⟳ Retried until it succeeds",
+        "A retriable step after the pivot: a failure is retried, it is never compensated",
+    ),
+}
