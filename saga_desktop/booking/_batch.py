@@ -52,6 +52,7 @@ from saga_desktop.booking._faults import (
     STEP_KEYS,
     Fault,
     FaultKind,
+    FaultPlan,
     parse_kind,
 )
 from saga_desktop.booking._sagaworld import ServiceWorld
@@ -337,6 +338,78 @@ class _SagaRequests:
         return result.failed_step is not None and self.world.sold_out(result.failed_step, data)
 
 
+@dataclasses.dataclass(slots=True)
+class _Tally:
+    """What a batch has counted so far, and the report and progress made of it."""
+
+    total: int
+    started: float
+    retries_before: Mapping[str, int]
+    attempted: int = 0
+    invalid: int = 0
+    sold_out: int = 0
+    stopped: bool = False
+    outcomes: dict[SagaOutcome, int] = dataclasses.field(
+        default_factory=lambda: dict.fromkeys(SagaOutcome, 0)
+    )
+    faults: dict[str, int] = dataclasses.field(
+        default_factory=lambda: {k.value: 0 for k in FaultKind if k is not FaultKind.CRASH}
+    )
+    compensations: dict[str, int] = dataclasses.field(
+        default_factory=lambda: {"succeeded": 0, "dead_lettered": 0, "retried": 0}
+    )
+
+    def count(self, result: SagaResult, fault_plan: FaultPlan, sold_out: bool) -> None:
+        """Count one saga that ran, with the plan it was given."""
+        if fault_plan:
+            # The first fault is the one drawn (a compensation_fail's later fail is
+            # its helper).
+            self.faults[next(iter(fault_plan.values())).kind.value] += 1
+        self.outcomes[result.outcome] += 1
+        for record in result.compensations:
+            self.compensations["succeeded" if record.success else "dead_lettered"] += 1
+            self.compensations["retried"] += record.attempts - 1
+        if sold_out:
+            self.sold_out += 1
+
+    def progress(self, now: float) -> BatchProgress:
+        """The progress at ``now`` (the timer's seconds)."""
+        return BatchProgress(
+            self.attempted,
+            self.total,
+            self.outcomes[SagaOutcome.COMPLETED],
+            self.outcomes[SagaOutcome.COMPENSATED],
+            self.outcomes[SagaOutcome.DEAD_LETTERED],
+            self.invalid,
+            now - self.started,
+        )
+
+    def report(
+        self, plan: BatchPlan, seed: int, elapsed: float, orchestrator: BookingSagaOrchestrator
+    ) -> BatchReport:
+        """The batch's report, with the world's invariants checked now."""
+        retries = orchestrator.step_retries()
+        for step, before in self.retries_before.items():
+            retries[step] = retries.get(step, 0) - before
+        return BatchReport(
+            count=plan.count,
+            failure_rate=plan.failure_rate,
+            seed=seed,
+            attempted=self.attempted,
+            confirmed=self.outcomes[SagaOutcome.COMPLETED],
+            compensated=self.outcomes[SagaOutcome.COMPENSATED],
+            dead_lettered=self.outcomes[SagaOutcome.DEAD_LETTERED],
+            invalid=self.invalid,
+            sold_out=self.sold_out,
+            faults=self.faults,
+            elapsed=elapsed,
+            cancelled=self.stopped,
+            violations=tuple(orchestrator.world.violations(orchestrator.store)),
+            compensations=self.compensations,
+            retries={step: n for step, n in retries.items() if n},
+        )
+
+
 def run_batch(
     orchestrator: BookingSagaOrchestrator,
     plan: BatchPlan,
@@ -376,80 +449,36 @@ def run_batch(
         _Bookings(world) if isinstance(world, FlightWorld) else _SagaRequests(world)
     )
     keys = world.spec.step_keys if isinstance(world, ServiceWorld) else STEP_KEYS
-    outcomes = dict.fromkeys(SagaOutcome, 0)
-    faults = {kind.value: 0 for kind in FaultKind if kind is not FaultKind.CRASH}
-    invalid = sold_out = attempted = 0
-    compensations = {"succeeded": 0, "dead_lettered": 0, "retried": 0}
-    retries_before = orchestrator.step_retries()
-    stopped = False
-    started = last_report = timer()
-
-    def progress(now: float) -> BatchProgress:
-        return BatchProgress(
-            attempted,
-            plan.count,
-            outcomes[SagaOutcome.COMPLETED],
-            outcomes[SagaOutcome.COMPENSATED],
-            outcomes[SagaOutcome.DEAD_LETTERED],
-            invalid,
-            now - started,
-        )
-
+    tally = _Tally(plan.count, timer(), orchestrator.step_retries())
+    last_report = tally.started
     with orchestrator.commit_groups() as commit_group:
         for number in range(plan.count):
             if cancelled is not None and cancelled.is_set():
-                stopped = True
+                tally.stopped = True
                 break
             # Drawn before the request is checked, so that an invalid request does not
             # shift the faults of every saga after it.
             fault_plan = plan.draw(rng, keys)
-            attempted += 1
+            tally.attempted += 1
             data = bookings.request(number)
             try:
                 request = orchestrator.validate(data)
             except InvalidBooking:
-                invalid += 1
+                tally.invalid += 1
             else:
-                if fault_plan:
-                    # The first fault is the one drawn (a compensation_fail's later fail
-                    # is its helper).
-                    faults[next(iter(fault_plan.values())).kind.value] += 1
                 result = orchestrator.run(request, fault_plan)
-                outcomes[result.outcome] += 1
-                for record in result.compensations:
-                    compensations["succeeded" if record.success else "dead_lettered"] += 1
-                    compensations["retried"] += record.attempts - 1
-                if result.failed_step is not None and bookings.sold_out(result, data):
-                    sold_out += 1
+                sold_out = result.failed_step is not None and bookings.sold_out(result, data)
+                tally.count(result, fault_plan, sold_out)
             now = timer()
             if on_progress is not None and (
                 now - last_report >= progress_interval or number == plan.count - 1
             ):
                 commit_group()  # progress is reported on durable sagas only
                 last_report = now
-                on_progress(progress(now))
+                on_progress(tally.progress(now))
             else:
                 commit_group.saga_ended()
-    elapsed = timer() - started
-    retries = orchestrator.step_retries()
-    for step, before in retries_before.items():
-        retries[step] = retries.get(step, 0) - before
-    if stopped and on_progress is not None:
-        on_progress(progress(started + elapsed))
-    return BatchReport(
-        count=plan.count,
-        failure_rate=plan.failure_rate,
-        seed=seed,
-        attempted=attempted,
-        confirmed=outcomes[SagaOutcome.COMPLETED],
-        compensated=outcomes[SagaOutcome.COMPENSATED],
-        dead_lettered=outcomes[SagaOutcome.DEAD_LETTERED],
-        invalid=invalid,
-        sold_out=sold_out,
-        faults=faults,
-        elapsed=elapsed,
-        cancelled=stopped,
-        violations=tuple(orchestrator.world.violations(orchestrator.store)),
-        compensations=compensations,
-        retries={step: n for step, n in retries.items() if n},
-    )
+    elapsed = timer() - tally.started
+    if tally.stopped and on_progress is not None:
+        on_progress(tally.progress(tally.started + elapsed))
+    return tally.report(plan, seed, elapsed, orchestrator)
