@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from saga_desktop.booking._api import BookingSagaOrchestrator
 from saga_desktop.booking._batch import BatchPlan, BatchReport, Cancellation, run_batch
@@ -94,25 +94,45 @@ def run_batch_workers(
         if errors:
             raise errors[0]
         done = [r for r in reports if r is not None]
-        first = orchestrators[0]
-        faults = {kind: sum(r.faults[kind] for r in done) for kind in done[0].faults}
-        return BatchReport(
-            count=plan.count,
-            failure_rate=plan.failure_rate,
-            seed=seed,
-            attempted=sum(r.attempted for r in done),
-            confirmed=sum(r.confirmed for r in done),
-            compensated=sum(r.compensated for r in done),
-            dead_lettered=sum(r.dead_lettered for r in done),
-            invalid=sum(r.invalid for r in done),
-            sold_out=sum(r.sold_out for r in done),
-            faults=faults,
-            elapsed=elapsed,
-            cancelled=any(r.cancelled for r in done),
-            # Checked once every worker is done: the world as all of them left it.
-            violations=tuple(first.world.violations(first.store)),
-            workers=workers,
-        )
+        return _merged(done, plan, seed, elapsed, orchestrators[0], workers)
     finally:
         for orchestrator in orchestrators:
             orchestrator.close()
+
+
+def _summed(maps: Sequence[Mapping[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for counts in maps:
+        for key, n in counts.items():
+            total[key] = total.get(key, 0) + n
+    return total
+
+
+def _merged(
+    done: Sequence[BatchReport],
+    plan: BatchPlan,
+    seed: int,
+    elapsed: float,
+    first: BookingSagaOrchestrator,
+    workers: int,
+) -> BatchReport:
+    """The workers' reports as one, with the world checked once every worker is done."""
+    return BatchReport(
+        count=plan.count,
+        failure_rate=plan.failure_rate,
+        seed=seed,
+        attempted=sum(r.attempted for r in done),
+        confirmed=sum(r.confirmed for r in done),
+        compensated=sum(r.compensated for r in done),
+        dead_lettered=sum(r.dead_lettered for r in done),
+        invalid=sum(r.invalid for r in done),
+        sold_out=sum(r.sold_out for r in done),
+        faults=_summed([r.faults for r in done]),
+        elapsed=elapsed,
+        cancelled=any(r.cancelled for r in done),
+        # The world as all of them left it.
+        violations=tuple(first.world.violations(first.store)),
+        compensations=_summed([r.compensations for r in done]),
+        retries=_summed([r.retries for r in done]),
+        workers=workers,
+    )
