@@ -193,6 +193,17 @@ def booking_definition(world: FlightWorld, injector: FaultInjector) -> SagaDefin
 
     The saga's payload is a checked request (:meth:`BookingRequest.to_payload`).
     """
+    actions = _booking_actions(world)
+    return SagaDefinition(
+        SAGA_NAME, tuple(_booking_step(name, *actions[name], injector) for name in STEP_NAMES)
+    )
+
+
+_Act = Callable[[StepContext], dict[str, Any]]
+
+
+def _booking_actions(world: FlightWorld) -> dict[str, tuple[_Act, Callable[..., dict[str, Any]]]]:
+    """Each step's action and undo on ``world``'s participants."""
     seats, loyalty, payments, bookings = world.participants
 
     def reserve_seat(c: StepContext) -> dict[str, Any]:
@@ -236,40 +247,39 @@ def booking_definition(world: FlightWorld, injector: FaultInjector) -> SagaDefin
             },
         )
 
-    actions: dict[
-        str, tuple[Callable[[StepContext], dict[str, Any]], Callable[..., dict[str, Any]]]
-    ] = {
+    return {
         "RESERVE_SEAT": (reserve_seat, seats.release),
         "DEDUCT_LOYALTY_POINTS": (deduct_points, loyalty.refund),
         "PROCESS_PAYMENT": (process_payment, payments.refund),
         "CONFIRM_BOOKING": (confirm_booking, bookings.cancel),
     }
 
-    def make_step(name: str) -> SagaStep:
-        act, undo = actions[name]
 
-        def action(c: StepContext) -> dict[str, Any]:
-            injector.before_action(c)
-            result = act(c)
-            injector.after_action(c)
-            return result
+def _booking_step(
+    name: str, act: _Act, undo: Callable[..., dict[str, Any]], injector: FaultInjector
+) -> SagaStep:
+    """The step ``name``: ``act`` and ``undo`` with ``injector``'s failures around them."""
 
-        def compensation(c: StepContext) -> dict[str, Any]:
-            injector.before_compensation(c)
-            result: dict[str, Any] = undo(c.idempotency_key, c.correlation_id)
-            return result
+    def action(c: StepContext) -> dict[str, Any]:
+        injector.before_action(c)
+        result = act(c)
+        injector.after_action(c)
+        return result
 
-        # The texts, retries and timeout are the saga file's (flight_booking.saga.toml).
-        step = booking_spec().step(name)
-        return SagaStep(
-            name=name,
-            action=action,
-            compensation=compensation,
-            description=step.description,
-            compensation_description=step.compensation,
-            retry=action_retry(step.retries),
-            compensation_retry=COMPENSATION_RETRY,
-            timeout=step.timeout,
-        )
+    def compensation(c: StepContext) -> dict[str, Any]:
+        injector.before_compensation(c)
+        result: dict[str, Any] = undo(c.idempotency_key, c.correlation_id)
+        return result
 
-    return SagaDefinition(SAGA_NAME, tuple(make_step(name) for name in STEP_NAMES))
+    # The texts, retries and timeout are the saga file's (flight_booking.saga.toml).
+    step = booking_spec().step(name)
+    return SagaStep(
+        name=name,
+        action=action,
+        compensation=compensation,
+        description=step.description,
+        compensation_description=step.compensation,
+        retry=action_retry(step.retries),
+        compensation_retry=COMPENSATION_RETRY,
+        timeout=step.timeout,
+    )
