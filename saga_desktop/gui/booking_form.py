@@ -85,6 +85,17 @@ def _passenger_text(passengers: object) -> str | None:
     return "; ".join(names)
 
 
+#: Each field's caption in the form.
+_CAPTIONS = {
+    "flight_id": "Flight",
+    "user_id": "User",
+    "passengers": "Passengers",
+    "total_fare": "Fare",
+    "loyalty_points_to_use": "Points to use",
+    "payment_method": "Payment",
+}
+
+
 class BookingForm(QGroupBox):
     """Edits a booking request; the worker validates it as the CLI does."""
 
@@ -95,8 +106,30 @@ class BookingForm(QGroupBox):
         super().__init__("Booking", parent)
         self.setObjectName("bookingForm")
         self.setAccessibleName("Booking request")
-        booking = DEFAULT_BOOKING
+        editors = self._build_editors(DEFAULT_BOOKING)
+        self.errors: dict[str, QLabel] = {}
+        form = QFormLayout()
+        for field in FIELDS:
+            self.errors[field] = self._add_row(form, field, editors[field])
+        # An error about the whole request (not one field) goes under the form.
+        self.general_error = named(QLabel(), "bookingError_general")
+        theme.tint_text(self.general_error, "vermillion")
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.general_error)
 
+        self.flight.valueChanged.connect(self._on_focus_edited)
+        self.user.valueChanged.connect(self._on_focus_edited)
+        for editor in editors.values():
+            signal = getattr(editor, "valueChanged", None) or getattr(editor, "textChanged", None)
+            if signal is None:
+                signal = editor.currentTextChanged  # type: ignore[attr-defined]
+            signal.connect(self.clear_errors)
+
+    def _build_editors(self, booking: Mapping[str, Any]) -> dict[str, QWidget]:
+        """One editor per field of the request, holding ``booking``'s values."""
         self.flight = named(QSpinBox(minimum=1, maximum=999_999), "bookingFlight")
         self.flight.setValue(int(booking["flight_id"]))
         self.flight.setToolTip("Flight id (default flights: 123, 456, 789)")
@@ -119,8 +152,7 @@ class BookingForm(QGroupBox):
         self.method = named(QComboBox(), "bookingPaymentMethod")
         self.method.addItems(PAYMENT_METHODS)
         self.method.setToolTip("Payment method")
-
-        editors: dict[str, QWidget] = {
+        return {
             "flight_id": self.flight,
             "user_id": self.user,
             "passengers": self.passengers,
@@ -128,54 +160,31 @@ class BookingForm(QGroupBox):
             "loyalty_points_to_use": self.points,
             "payment_method": self.method,
         }
-        captions = {
-            "flight_id": "Flight",
-            "user_id": "User",
-            "passengers": "Passengers",
-            "total_fare": "Fare",
-            "loyalty_points_to_use": "Points to use",
-            "payment_method": "Payment",
-        }
-        self.errors: dict[str, QLabel] = {}
-        form = QFormLayout()
-        for field in FIELDS:
-            editor = editors[field]
-            editor.setAccessibleName(captions[field])
-            error = named(QLabel(), f"bookingError_{field}")
-            theme.tint_text(error, "vermillion")
-            error.setWordWrap(True)
-            error.setAccessibleName(f"{captions[field]} error")
-            error.hide()
-            self.errors[field] = error
-            # Beside its field, not under it: an error that appears moves no field
-            # (a field that moved under the pointer was clicked by mistake).
-            row = QHBoxLayout()
-            row.setSpacing(8)
-            row.addWidget(editor)
-            row.addWidget(error, 1)
-            error.setMinimumWidth(220)
-            # Two lines of room from the start: a message that wraps grows no row.
-            error.setMinimumHeight(2 * error.fontMetrics().lineSpacing())
-            policy = error.sizePolicy()
-            policy.setRetainSizeWhenHidden(True)  # its room is kept: nothing moves
-            error.setSizePolicy(policy)
-            form.addRow(captions[field], row)
-        # An error about the whole request (not one field) goes under the form.
-        self.general_error = named(QLabel(), "bookingError_general")
-        theme.tint_text(self.general_error, "vermillion")
-        self.general_error.setWordWrap(True)
-        self.general_error.hide()
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.general_error)
 
-        self.flight.valueChanged.connect(self._on_focus_edited)
-        self.user.valueChanged.connect(self._on_focus_edited)
-        for editor in editors.values():
-            signal = getattr(editor, "valueChanged", None) or getattr(editor, "textChanged", None)
-            if signal is None:
-                signal = editor.currentTextChanged  # type: ignore[attr-defined]
-            signal.connect(self.clear_errors)
+    @staticmethod
+    def _add_row(form: QFormLayout, field: str, editor: QWidget) -> QLabel:
+        """The field's row: its caption, its editor and the room for its error."""
+        caption = _CAPTIONS[field]
+        editor.setAccessibleName(caption)
+        error = named(QLabel(), f"bookingError_{field}")
+        theme.tint_text(error, "vermillion")
+        error.setWordWrap(True)
+        error.setAccessibleName(f"{caption} error")
+        error.hide()
+        # Beside its field, not under it: an error that appears moves no field
+        # (a field that moved under the pointer was clicked by mistake).
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        row.addWidget(editor)
+        row.addWidget(error, 1)
+        error.setMinimumWidth(220)
+        # Two lines of room from the start: a message that wraps grows no row.
+        error.setMinimumHeight(2 * error.fontMetrics().lineSpacing())
+        policy = error.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # its room is kept: nothing moves
+        error.setSizePolicy(policy)
+        form.addRow(caption, row)
+        return error
 
     def booking(self) -> dict[str, Any]:
         """The request as the guide's request data."""

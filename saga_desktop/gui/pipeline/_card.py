@@ -473,6 +473,8 @@ class StepCard(QFrame):
         font = font_to_fit(self._title_font, self._info.title, room)
         if font != self._title.font():
             self._title.setFont(font)
+        # The title is the show: whatever else a squeezed card loses, not its lines.
+        self._title.setMinimumHeight(max(0, self._title.heightForWidth(max(1, room))))
 
     def _fit_height(self) -> None:
         """Keep the height the texts need at the card's width.
