@@ -124,16 +124,7 @@ class MainWindow(WindowLooks):
             self.saga.name if self.saga is not None else booking.SAGA_NAME
         )
         self.tools = WindowTools(self, self.metrics)
-        actions = self.actions_by_key = make_actions(self)
-        self.run_action = actions["run"]
-        self.restart_action = actions["restart"]
-        self.pause_action = actions["pause"]
-        self.step_action = actions["step"]
-        self.reset_action = actions["reset"]
-        self.erase_action = actions["erase"]
-        self.run_all_action = actions["run_all"]
-        self.presenter_action = actions["presenter"]
-        self.dark_action = actions["dark"]
+        self._make_actions()
         window_layout.build_widgets(self)
         self._build_trainer_widgets()
         self._build_menus()
@@ -144,6 +135,19 @@ class MainWindow(WindowLooks):
         self.show_moment()
         self.history_requested.emit()
         self.metrics_history_requested.emit()
+
+    def _make_actions(self) -> None:
+        """The actions of :data:`~saga_desktop.gui.actions.ACTIONS`, and their names here."""
+        actions = self.actions_by_key = make_actions(self)
+        self.run_action = actions["run"]
+        self.restart_action = actions["restart"]
+        self.pause_action = actions["pause"]
+        self.step_action = actions["step"]
+        self.reset_action = actions["reset"]
+        self.erase_action = actions["erase"]
+        self.run_all_action = actions["run_all"]
+        self.presenter_action = actions["presenter"]
+        self.dark_action = actions["dark"]
 
     def _build_menus(self) -> None:
         """The menu bar, from :data:`~saga_desktop.gui.actions.MENUS`."""

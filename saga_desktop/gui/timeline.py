@@ -321,7 +321,18 @@ class TimelineView(QWidget):
             return
         font = QFont(self.font())
         painter.setFont(font)
-        # Axis.
+        self._draw_axis(painter, width, muted)
+        self._draw_lanes(painter, width, text)
+        # Bars: those that show between the clip's edges (all of them when clip is None),
+        # and the selected one on top.
+        left, right = clip if clip is not None else (0.0, width)
+        shown = list(self.visible_bars(width, left, right))
+        if self._selected is not None:
+            shown.append(self._selected)
+        for bar in shown:
+            self._draw_bar(painter, bar, width, text)
+
+    def _draw_axis(self, painter: QPainter, width: float, muted: QColor) -> None:
         plot = max(50.0, width - self._LABEL_WIDTH - 16)
         painter.setPen(QPen(muted, 1))
         painter.drawLine(
@@ -338,7 +349,9 @@ class TimelineView(QWidget):
             box = QRectF(x - (80 if tick == 5 else 40), 0, 80, self._AXIS_HEIGHT - 10)
             align = Qt.AlignmentFlag.AlignRight if tick == 5 else Qt.AlignmentFlag.AlignHCenter
             painter.drawText(box, int(align | Qt.AlignmentFlag.AlignVCenter), label)
-        # Lanes.
+
+    def _draw_lanes(self, painter: QPainter, width: float, text: QColor) -> None:
+        palette = self.palette()
         for row, lane in enumerate(self._lanes):
             top = self._AXIS_HEIGHT + row * self._LANE_HEIGHT
             if row % 2:
@@ -352,35 +365,28 @@ class TimelineView(QWidget):
                 int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
                 lane,
             )
-        # Bars: those that show between the clip's edges (all of them when clip is None),
-        # and the selected one on top.
-        left, right = clip if clip is not None else (0.0, width)
-        shown = list(self.visible_bars(width, left, right))
-        if self._selected is not None:
-            shown.append(self._selected)
-        for bar in shown:
-            rect = self._rect(bar, width)
-            colour = QColor(KIND_COLOURS[bar.kind])
-            if bar.kind == "dead_letter":
-                painter.setPen(QPen(text, 3))
-                painter.drawLine(rect.topLeft(), rect.bottomRight())
-                painter.drawLine(rect.bottomLeft(), rect.topRight())
-                continue
-            fill = QColor(colour)
-            fill.setAlpha(90 if bar.kind == "backoff" else 210)
-            brush = QBrush(
-                fill,
-                Qt.BrushStyle.BDiagPattern if bar.kind == "backoff" else Qt.BrushStyle.SolidPattern,
-            )
-            painter.setBrush(brush)
-            selected = bar is self._selected
-            painter.setPen(QPen(text if selected else colour.darker(130), 2.5 if selected else 1))
-            painter.drawRoundedRect(rect, 4, 4)
-            if rect.width() > 60:
-                painter.setPen(QColor("white") if bar.kind != "backoff" else text)
-                painter.drawText(
-                    rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, bar.label
-                )
+
+    def _draw_bar(self, painter: QPainter, bar: Bar, width: float, text: QColor) -> None:
+        rect = self._rect(bar, width)
+        colour = QColor(KIND_COLOURS[bar.kind])
+        if bar.kind == "dead_letter":
+            painter.setPen(QPen(text, 3))
+            painter.drawLine(rect.topLeft(), rect.bottomRight())
+            painter.drawLine(rect.bottomLeft(), rect.topRight())
+            return
+        fill = QColor(colour)
+        fill.setAlpha(90 if bar.kind == "backoff" else 210)
+        brush = QBrush(
+            fill,
+            Qt.BrushStyle.BDiagPattern if bar.kind == "backoff" else Qt.BrushStyle.SolidPattern,
+        )
+        painter.setBrush(brush)
+        selected = bar is self._selected
+        painter.setPen(QPen(text if selected else colour.darker(130), 2.5 if selected else 1))
+        painter.drawRoundedRect(rect, 4, 4)
+        if rect.width() > 60:
+            painter.setPen(QColor("white") if bar.kind != "backoff" else text)
+            painter.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, bar.label)
 
     def to_svg(self, width: int = 1000) -> Markup:
         """The timeline as a standalone SVG document (same geometry as on screen).

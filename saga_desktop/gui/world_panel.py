@@ -49,6 +49,10 @@ class WorldPanel(QFrame):
         # Figures of another moment than now (a replay, a selected run) and their baseline.
         self._moment: tuple[dict[str, Any], dict[str, Any] | None] | None = None
 
+        self._build()
+
+    def _build(self) -> None:
+        """The title, a row per figure, and the consistency verdict under them."""
         self.title = title = named(QLabel("World"), "worldTitle")
         # Which moment the figures belong to ("World at event 2 of 13"): wrapped, never cut.
         title.setWordWrap(True)
