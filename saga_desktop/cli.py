@@ -78,7 +78,9 @@ def _saga(args: argparse.Namespace) -> booking.SagaSpec | None:
     spec = getattr(args, "_saga_spec", None)
     if spec is None:
         spec = args._saga_spec = booking.load_saga(path)
-    return spec
+    # The flight booking's own file (``world = "flight_booking"``) is the built-in
+    # booking, with its world where it always is, as the window opens it.
+    return None if spec.world is not None else spec
 
 
 def _step_names(args: argparse.Namespace) -> tuple[str, ...]:
@@ -409,8 +411,6 @@ def _cmd_window(args: argparse.Namespace) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     # Read before Qt starts: a bad saga file is one line and exit 2, with no window.
     saga = _saga(args) if getattr(args, "saga", None) is not None else None
-    if saga is not None and saga.world is not None:
-        saga = None  # the flight booking's own file: the built-in booking's window
     if args.self_test:
         from saga_desktop.gui.self_test import run_self_test
 

@@ -140,3 +140,19 @@ def test_a_bad_saga_file_is_one_line_exit_2_and_writes_nothing(
 
 def test_a_missing_saga_file_is_bad_input(cli, tmp_path):
     assert main(["run", "--saga", str(tmp_path / "none.toml")]) == EXIT_BAD_INPUT
+
+
+def test_the_flight_bookings_own_file_runs_the_built_in_booking(data_dir, capsys):
+    """``--saga flight_booking.saga.toml`` is the guide's booking (it crashed with KeyError)."""
+    from saga_desktop._resources import resource_path
+
+    path = str(resource_path("sagas", "flight_booking.saga.toml"))
+    assert main(["run", "--data-dir", str(data_dir), "--saga", path, "--json"]) == 0
+    response = json.loads(capsys.readouterr().out)
+    assert response["success"] is True
+    assert response["booking_reference"]
+    assert main(["state", "--data-dir", str(data_dir), "--json"]) == 0
+    state = json.loads(capsys.readouterr().out)
+    assert state["consistent"]
+    # The booking's world where it always is, not a saga world of its own.
+    assert not (data_dir / "sagas" / "flight_booking").exists()
