@@ -75,7 +75,7 @@ def main() -> int:
         window = MainWindow(data_dir=Path(scratch) / "world")
         window.resize(1280, 800)
         window.show()
-        wait_until(lambda: window.world.state is not None)
+        wait_until(lambda w=window: w.world.state is not None)
         shoot(window, "idle")
 
         # Mid-compensation: payment fails; pause once the points are being given back.
@@ -180,12 +180,12 @@ def trip_saga(out: Path | None) -> int:
             window.resize(width, height)
             window.set_dark_theme(dark)
             window.show()
-            wait_until(lambda: window.world.state is not None)
+            wait_until(lambda w=window: w.world.state is not None)
             # One trip booked first: the world panel shows what a saga takes and gives back.
             window.speed_slider.setValue(SPEED_INSTANT)
             window.run_button.click()
-            wait_until(lambda: status(window, "EMAIL_TRAVELLER") == "COMPLETED")
-            wait_until(lambda: not window.busy)
+            wait_until(lambda w=window: status(w, "EMAIL_TRAVELLER") == "COMPLETED")
+            wait_until(lambda w=window: not w.busy)
             window.pipeline.set_fault_specs({"charge_card": "fail"})
             window.speed_slider.setValue(60)
             window.pause_button.click()
