@@ -75,7 +75,7 @@ def main() -> int:
         window = MainWindow(data_dir=Path(scratch) / "world")
         window.resize(1280, 800)
         window.show()
-        wait_until(lambda: window.world.state is not None)
+        wait_until(lambda w=window: w.world.state is not None)
         shoot(window, "idle")
 
         # Mid-compensation: payment fails; pause once the points are being given back.

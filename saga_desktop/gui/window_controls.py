@@ -28,6 +28,9 @@ class WindowControls(WindowLive):
     def _on_run_action_triggered(self) -> None:
         if self._busy or self._crashed:
             return
+        # The last run's end may still wait for its frame: taken now, it cannot end
+        # this new run's activity (a Run within a frame of the last one's end did).
+        self._flush_frame()
         self.form.clear_errors()
         self._busy = True
         self.world.mark_baseline()
