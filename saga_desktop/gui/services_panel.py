@@ -12,12 +12,11 @@ import html
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from saga_desktop.gui import theme
 from saga_desktop.gui._qt import named
+from saga_desktop.gui._snapshot_panel import SnapshotPanel, change_text
 from saga_desktop.gui.world_panel import consistency
 
 if TYPE_CHECKING:
@@ -27,10 +26,8 @@ __all__ = ["ServicesPanel", "service_lines"]
 
 
 def _change(now: float, then: float | None, money: bool = False) -> str:
-    if then is None or now == then:
-        return ""
-    text = f"{now - then:+,.2f}" if money else f"{now - then:+,.0f}"
-    return f" <small>({text.replace('-', '−')})</small>"
+    change = change_text(now, then, money)
+    return f" <small>({change})</small>" if change else ""
 
 
 def _by(entries: object, key: str) -> dict[str, Mapping[str, Any]]:
@@ -69,7 +66,7 @@ def service_lines(service: Mapping[str, Any], before: Mapping[str, Any] | None) 
     return lines
 
 
-class ServicesPanel(QFrame):
+class ServicesPanel(SnapshotPanel):
     """Shows a saga file's services as their snapshots say (the panel reads no database).
 
     Parameters
@@ -79,21 +76,10 @@ class ServicesPanel(QFrame):
     """
 
     def __init__(self, spec: SagaSpec, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("worldPanel")
-        self.setAccessibleName("World")
-        self.setToolTip("Each service's stock, balances and records, and whether they add up")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self._state: dict[str, Any] | None = None
-        self._baseline: dict[str, Any] | None = None
-        self._running = False
-        self._moment: tuple[dict[str, Any], dict[str, Any] | None] | None = None
-        self.title = title = named(QLabel("World"), "worldTitle")
-        title.setWordWrap(True)
-        font = QFont(title.font())
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        title.setFont(font)
+        super().__init__(
+            "Each service's stock, balances and records, and whether they add up", parent
+        )
+        title = self.title
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         #: One label per service, by name (``worldService_<name>``).
@@ -122,59 +108,8 @@ class ServicesPanel(QFrame):
     def set_focus(self, *_: object) -> None:
         """Every service is shown: there is nothing to focus on."""
 
-    def mark_baseline(self) -> None:
-        """Remember the current figures: changes are shown against them."""
-        self._baseline = self._state
-        self._render()
-
-    def forget_baseline(self) -> None:
-        """Show no changes; the next snapshot becomes the baseline."""
-        self._baseline = None
-
-    def update_state(self, state: Mapping[str, Any]) -> None:
-        """Take a new snapshot from the worker (``ServiceSnapshot.to_dict()`` + dead letters)."""
-        self._state = dict(state)
-        if self._baseline is None:
-            self._baseline = self._state
-        self._render()
-
-    def set_running(self, running: bool) -> None:
-        """While a saga runs, an unbalanced world is expected and shown as "in flight"."""
-        self._running = running
-        self._render()
-
-    def show_moment(
-        self, state: Mapping[str, Any], baseline: Mapping[str, Any] | None, title: str
-    ) -> None:
-        """Show the figures of another moment (a replay, a selected run) against ``baseline``."""
-        self._moment = (dict(state), dict(baseline) if baseline is not None else None)
-        self.title.setText(title)
-        self._render()
-
-    def show_live(self, title: str = "World") -> None:
-        """Show the live world again."""
-        self._moment = None
-        self.title.setText(title)
-        self._render()
-
-    @property
-    def state(self) -> dict[str, Any] | None:
-        """The last snapshot received (None before the first)."""
-        return self._state
-
-    @property
-    def consistent(self) -> bool | None:
-        """Whether the last snapshot adds up (None before the first)."""
-        return None if self._state is None else bool(self._state["consistent"])
-
-    def changeEvent(self, event: QEvent) -> None:
-        """Recolour the verdict when the theme changes."""
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._render()
-
     def _render(self) -> None:
-        state, baseline = self._moment or (self._state, self._baseline)
+        state, baseline = self._shown()
         if state is None or "services" not in state:
             return
         before = _by((baseline or {}).get("services"), "name")
@@ -189,11 +124,6 @@ class ServicesPanel(QFrame):
             f"Dead letters: {len(letters)} open" if letters else "Dead letters: none"
         )
 
-        def colour(accent: str) -> str:
-            return theme.text_colour(accent, self.palette()).name()
-
-        text, tip = consistency(
-            state, self._running and self._moment is None, colour, "stock, money and records"
-        )
+        text, tip = consistency(state, self._in_flight(), self._colour, "stock, money and records")
         self.consistency.setText(text)
         self.consistency.setToolTip(tip)

@@ -6,25 +6,21 @@ import html
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from saga_desktop.gui import theme
 from saga_desktop.gui._qt import named
+from saga_desktop.gui._snapshot_panel import SnapshotPanel, change_text
 
 __all__ = ["WorldPanel", "consistency"]
 
 
 def _delta(now: float, then: float | None, money: bool = False) -> str:
-    if then is None or now == then:
-        return ""
-    change = now - then
-    text = f"{change:+,.2f}" if money else f"{change:+,.0f}"
-    return f"  ({text.replace('-', '−')})"
+    change = change_text(now, then, money)
+    return f"  ({change})" if change else ""
 
 
-class WorldPanel(QFrame):
+class WorldPanel(SnapshotPanel):
     """Shows the world's figures for the booking's flight and user.
 
     The figures come from the worker as snapshots; the panel never reads a
@@ -32,34 +28,17 @@ class WorldPanel(QFrame):
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("worldPanel")
-        self.setAccessibleName("World")
-        self.setToolTip(
-            "Seats, loyalty points, money and bookings, and whether they add up after each saga"
+        super().__init__(
+            "Seats, loyalty points, money and bookings, and whether they add up after each saga",
+            parent,
         )
-        self.setFrameShape(QFrame.Shape.StyledPanel)
         self._flight_id = 123
         self._user_id = 1
-        self._state: dict[str, Any] | None = None
-        # The snapshot changes are measured against (whole, so a change of focus
-        # compares the new flight and user with themselves, not with the old ones).
-        self._baseline: dict[str, Any] | None = None
-        self._running = False
-        # Figures of another moment than now (a replay, a selected run) and their baseline.
-        self._moment: tuple[dict[str, Any], dict[str, Any] | None] | None = None
-
         self._build()
 
     def _build(self) -> None:
         """The title, a row per figure, and the consistency verdict under them."""
-        self.title = title = named(QLabel("World"), "worldTitle")
-        # Which moment the figures belong to ("World at event 2 of 13"): wrapped, never cut.
-        title.setWordWrap(True)
-        font = QFont(title.font())
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        title.setFont(font)
+        title = self.title
 
         def value(name: str, tip: str) -> QLabel:
             label = named(QLabel("–"), name)
@@ -107,65 +86,7 @@ class WorldPanel(QFrame):
         self._flight_id, self._user_id = flight_id, user_id
         self._render()
 
-    def mark_baseline(self) -> None:
-        """Remember the current figures: changes are shown against them."""
-        self._baseline = self._state
-        self._render()
-
-    def forget_baseline(self) -> None:
-        """Show no changes; the next snapshot becomes the baseline (after a reset)."""
-        self._baseline = None
-
-    def update_state(self, state: Mapping[str, Any]) -> None:
-        """Take a new snapshot from the worker (``WorldSnapshot.to_dict()`` + dead letters)."""
-        self._state = dict(state)
-        if self._baseline is None:
-            self._baseline = self._state
-        self._render()
-
-    def set_running(self, running: bool) -> None:
-        """While a saga runs, an unbalanced world is expected and shown as "in flight"."""
-        self._running = running
-        self._render()
-
-    def show_moment(
-        self, state: Mapping[str, Any], baseline: Mapping[str, Any] | None, title: str
-    ) -> None:
-        """Show the figures of another moment (a replay, a selected run) against ``baseline``.
-
-        The live snapshots keep coming in (:attr:`state`); they show again with
-        :meth:`show_live`.
-        """
-        self._moment = (dict(state), dict(baseline) if baseline is not None else None)
-        self.title.setText(title)
-        self._render()
-
-    def show_live(self, title: str = "World") -> None:
-        """Show the live world again."""
-        self._moment = None
-        self.title.setText(title)
-        self._render()
-
-    @property
-    def state(self) -> dict[str, Any] | None:
-        """The last snapshot received (None before the first)."""
-        return self._state
-
-    @property
-    def consistent(self) -> bool | None:
-        """Whether the last snapshot adds up (None before the first)."""
-        return None if self._state is None else bool(self._state["consistent"])
-
-    def changeEvent(self, event: QEvent) -> None:
-        """Recolour the verdict when the theme changes."""
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._render()
-
     # -- internals --------------------------------------------------------------
-
-    def _colour(self, accent: str) -> str:
-        return theme.text_colour(accent, self.palette()).name()
 
     def _figures(self, state: Mapping[str, Any]) -> dict[str, float]:
         flight = next((f for f in state["flights"] if f["id"] == self._flight_id), None)
@@ -181,7 +102,7 @@ class WorldPanel(QFrame):
         }
 
     def _render(self) -> None:
-        state, baseline = self._moment or (self._state, self._baseline)
+        state, baseline = self._shown()
         if state is None:
             return
         now = self._figures(state)
@@ -219,7 +140,7 @@ class WorldPanel(QFrame):
         )
         letters = state.get("dead_letters", [])
         self.dead_letters.setText(f"{len(letters)} open" if letters else "none")
-        text, tip = consistency(state, self._running and self._moment is None, self._colour)
+        text, tip = consistency(state, self._in_flight(), self._colour)
         self.consistency.setText(text)
         self.consistency.setToolTip(tip)
 
