@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from saga_desktop.engine import (
@@ -36,6 +36,7 @@ from saga_desktop.engine import (
     CompensationSucceeded,
     DeadLettered,
     DeadLetterResolved,
+    EventHandler,
     SagaCompensated,
     SagaCompleted,
     SagaEvent,
@@ -45,6 +46,7 @@ from saga_desktop.engine import (
     StepStarted,
     StepSucceeded,
 )
+from saga_desktop.engine._handlers import HANDLER_NAMES
 
 __all__ = [
     "BUCKETS",
@@ -192,7 +194,7 @@ def _bump(counts: dict[Any, int], key: Any) -> None:
     counts[key] = counts.get(key, 0) + 1
 
 
-class MetricsRecorder:
+class MetricsRecorder(EventHandler):
     """Counts every event it is given; :meth:`snapshot` reads the figures.
 
     Call it with each event, in order (it is a tap, and a listener too). Safe
@@ -224,37 +226,17 @@ class MetricsRecorder:
         self._attempt_started: dict[str, float] = {}
         # Which saga an open dead letter belongs to, for its resolution later.
         self._letters: dict[tuple[str, str], str] = {}
-        self._handlers: dict[type[SagaEvent], Callable[[Any], None]] = {
-            SagaStarted: self._on_saga_started,
-            StepStarted: self._on_attempt_started,
-            CompensationStarted: self._on_attempt_started,
-            StepSucceeded: self._on_step_succeeded,
-            StepRetried: self._on_step_retried,
-            StepFailed: self._on_step_failed,
-            CompensationSucceeded: self._on_compensation_succeeded,
-            CompensationRetried: self._on_compensation_retried,
-            CompensationFailed: self._on_compensation_failed,
-            DeadLettered: self._on_dead_lettered,
-            DeadLetterResolved: self._on_dead_letter_resolved,
-            SagaCompleted: self._on_saga_completed,
-            SagaCompensated: self._on_saga_compensated,
-        }
 
     def __call__(self, event: SagaEvent) -> None:
-        """Count ``event``."""
-        handler = self._handlers.get(type(event))
-        if handler is not None:
+        """Count ``event`` (anything that is not a saga event is not counted)."""
+        if type(event) in HANDLER_NAMES:
             with self._lock:
-                handler(event)
+                self.handle(event)
 
     def record_many(self, events: Sequence[SagaEvent]) -> None:
         """Count ``events``, in order (a tap hands over a commit's events so: one lock)."""
-        handlers = self._handlers
         with self._lock:
-            for event in events:
-                handler = handlers.get(type(event))
-                if handler is not None:
-                    handler(event)
+            self.handle_all(events)
 
     # -- the events ------------------------------------------------------------
 
@@ -262,7 +244,7 @@ class MetricsRecorder:
         opened = self._open.get(cid)
         return opened[0] if opened is not None else self.default_saga
 
-    def _on_saga_started(self, event: SagaStarted) -> None:
+    def on_saga_started(self, event: SagaStarted) -> None:
         name = event.saga_name
         self._open[event.correlation_id] = (name, event.at)
         if self._steps.get(name) != event.steps:
@@ -272,7 +254,10 @@ class MetricsRecorder:
             for outcome in OUTCOMES:
                 self._runs.setdefault((name, outcome), 0)
 
-    def _on_attempt_started(self, event: StepStarted | CompensationStarted) -> None:
+    def on_step_started(self, event: StepStarted) -> None:
+        self._attempt_started[event.correlation_id] = event.at
+
+    def on_compensation_started(self, event: CompensationStarted) -> None:
         self._attempt_started[event.correlation_id] = event.at
 
     def _step_ended(self, event: StepSucceeded | StepRetried | StepFailed, result: str) -> None:
@@ -285,14 +270,14 @@ class MetricsRecorder:
                 durations = self._step_durations[key] = _Buckets()
             durations.observe(event.at - started)
 
-    def _on_step_succeeded(self, event: StepSucceeded) -> None:
+    def on_step_succeeded(self, event: StepSucceeded) -> None:
         self._step_ended(event, "succeeded")
 
-    def _on_step_retried(self, event: StepRetried) -> None:
+    def on_step_retried(self, event: StepRetried) -> None:
         self._step_ended(event, "retried")
         _bump(self._retries, (self._saga(event.correlation_id), event.step))
 
-    def _on_step_failed(self, event: StepFailed) -> None:
+    def on_step_failed(self, event: StepFailed) -> None:
         self._step_ended(event, "timed_out" if event.timed_out else "failed")
         if event.timed_out:
             _bump(self._timeouts, (self._saga(event.correlation_id), event.step))
@@ -301,21 +286,21 @@ class MetricsRecorder:
         self._attempt_started.pop(event.correlation_id, None)
         _bump(self._compensations, (self._saga(event.correlation_id), event.step, result))
 
-    def _on_compensation_succeeded(self, event: CompensationSucceeded) -> None:
+    def on_compensation_succeeded(self, event: CompensationSucceeded) -> None:
         self._compensation_ended(event, "succeeded")
 
-    def _on_compensation_retried(self, event: CompensationRetried) -> None:
+    def on_compensation_retried(self, event: CompensationRetried) -> None:
         self._compensation_ended(event, "retried")
 
-    def _on_compensation_failed(self, event: CompensationFailed) -> None:
+    def on_compensation_failed(self, event: CompensationFailed) -> None:
         self._compensation_ended(event, "failed")
 
-    def _on_dead_lettered(self, event: DeadLettered) -> None:
+    def on_dead_lettered(self, event: DeadLettered) -> None:
         saga = self._saga(event.correlation_id)
         _bump(self._dead, (saga, event.step))
         self._letters[(event.correlation_id, event.step)] = saga
 
-    def _on_dead_letter_resolved(self, event: DeadLetterResolved) -> None:
+    def on_dead_letter_resolved(self, event: DeadLetterResolved) -> None:
         saga = self._letters.pop((event.correlation_id, event.step), None)
         key = (saga or self.default_saga, event.step)
         if self._dead.get(key, 0) > 0:
@@ -339,10 +324,10 @@ class MetricsRecorder:
                 del self._timeline[min(self._timeline)]
         row[OUTCOMES.index(outcome)] += 1
 
-    def _on_saga_completed(self, event: SagaCompleted) -> None:
+    def on_saga_completed(self, event: SagaCompleted) -> None:
         self._ended(event, "completed")
 
-    def _on_saga_compensated(self, event: SagaCompensated) -> None:
+    def on_saga_compensated(self, event: SagaCompensated) -> None:
         self._ended(event, "dead_lettered" if event.dead_letters else "compensated")
 
     # -- reading ------------------------------------------------------------------
