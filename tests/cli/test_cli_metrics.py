@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from saga_desktop.cli import main
+from tests.monitoring.endpoint import free_port, scrape
 
 
 def totals(text: str) -> dict[str, dict[str, float]]:
@@ -66,24 +66,10 @@ def test_metrics_of_a_world_that_never_ran_a_saga_is_empty(cli: Callable) -> Non
     assert not [line for line in result.out.splitlines() if not line.startswith("#")]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _scrape(port: int) -> str | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as reply:
-            return reply.read().decode("utf-8")
-    except OSError:
-        return None
-
-
 def test_scraped_during_and_after_a_seeded_batch(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    port = _free_port()
+    port = free_port()
     count = 1500
     argv = ["batch", "--data-dir", str(data_dir), "--count", str(count), "--seed", "5"]
     argv += ["--failure-rate", "0.5", "--json", "--metrics-port", str(port)]
@@ -95,7 +81,7 @@ def test_scraped_during_and_after_a_seeded_batch(
     final = None
     deadline = time.monotonic() + 100
     while time.monotonic() < deadline and batch.is_alive():
-        text = _scrape(port)
+        text = scrape(port)
         if text is not None:
             ended = sum(totals(text).get("saga_runs_total", {}).values())
             seen.append(ended)
@@ -113,17 +99,17 @@ def test_scraped_during_and_after_a_seeded_batch(
     assert final is not None
     assert_equal_to_report(final, __import__("json").loads(out))
     # Once the hold is over, nothing listens any more.
-    assert _scrape(port) is None
+    assert scrape(port) is None
 
 
 def test_the_endpoint_listens_on_127_0_0_1_only(data_dir: Path) -> None:
     from saga_desktop import monitoring
 
-    port = _free_port()
+    port = free_port()
     with monitoring.MetricsServer(monitoring.MetricsRecorder(), port) as server:
         assert server.url == f"http://127.0.0.1:{port}/metrics"
         assert server._server.server_address[0] == "127.0.0.1"
-        assert _scrape(port) is not None
+        assert scrape(port) is not None
 
 
 @pytest.mark.parametrize("port", ["0", "65536", "-1", "http", "99999999999999999999"])

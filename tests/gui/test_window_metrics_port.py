@@ -8,24 +8,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _scrape(port: int) -> str | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as reply:
-            return reply.read().decode("utf-8")
-    except OSError:
-        return None
+from tests.monitoring.endpoint import free_port, scrape
 
 
 def _window(data_dir: Path, port: int) -> subprocess.Popen[str]:
@@ -41,13 +28,13 @@ def test_the_window_serves_its_metrics_and_stops_serving_when_it_closes(tmp_path
     data_dir = tmp_path / "data"
     # History the window's metrics count from the saga log.
     assert main(["batch", "--data-dir", str(data_dir), "--count", "12", "--seed", "3"]) == 0
-    port = _free_port()
+    port = free_port()
     window = _window(data_dir, port)
     try:
         runs = 0.0
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and runs < 12:
-            text = _scrape(port)
+            text = scrape(port)
             if text is not None:
                 runs = sum(
                     sample.value
@@ -66,7 +53,7 @@ def test_the_window_serves_its_metrics_and_stops_serving_when_it_closes(tmp_path
     assert window.returncode == 128 + signal.SIGTERM
     assert f"serving metrics on http://127.0.0.1:{port}/metrics" in err
     assert "Traceback" not in err
-    assert _scrape(port) is None
+    assert scrape(port) is None
 
 
 def test_a_port_in_use_is_one_line_and_no_window(tmp_path: Path) -> None:
