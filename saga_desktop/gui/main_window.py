@@ -117,13 +117,9 @@ class MainWindow(WindowLooks):
         self.scenario_dialog: QDialog | None = None
         self.settings = WindowSettings(self.data_dir)
         self.saga_menu = SagaMenu(self)
-        from saga_desktop.monitoring import MetricsRecorder
-
-        #: What the Metrics tab shows and ``--metrics-port`` serves.
-        self.metrics = metrics or MetricsRecorder(
-            self.saga.name if self.saga is not None else booking.SAGA_NAME
-        )
-        self.tools = WindowTools(self, self.metrics)
+        # Made after the first paint (its module loads the engine's event types).
+        self._metrics = metrics
+        self.tools = WindowTools(self)
         self._make_actions()
         window_layout.build_widgets(self)
         self._build_trainer_widgets()
@@ -135,6 +131,16 @@ class MainWindow(WindowLooks):
         self.show_moment()
         self.history_requested.emit()
         self.metrics_history_requested.emit()
+
+    @property
+    def metrics(self) -> MetricsRecorder:
+        """What the Metrics tab shows and ``--metrics-port`` serves (made when first asked)."""
+        if self._metrics is None:
+            from saga_desktop.monitoring import MetricsRecorder
+
+            name = self.saga.name if self.saga is not None else booking.SAGA_NAME
+            self._metrics = MetricsRecorder(name)
+        return self._metrics
 
     def _make_actions(self) -> None:
         """The actions of :data:`~saga_desktop.gui.actions.ACTIONS`, and their names here."""
@@ -170,7 +176,7 @@ class MainWindow(WindowLooks):
 
     def _start_worker(self) -> None:
         self._thread = named(QThread(), "sagaWorkerThread")
-        self._worker = SagaWorker(self.data_dir, self.pacer, self.saga, metrics=self.metrics)
+        self._worker = SagaWorker(self.data_dir, self.pacer, self.saga)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.start)
         worker = self._worker
@@ -227,6 +233,7 @@ class MainWindow(WindowLooks):
         # The worker holds the GIL in long stretches while sagas run flat out; a
         # shorter switch interval (default 5 ms) lets the GUI thread in sooner.
         sys.setswitchinterval(_GIL_SWITCH_SECONDS)
+        self._worker.metrics = self.metrics  # before its thread runs: then it is the worker's
         self._thread.start()
         self._poll_timer.start()
 

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from saga_desktop.gui.main_window import MainWindow
     from saga_desktop.gui.metrics_tab import MetricsTab
     from saga_desktop.gui.saga_editor import SagaEditorDialog
-    from saga_desktop.monitoring import MetricsRecorder
 
 __all__ = ["WindowTools"]
 
@@ -31,14 +30,11 @@ class WindowTools(QObject):
     ----------
     window
         The window they belong to.
-    metrics
-        The recorder the window's worker taps (the one ``--metrics-port`` serves).
     """
 
-    def __init__(self, window: MainWindow, metrics: MetricsRecorder) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self._window = window
-        self.metrics = metrics
         self.editor: SagaEditorDialog | None = None
         self.lab: LabPanel | None = None
         #: The Metrics tab's page (its charts are built when first shown).
@@ -90,7 +86,7 @@ class WindowTools(QObject):
     def _build_metrics_tab(self) -> MetricsTab:
         from saga_desktop.gui.metrics_tab import MetricsTab
 
-        tab = MetricsTab(self.metrics)
+        tab = MetricsTab(self._window.metrics)
         tab.set_presenter_scale(self._scale)
         return tab
 
