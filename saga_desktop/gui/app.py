@@ -93,11 +93,12 @@ def run_app(data_dir: Path, saga: SagaSpec | None = None, metrics_port: int | No
     ``metrics_port``: serve the window's metrics for Prometheus on 127.0.0.1 there
     (a port that cannot be had is one line and exit 2, before any window).
     """
-    from saga_desktop import monitoring
-    from saga_desktop.booking import SAGA_NAME
-
     recorder = server = None
     if metrics_port is not None:
+        # Only when asked for: the window's start pays for none of it.
+        from saga_desktop import monitoring
+        from saga_desktop.booking import SAGA_NAME
+
         recorder = monitoring.MetricsRecorder(saga.name if saga is not None else SAGA_NAME)
         try:
             server = monitoring.MetricsServer(recorder, metrics_port)

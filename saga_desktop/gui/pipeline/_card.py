@@ -541,7 +541,6 @@ class StepCard(QFrame):
             w for w, on in zip(("runs", "is compensated"), self._breakpoints, strict=True) if on
         ]
         self._breakpoint.setVisible(bool(where))
-        self._fit_title()
         text = f"Breakpoint: the run pauses before this step {' and before it '.join(where)}"
         self._breakpoint.setToolTip(text if where else "")
         self._breakpoint.setAccessibleName(text if where else "")
@@ -553,7 +552,6 @@ class StepCard(QFrame):
     def _refresh_fault(self) -> None:
         armed = self._fail.isChecked()
         self._armed.setVisible(armed)
-        self._fit_title()
         # Against the tinted fill it is drawn on, not the plain card.
         background = _card_fill(self.palette(), self._shown)
         color = readable(QColor(_FAULT_ACCENT), background)
