@@ -122,15 +122,9 @@ class BookingRecords(_LabService):
     def undo(self, caller: Caller) -> dict[str, Any]:
         """Put the booking back as it was before ``caller.key``'s step."""
         with self._txn() as db:
-            done = db.execute("SELECT * FROM journal WHERE key = ?", (caller.key,)).fetchone()
-            if done is None:
-                db.execute(
-                    "INSERT INTO journal VALUES (?, ?, ?, '', 'null', 1)",
-                    (caller.key, caller.saga, caller.step),
-                )
-                return {"undone": False}
-            if done[5]:
-                return {"undone": True}
+            done = self._to_undo(db, caller, "null")
+            if isinstance(done, dict):
+                return done
             record, before = done[3], json.loads(done[4])
             now = self.row(record)
             if before is None:

@@ -135,6 +135,29 @@ class _LabService:
                 raise
             self._db.execute("COMMIT")
 
+    @staticmethod
+    def _to_undo(
+        db: sqlite3.Connection, caller: Caller, blank: object
+    ) -> tuple[Any, ...] | dict[str, Any]:
+        """The journal row of ``caller.key``'s operation, to undo; or the undo's answer.
+
+        An operation that never arrived gets a tombstone (``blank`` as its change, so
+        a late arrival does nothing): ``{"undone": False}``; one already undone:
+        ``{"undone": True}``.
+        """
+        done: tuple[Any, ...] | None = db.execute(
+            "SELECT * FROM journal WHERE key = ?", (caller.key,)
+        ).fetchone()
+        if done is None:
+            db.execute(
+                "INSERT INTO journal VALUES (?, ?, ?, '', ?, 1)",
+                (caller.key, caller.saga, caller.step, blank),
+            )
+            return {"undone": False}
+        if done[5]:
+            return {"undone": True}
+        return done
+
     def _one(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
         with self._mutex:
             row: tuple[Any, ...] | None = self._db.execute(sql, params).fetchone()
@@ -386,15 +409,9 @@ class CounterService(_LabService):
         windows are in the actions, and a compensation must always go through.
         """
         with self._txn() as db:
-            done = db.execute("SELECT * FROM journal WHERE key = ?", (caller.key,)).fetchone()
-            if done is None:
-                db.execute(
-                    "INSERT INTO journal VALUES (?, ?, ?, '', 0, 1)",
-                    (caller.key, caller.saga, caller.step),
-                )
-                return {"undone": False}
-            if done[5]:
-                return {"undone": True}
+            done = self._to_undo(db, caller, 0)
+            if isinstance(done, dict):
+                return done
             record, delta = done[3], done[4]
             current, version = db.execute(
                 "SELECT value, version FROM counters WHERE record = ?", (record,)
